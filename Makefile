@@ -1,0 +1,87 @@
+# Portico: `make run` serves the portal, `make test` runs the whole suite.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+READY := $(VENV)/.ready
+
+# Django 6 needs Python 3.12 or newer. Try $PYTHON, then interpreters on the
+# PATH that actually run, then pyenv's installed versions (on these machines
+# the pyenv shim `python3.12` fails unless pyenv is told to use it).
+define find_python
+for candidate in "$${PYTHON:-}" python3.12 python3.13 python3.14 python3 \
+    $$(ls -d "$$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+  [ -n "$$candidate" ] || continue; \
+  if "$$candidate" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+    command -v "$$candidate"; exit 0; \
+  fi; \
+done; exit 1
+endef
+
+.PHONY: help
+help:
+	@echo "make run     set up and serve Portico on http://127.0.0.1:8000 (SQLite)"
+	@echo "make test    set up and run lint, unit, integration and browser tests"
+	@echo "make lint    ruff, template formatting and migration checks only"
+	@echo "make deploy-check   manage.py check --deploy with production-like settings"
+
+$(READY): requirements.lock pyproject.toml
+	@python="$$( ( $(find_python) ) || true )"; \
+	if [ -z "$$python" ]; then \
+	  echo "Portico needs Python 3.12 or newer with venv, and none was found." >&2; \
+	  echo "Install one (for example with pyenv) or name it: make PYTHON=/path/to/python3.12 ..." >&2; \
+	  exit 1; \
+	fi; \
+	echo "Using $$python ($$("$$python" --version))"; \
+	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then rm -rf $(VENV); fi; \
+	[ -x $(PY) ] || "$$python" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+.PHONY: venv
+venv: $(READY)
+
+.PHONY: chromium
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "Run as root, or install the 'chromium' package first." >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null; \
+	fi
+
+.PHONY: run
+run: venv
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) seed_demo
+	@echo ""
+	@echo "Portico is running at http://127.0.0.1:8000 (console: http://127.0.0.1:8000/console/)"
+	@echo "Stop it with Ctrl+C."
+	@echo ""
+	exec $(VENV)/bin/gunicorn portal.wsgi:application --config gunicorn.conf.py
+
+.PHONY: lint
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(VENV)/bin/djade --check $$(find templates -name '*.html')
+	$(MANAGE) makemigrations --check --dry-run
+
+.PHONY: deploy-check
+deploy-check: venv
+	DJANGO_ENV=production \
+	DJANGO_SECRET_KEY="deploy-check-$$(printf 'x%.0s' $$(seq 60))-not-a-real-secret" \
+	DJANGO_ALLOWED_HOSTS=portico.example.com \
+	DATABASE_URL="$${DATABASE_URL:-sqlite:///$$(mktemp -d)/deploy-check.sqlite3}" \
+	DJANGO_EMAIL_URL=smtp+tls://portico:secret@mail.example.com:587 \
+	$(MANAGE) check --deploy --fail-level WARNING
+
+.PHONY: pytest
+pytest: venv chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: test
+test: lint deploy-check pytest

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.options import ActionLocation
+from django.http import HttpRequest
+
+from groups.models import Group
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "name", "type", "built_in", "updated_at"]
+    list_filter = ["type"]
+    search_fields = ["display_name", "name", "description"]
+    ordering = ["display_name"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return ["display_name", "name", "description", "type", "external_id"]
+        return ["display_name", "name", "description", "type", "external_id", "built_in"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return []
+        return ["name", "type", "built_in"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The model refuses to save system groups; show them read-only
+        # instead of offering a form that can only fail.
+        if obj is not None and obj.is_system:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_system:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(
+        self, request: HttpRequest, action_location: Any = ActionLocation.CHANGE_LIST
+    ) -> dict[str, Any]:
+        # Bulk delete would bypass the per-object check above; the queryset
+        # guard would refuse it anyway, but with an error page.
+        actions = super().get_actions(request, action_location)
+        actions.pop("delete_selected", None)
+        return actions

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
+
+
+def _repair_system_groups(sender: AppConfig, *, using: str, **kwargs: Any) -> None:
+    # The data migration creates the system groups once; a database flush
+    # (TransactionTestCase, `manage.py flush`) wipes them and then sends
+    # post_migrate, so they are put back here, as Django does for permissions.
+    state_apps = kwargs.get("apps") or apps
+    try:
+        group_model = state_apps.get_model("groups", "Group")
+    except LookupError:
+        return
+    from groups.system import ensure_system_groups
+
+    ensure_system_groups(group_model, using)
+
+
+class GroupsConfig(AppConfig):
+    name = "groups"
+    verbose_name = "Groups"
+
+    def ready(self) -> None:
+        post_migrate.connect(_repair_system_groups, sender=self)

@@ -1,0 +1,32 @@
+"""Who may open what. Every console view states its rule with one of these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+View = Callable[..., HttpResponse]
+
+
+def is_administrator(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def administrator_required(view: View) -> View:
+    """Let administrators in; refuse every other signed-in user with 403.
+
+    Anonymous visitors never get here: LoginRequiredMiddleware sends them to
+    the sign-in page first.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_administrator(request.user):
+            raise PermissionDenied("The console is for administrators only.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.http import HttpRequest
+
+from portal.models import User
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    add_form = UserCreationForm
+    list_display = ["email", "first_name", "last_name", "state", "role", "registration_date"]
+    list_filter = ["state", "is_staff", "is_superuser"]
+    search_fields = ["email", "first_name", "last_name"]
+    ordering = ["email"]
+    readonly_fields = ["registration_date", "last_login"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "note"]}),
+        ("Account", {"fields": ["state", "registration_date", "last_login"]}),
+        (
+            "Roles and permissions",
+            {"fields": ["is_staff", "is_superuser", "user_permissions"]},
+        ),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "first_name", "last_name", "password1", "password2"],
+            },
+        ),
+    ]
+    filter_horizontal = ["user_permissions"]
+
+    @admin.display(description="Role")
+    def role(self, obj: User) -> str:
+        return obj.role
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Support staff may be allowed to edit people, never to hand out
+            # roles or permissions, their own included.
+            fields += ["is_staff", "is_superuser", "user_permissions"]
+        return fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)

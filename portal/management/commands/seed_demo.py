@@ -1,0 +1,95 @@
+"""Fill the database with a small, believable demo data set; safe to run again."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from portal.models import User
+
+ADMIN_EMAIL = "admin@example.com"
+
+SUPPORT_PERMISSIONS = [
+    ("portal", "view_user"),
+    ("portal", "change_user"),
+    ("groups", "view_group"),
+]
+
+# email, first name, last name, state, is_staff, note
+DEMO_PEOPLE = [
+    ("alice@example.com", "Alice", "Moreau", "active", False, "Partner: Contoso Logistics."),
+    ("bob@example.com", "Bob", "Okafor", "active", False, ""),
+    ("chen@example.com", "Chen", "Wei", "active", False, "Partner: Fabrikam Retail."),
+    ("dana@example.com", "Dana", "Kowalski", "active", False, ""),
+    ("erik@example.com", "Erik", "Lindqvist", "blocked", False, "Blocked after key abuse."),
+    ("farah@example.com", "Farah", "Haddad", "pending", False, "Signed up, not confirmed."),
+    ("support@example.com", "Sam", "Support", "active", True, "Support desk."),
+]
+
+
+def demo_password(explicit: str | None) -> str:
+    """The password every demo account gets, generated once and kept in var/."""
+    if explicit:
+        return explicit
+    if from_env := os.environ.get("PORTICO_DEMO_PASSWORD"):
+        return from_env
+    path = settings.VAR_DIR / "demo-password"
+    if not path.exists():
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(12))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Command(BaseCommand):
+    help = "Create the demo administrator and a few demo accounts (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--password",
+            help="Password for new demo accounts (default: generated once, kept in var/).",
+        )
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = demo_password(options["password"])
+        created = []
+        admin = User.objects.filter(email__iexact=ADMIN_EMAIL).first()
+        if admin is None:
+            User.objects.create_superuser(
+                ADMIN_EMAIL, password, first_name="Ada", last_name="Admin"
+            )
+            created.append(ADMIN_EMAIL)
+        for email, first, last, state, is_staff, note in DEMO_PEOPLE:
+            if User.objects.filter(email__iexact=email).exists():
+                continue
+            user = User.objects.create_user(
+                email,
+                password,
+                first_name=first,
+                last_name=last,
+                state=state,
+                is_staff=is_staff,
+                note=note,
+            )
+            if is_staff:
+                for app_label, codename in SUPPORT_PERMISSIONS:
+                    user.user_permissions.add(
+                        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                    )
+            created.append(email)
+        if created:
+            self.stdout.write(f"Created demo accounts: {', '.join(created)}")
+        else:
+            self.stdout.write("Demo data already present; nothing to add.")
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo sign-in: {ADMIN_EMAIL} / {password}")
+            + "\nDevelopers alice@example.com, bob@example.com, chen@example.com and "
+            "dana@example.com, and support@example.com (support staff), use the same password."
+        )

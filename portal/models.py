@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        """Sign-in looks the email up case-insensitively."""
+        # Lower(email) = lower(value) is what the unique index covers; iexact
+        # would compile to UPPER(...) LIKE and scan the table on PostgreSQL.
+        return self.get(Exact(Lower("email"), (username or "").strip().lower()))
+
+    def _create(self, email: str, password: str | None, **fields: Any) -> User:
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=self.normalize_email(email).strip(), **fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields["is_staff"] = True
+        fields["is_superuser"] = True
+        return self._create(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an email address.
+
+    Roles: an administrator is a superuser and has the console; support
+    staff are `is_staff` users who are not superusers and get the Django
+    admin only; everyone else signed in is a developer.
+    """
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        BLOCKED = "blocked", "Blocked"
+        PENDING = "pending", "Pending"
+
+    email = models.EmailField("email address", max_length=254, unique=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=10, choices=State, default=State.ACTIVE)
+    note = models.TextField(blank=True, help_text="Visible to administrators only.")
+    registration_date = models.DateTimeField(default=timezone.now)
+    is_staff = models.BooleanField(
+        "support staff",
+        default=False,
+        help_text="Can sign in to the Django admin, with the permissions given below.",
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["first_name", "last_name"]
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="portal_user_email_ci",
+                violation_error_message="A user with this email address already exists.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["active", "blocked", "pending"]),
+                name="portal_user_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        """Only active accounts may sign in; Django's backends read this."""
+        return self.state == self.State.ACTIVE
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_active and self.is_superuser
+
+    @property
+    def is_support_staff(self) -> bool:
+        return self.is_active and self.is_staff and not self.is_superuser
+
+    @property
+    def role(self) -> str:
+        if self.is_superuser:
+            return "Administrator"
+        if self.is_staff:
+            return "Support staff"
+        return "Developer"
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.email

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from portal.models import User
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The manifest storage needs `collectstatic` first; tests serve the files
+    # straight from static/.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    def make(**overrides: Any) -> User:
+        fields = {
+            "email": f"{uuid4().hex[:10]}@example.com",
+            "first_name": "Test",
+            "last_name": "Person",
+        } | overrides
+        password = fields.pop("password", TEST_PASSWORD)
+        return User.objects.create_user(password=password, **fields)
+
+    return make
+
+
+@pytest.fixture
+def administrator(db: None) -> User:
+    return User.objects.create_superuser(
+        "root@example.com", TEST_PASSWORD, first_name="Ada", last_name="Admin"
+    )
+
+
+@pytest.fixture
+def developer(make_user: Callable[..., User]) -> User:
+    return make_user(email="dev@example.com", first_name="Dev", last_name="Eloper")
+
+
+@pytest.fixture
+def support_staff(make_user: Callable[..., User]) -> User:
+    return make_user(email="staff@example.com", is_staff=True)
+
+
+@pytest.fixture
+def blocked_user(make_user: Callable[..., User]) -> User:
+    return make_user(email="blocked@example.com", state=User.State.BLOCKED)
+
+
+@pytest.fixture
+def pending_user(make_user: Callable[..., User]) -> User:
+    return make_user(email="pending@example.com", state=User.State.PENDING)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from portal.models import User
+from tests.conftest import TEST_PASSWORD
+
+
+def sign_in(client, email, password=TEST_PASSWORD):
+    return client.post(reverse("portal:login"), {"username": email, "password": password})
+
+
+@pytest.mark.django_db
+def test_active_user_signs_in_with_any_case_of_email(client, developer):
+    response = sign_in(client, "DEV@example.com")
+    assert response.status_code == 302
+    assert client.get(reverse("portal:profile")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_blocked_user_cannot_sign_in_and_is_told_so(client, blocked_user):
+    response = sign_in(client, blocked_user.email)
+    assert response.status_code == 200
+    assert "This account is blocked" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_pending_user_is_told_to_confirm(client, pending_user):
+    response = sign_in(client, pending_user.email)
+    assert "waiting for confirmation" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_blocked_state_is_not_revealed_without_the_password(client, blocked_user):
+    response = sign_in(client, blocked_user.email, "wrong password")
+    body = response.content.decode()
+    assert "This account is blocked" not in body
+    assert "don&#x27;t match an account" in body
+
+
+@pytest.mark.django_db
+def test_wrong_password_keeps_the_email_typed(client, developer):
+    response = sign_in(client, "dev@example.com", "nope")
+    assert 'value="dev@example.com"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_blocking_a_signed_in_user_signs_them_out(client, developer):
+    client.force_login(developer)
+    assert client.get(reverse("portal:profile")).status_code == 200
+    User.objects.filter(pk=developer.pk).update(state=User.State.BLOCKED)
+    assert client.get(reverse("portal:profile")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_sign_out_needs_post_and_ends_the_session(client, developer):
+    client.force_login(developer)
+    assert client.get(reverse("portal:logout")).status_code == 405
+    response = client.post(reverse("portal:logout"))
+    assert response.status_code == 200
+    assert "You have signed out" in response.content.decode()
+    assert client.get(reverse("portal:profile")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_sign_in_page_uses_an_email_field(client):
+    body = client.get(reverse("portal:login")).content.decode()
+    assert 'type="email"' in body
+    assert re.search(r'<label\s+for="id_username"', body)

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
+from portal.settings import database_config, env_bool, env_list, mailers_config
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SECRET_KEY": "s" * 20 + "0123456789abcdefghijklmnopqrstuvwxyz",
+    "DJANGO_ALLOWED_HOSTS": "portico.example.com",
+    "DJANGO_EMAIL_URL": "smtp+tls://portico:secret@mail.example.com:587",
+}
+
+
+def run_django(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.django_db
+def test_database_connection_holds_under_several_workers():
+    """SQLite runs in WAL mode with IMMEDIATE transactions; PostgreSQL keeps connections."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+        assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+        assert connection.settings_dict["OPTIONS"]["timeout"] >= 5
+    else:
+        assert connection.vendor == "postgresql"
+        assert connection.settings_dict["CONN_MAX_AGE"] > 0
+        assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
+
+
+def test_database_config_for_sqlite_sets_wal_and_immediate(tmp_path):
+    config = database_config(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert "journal_mode=WAL" in config["OPTIONS"]["init_command"]
+    assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert config["TEST"]["NAME"].endswith("test_db.sqlite3")
+
+
+def test_database_config_for_postgresql_keeps_connections():
+    config = database_config("postgres://portico:pw@db.example.com:5432/portico")
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["NAME"] == "portico"
+    assert config["CONN_MAX_AGE"] == 600
+
+
+def test_database_config_refuses_a_malformed_url():
+    with pytest.raises(ImproperlyConfigured):
+        database_config("not a url at all")
+
+
+@pytest.mark.parametrize("raw", ["yes", "1", "True", "on"])
+def test_env_bool_refuses_anything_but_true_or_false(monkeypatch, raw):
+    monkeypatch.setenv("PORTICO_TEST_FLAG", raw)
+    with pytest.raises(ImproperlyConfigured, match="PORTICO_TEST_FLAG"):
+        env_bool("PORTICO_TEST_FLAG", default=False)
+
+
+def test_env_list_refuses_empty_items(monkeypatch):
+    monkeypatch.setenv("PORTICO_TEST_LIST", "a.example.com,,b.example.com")
+    with pytest.raises(ImproperlyConfigured):
+        env_list("PORTICO_TEST_LIST", default=[])
+
+
+def test_mailers_default_to_the_console():
+    assert mailers_config("console://")["default"]["BACKEND"].endswith("console.EmailBackend")
+
+
+def test_mailers_from_an_smtp_url():
+    config = mailers_config("smtp+tls://user%40example.com:p%3Ass@mail.example.com:2525")
+    assert config["default"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert config["default"]["OPTIONS"] == {
+        "host": "mail.example.com",
+        "port": 2525,
+        "use_tls": True,
+        "use_ssl": False,
+        "timeout": 10,
+        "username": "user@example.com",
+        "password": "p:ss",
+    }
+
+
+@pytest.mark.parametrize("url", ["http://mail.example.com", "smtp://", "smtp://h:notaport"])
+def test_mailers_refuse_malformed_urls(url):
+    with pytest.raises(ImproperlyConfigured):
+        mailers_config(url)
+
+
+def test_debug_is_off_by_default():
+    assert settings.DEBUG is False
+
+
+def test_development_secret_key_is_kept_under_var():
+    assert (settings.VAR_DIR / "secret_key").read_text().strip() == settings.SECRET_KEY
+
+
+def test_production_refuses_to_start_without_its_variables():
+    result = run_django(["check"], {"DJANGO_ENV": "production"})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert "DATABASE_URL" in result.stderr
+
+
+def test_malformed_debug_value_fails_at_start():
+    result = run_django(["check"], {"DJANGO_DEBUG": "yes"})
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be 'true' or 'false'" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    env = PRODUCTION_ENV | {"DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}"}
+    result = run_django(["check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
