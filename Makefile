@@ -8,12 +8,13 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 READY := $(VENV)/.ready
 
-# Django 6 needs Python 3.12 or newer. Try $PYTHON, then interpreters on the
-# PATH that actually run, then pyenv's installed versions (on these machines
-# the pyenv shim `python3.12` fails unless pyenv is told to use it).
+# Django 6 needs Python 3.12 or newer; 3.12 is preferred. Try $PYTHON, then a
+# python3.12 that actually runs (a pyenv shim may not), then pyenv's installed
+# versions oldest first, then newer interpreters on the PATH.
 define find_python
-for candidate in "$${PYTHON:-}" python3.12 python3.13 python3.14 python3 \
-    $$(ls -d "$$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+for candidate in "$${PYTHON:-}" python3.12 \
+    $$(ls -d "$$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V) \
+    python3.13 python3.14 python3; do \
   [ -n "$$candidate" ] || continue; \
   if "$$candidate" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
     command -v "$$candidate"; exit 0; \

@@ -59,4 +59,4 @@ def test_new_users_are_registered_now(make_user):
 def test_unknown_state_is_refused_by_the_database(make_user):
     user = make_user()
     with pytest.raises(IntegrityError), transaction.atomic():
-        User.objects.filter(pk=user.pk).update(state="deleted-ish")
+        User.objects.filter(pk=user.pk).update(state="deleted")
