@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.http import HttpRequest
 
-from groups.models import Group
+from groups.models import Group, Membership
 
 
 @admin.register(Group)
@@ -46,3 +46,19 @@ class GroupAdmin(admin.ModelAdmin):
         actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)
         return actions
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "group", "added_at", "added_by"]
+    list_filter = ["group__type"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "group__display_name"]
+    list_select_related = ["user", "group", "added_by"]
+    autocomplete_fields = ["user", "group"]
+    readonly_fields = ["added_at", "added_by"]
+    ordering = ["-added_at"]
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        if not change:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)

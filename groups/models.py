@@ -2,18 +2,29 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
+from django.urls import reverse
+from django.utils import timezone
 
 from groups import system
 
 GROUP_ID_VALIDATOR = RegexValidator(
-    r"^[A-Za-z0-9._-]+$",
+    r"^(?!\.+$)[A-Za-z0-9._-]+$",
     "Use only letters, digits, hyphens (-), underscores (_) and dots (.).",
     code="invalid_group_id",
 )
+# Console paths that sit beside /console/groups/<id>/.
+RESERVED_GROUP_IDS = {"new"}
+
+
+def validate_group_id_not_reserved(value: str) -> None:
+    if value.lower() in RESERVED_GROUP_IDS:
+        raise ValidationError(f"“{value}” is reserved; choose another ID.", code="reserved")
 
 
 class SystemGroupError(ValidationError):
@@ -22,7 +33,53 @@ class SystemGroupError(ValidationError):
 
 class GroupQuerySet(models.QuerySet["Group"]):
     def custom(self) -> Self:
+        """Groups whose members are stored: custom and external ones."""
         return self.exclude(type=Group.Type.SYSTEM)
+
+    def for_user(self, user: Any) -> Self:
+        """The groups a person is in, the derived system groups included.
+
+        Anonymous visitors are Guests; every active signed-in account is a
+        Developer; superusers are also Administrators. Blocked and pending
+        accounts count as guests: they can't sign in.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.filter(name=Group.GUESTS)
+        derived = [Group.DEVELOPERS]
+        if user.is_superuser:
+            derived.append(Group.ADMINISTRATORS)
+        stored = Membership.objects.filter(group=OuterRef("pk"), user=user)
+        return self.filter(Q(name__in=derived) | (~Q(type=Group.Type.SYSTEM) & Exists(stored)))
+
+    def with_counts(self) -> Self:
+        """Annotate member_count and product_count, one subquery per shown row.
+
+        Correlated subqueries are evaluated for the rows of the page only;
+        a JOIN with GROUP BY would aggregate every membership first.
+        """
+        members = (
+            Membership.objects.filter(group=OuterRef("pk"))
+            .order_by()
+            .values("group")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            member_count=Coalesce(Subquery(members), 0),
+            # Products arrive with issue #4; until then no group can see any.
+            product_count=Value(0),
+        )
+
+    def search(self, query: str) -> Self:
+        """Groups whose name, ID or description contains the query."""
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(
+            Q(display_name__icontains=query)
+            | Q(name__icontains=query)
+            | Q(description__icontains=query)
+        )
 
     def delete(self) -> tuple[int, dict[str, int]]:
         if self.filter(type=Group.Type.SYSTEM).exists():
@@ -54,7 +111,7 @@ class Group(models.Model):
         "ID",
         max_length=256,
         unique=True,
-        validators=[GROUP_ID_VALIDATOR],
+        validators=[GROUP_ID_VALIDATOR, validate_group_id_not_reserved],
         help_text="Letters, digits, -, _ and . only. It can't be changed later.",
     )
     display_name = models.CharField("name", max_length=300)
@@ -70,6 +127,13 @@ class Group(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        through_fields=("group", "user"),
+        related_name="portal_groups",
+        blank=True,
+    )
 
     objects = GroupQuerySet.as_manager()
 
@@ -118,6 +182,9 @@ class Group(models.Model):
             )
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        return reverse("groups:detail", args=[self.name])
+
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if self.is_system:
             raise SystemGroupError(
@@ -153,3 +220,51 @@ class Group(models.Model):
     def derived_membership(self) -> str:
         """How a system group's members are chosen, in words."""
         return system.SYSTEM_GROUPS.get(self.name, {}).get("membership", "")
+
+
+class Membership(models.Model):
+    """A person stored as a member of a custom or external group."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-added_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "user"],
+                name="groups_membership_unique",
+                violation_error_message="This person is already a member of the group.",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "group"], name="groups_membership_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._refuse_system_group()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self._refuse_system_group()
+
+    def _refuse_system_group(self) -> None:
+        if self.group_id is not None and self.group.is_system:
+            raise SystemGroupError(
+                {
+                    "group": f"{self.group.display_name} is a system group: its membership "
+                    "is derived by Portico, so people can't be added to it or removed from it."
+                },
+                code="system_group",
+            )

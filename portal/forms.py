@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 
 
@@ -58,3 +59,77 @@ class SignInForm(AuthenticationForm):
         if user.state == user.State.ACTIVE or not user.check_password(password):
             return None
         return user
+
+
+class PasswordResetByEmailForm(PasswordResetForm):
+    """Django's reset form, for a user model whose `is_active` is derived from state.
+
+    Invited people who never chose a password may use it too.
+    """
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        user_model = get_user_model()
+        users = user_model._default_manager.filter(
+            email__iexact=email, state=user_model.State.ACTIVE
+        )
+        return iter(users)
+
+
+class UserCreateForm(forms.ModelForm):
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not all digits, not a common password.",
+    )
+    must_set_password = forms.BooleanField(
+        required=False,
+        label="Must set a password at first sign-in",
+        help_text="Portico emails the person a link to choose their own password.",
+    )
+
+    class Meta:
+        model = get_user_model()
+        fields = ["email", "first_name", "last_name", "note"]
+        widgets = {
+            "email": forms.EmailInput(attrs={"autofocus": True}),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if get_user_model()._default_manager.filter(email__iexact=email).exists():
+            raise ValidationError(
+                "An account with this email address already exists.", code="duplicate"
+            )
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if cleaned.get("must_set_password"):
+            if password:
+                self.add_error(
+                    "password",
+                    "Leave the password empty when the person sets it at first sign-in.",
+                )
+        elif not password:
+            self.add_error(
+                "password", "Enter a password, or tick “Must set a password at first sign-in”."
+            )
+        elif "email" in cleaned:
+            candidate = get_user_model()(
+                email=cleaned["email"],
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(password, candidate)
+            except ValidationError as error:
+                self.add_error("password", error)
+        return cleaned

@@ -7,10 +7,24 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.urls import reverse
 from django.utils import timezone
 
 
-class UserManager(BaseUserManager["User"]):
+class UserQuerySet(models.QuerySet["User"]):
+    def search(self, query: str) -> UserQuerySet:
+        """People whose email, first or last name contain every word of the query."""
+        result = self
+        for word in query.split()[:5]:
+            result = result.filter(
+                models.Q(email__icontains=word)
+                | models.Q(first_name__icontains=word)
+                | models.Q(last_name__icontains=word)
+            )
+        return result
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> User:
@@ -89,6 +103,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("console:user_detail", args=[self.pk])
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

@@ -147,6 +147,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "portal.context_processors.console_section",
             ],
         },
     },
@@ -293,3 +294,10 @@ LOGGING = {
 
 # Portico's own settings.
 PORTICO_PAGE_SIZE = 25
+# Where people reach Portico; links in emails start with it.
+PORTICO_BASE_URL = os.environ.get("PORTICO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not PORTICO_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"PORTICO_BASE_URL must start with http:// or https://, got {PORTICO_BASE_URL!r}"
+    )
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600

@@ -2,16 +2,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 
-from portal import views
-from portal.forms import SignInForm
+from portal.forms import PasswordResetByEmailForm, SignInForm
+from portal.views import console, portal
 
 portal_patterns = (
     [
-        path("", views.landing, name="landing"),
-        path("products/", views.product_list, name="products"),
-        path("profile/", views.profile, name="profile"),
+        path("", portal.landing, name="landing"),
+        path("products/", portal.product_list, name="products"),
+        path("profile/", portal.profile, name="profile"),
         path(
             "signin/",
             auth_views.LoginView.as_view(
@@ -20,23 +20,53 @@ portal_patterns = (
             name="login",
         ),
         path("signout/", auth_views.LogoutView.as_view(), name="logout"),
-        path("health/", views.health, name="health"),
+        path(
+            "password/reset/",
+            auth_views.PasswordResetView.as_view(
+                form_class=PasswordResetByEmailForm,
+                success_url=reverse_lazy("portal:password_reset_done"),
+                email_template_name="registration/password_reset_email.txt",
+            ),
+            name="password_reset",
+        ),
+        path(
+            "password/reset/sent/",
+            auth_views.PasswordResetDoneView.as_view(),
+            name="password_reset_done",
+        ),
+        path(
+            "password/set/<uidb64>/<token>/",
+            auth_views.PasswordResetConfirmView.as_view(
+                success_url=reverse_lazy("portal:password_reset_complete")
+            ),
+            name="password_reset_confirm",
+        ),
+        path(
+            "password/set/done/",
+            auth_views.PasswordResetCompleteView.as_view(),
+            name="password_reset_complete",
+        ),
+        path("health/", portal.health, name="health"),
     ],
     "portal",
 )
 
 console_patterns = (
     [
-        path("", views.console_home, name="home"),
-        path("groups/", views.console_section, {"section": "groups"}, name="groups"),
-        path("products/", views.console_section, {"section": "products"}, name="products"),
+        path("", console.console_home, name="home"),
+        path("products/", console.console_section, {"section": "products"}, name="products"),
         path(
             "subscriptions/",
-            views.console_section,
+            console.console_section,
             {"section": "subscriptions"},
             name="subscriptions",
         ),
-        path("users/", views.console_section, {"section": "users"}, name="users"),
+        path("users/", console.user_list, name="users"),
+        path("users/new/", console.user_create, name="user_create"),
+        path("users/<int:pk>/", console.user_detail, name="user_detail"),
+        path("users/<int:pk>/groups/add/", console.user_add_groups, name="user_add_groups"),
+        path("users/<int:pk>/block/", console.user_block, name="user_block"),
+        path("users/<int:pk>/unblock/", console.user_unblock, name="user_unblock"),
     ],
     "console",
 )
@@ -46,6 +76,7 @@ admin.site.site_title = "Portico admin"
 admin.site.index_title = "Support"
 
 urlpatterns = [
+    path("console/groups/", include("groups.urls")),
     path("console/", include(console_patterns)),
     path("admin/", admin.site.urls),
     path("", include(portal_patterns)),

@@ -11,6 +11,8 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from groups import services as group_services
+from groups.models import Group
 from portal.models import User
 
 ADMIN_EMAIL = "admin@example.com"
@@ -30,6 +32,29 @@ DEMO_PEOPLE = [
     ("erik@example.com", "Erik", "Lindqvist", "blocked", False, "Blocked after key abuse."),
     ("farah@example.com", "Farah", "Haddad", "pending", False, "Signed up, not confirmed."),
     ("support@example.com", "Sam", "Support", "active", True, "Support desk."),
+]
+
+
+# ID, name, description, members
+DEMO_GROUPS = [
+    (
+        "partners",
+        "Partners",
+        "Developers at partner companies under contract; they see the partner APIs.",
+        ["alice@example.com", "chen@example.com"],
+    ),
+    (
+        "beta-testers",
+        "Beta testers",
+        "Developers trying products before they are announced.",
+        ["bob@example.com", "dana@example.com", "erik@example.com"],
+    ),
+    (
+        "internal",
+        "Internal teams",
+        "Our own engineering teams.",
+        ["dana@example.com"],
+    ),
 ]
 
 
@@ -60,8 +85,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         password = demo_password(options["password"])
         created = []
-        admin = User.objects.filter(email__iexact=ADMIN_EMAIL).first()
-        if admin is None:
+        if not User.objects.filter(email__iexact=ADMIN_EMAIL).exists():
             User.objects.create_superuser(
                 ADMIN_EMAIL, password, first_name="Ada", last_name="Admin"
             )
@@ -84,8 +108,21 @@ class Command(BaseCommand):
                         Permission.objects.get(content_type__app_label=app_label, codename=codename)
                     )
             created.append(email)
+        admin = User.objects.get(email__iexact=ADMIN_EMAIL)
+        for name, display_name, description, emails in DEMO_GROUPS:
+            group = Group.objects.filter(name=name).first()
+            if group is None:
+                group = group_services.create_group(
+                    name=name, display_name=display_name, description=description
+                )
+                created.append(f"group {display_name}")
+            group_services.add_members(
+                group=group,
+                users=User.objects.filter(email__in=emails),
+                added_by=admin,
+            )
         if created:
-            self.stdout.write(f"Created demo accounts: {', '.join(created)}")
+            self.stdout.write(f"Created demo data: {', '.join(created)}")
         else:
             self.stdout.write("Demo data already present; nothing to add.")
         self.stdout.write(

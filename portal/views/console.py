@@ -1,0 +1,211 @@
+"""The console's shell and its Users tab."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from groups import services as group_services
+from groups.models import Group, Membership
+from portal import services
+from portal.access import administrator_required
+from portal.forms import UserCreateForm
+from portal.lists import choice, paginate, search_query
+from portal.models import User
+
+USER_SORTS = {
+    "email": ["email"],
+    "-registered": ["-registration_date", "-pk"],
+    "registered": ["registration_date", "pk"],
+}
+
+
+@require_GET
+@administrator_required
+def console_home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "user_count": User.objects.count(),
+        "group_count": Group.objects.count(),
+    }
+    return render(request, "console/home.html", context)
+
+
+CONSOLE_SECTIONS = {
+    "products": (
+        "Products",
+        "Products bundle your APIs. Here you will create products, publish them and "
+        "choose which groups can see them under Access control.",
+    ),
+    "subscriptions": (
+        "Subscriptions",
+        "Developers subscribe to the products they can see. Here you will approve, "
+        "suspend and cancel their subscriptions.",
+    ),
+}
+
+
+@require_GET
+@administrator_required
+def console_section(request: HttpRequest, section: str) -> HttpResponse:
+    """A console tab whose pages are still to come: a plain empty state."""
+    title, text = CONSOLE_SECTIONS[section]
+    return render(
+        request,
+        "console/section_empty.html",
+        {"section": section, "title": title, "text": text},
+    )
+
+
+def _with_groups(users):  # type: ignore[no-untyped-def]
+    """Prefetch each person's stored groups in one query for the whole page."""
+    return users.prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("group").order_by("group__display_name"),
+        )
+    )
+
+
+@require_GET
+@administrator_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    query = search_query(request)
+    state = choice(request, "state", User.State.values)
+    sort = choice(request, "sort", USER_SORTS, default="email")
+    users = User.objects.search(query).order_by(*USER_SORTS[sort])
+    if state:
+        users = users.filter(state=state)
+    page = paginate(request, _with_groups(users))
+    return render(
+        request,
+        "portal/console/user_list.html",
+        {
+            "page": page,
+            "query": query,
+            "state": state,
+            "sort": sort,
+            "states": User.State.choices,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None)
+    if form.is_valid():
+        user = services.create_user(
+            email=form.cleaned_data["email"],
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            password=form.cleaned_data["password"] or None,
+            note=form.cleaned_data["note"],
+        )
+        text = f"Created the developer account {user.email}."
+        if not form.cleaned_data["password"]:
+            text += " An email with a link to set a password is on its way to them."
+        messages.success(request, text + " Add them to groups below.")
+        return redirect("console:user_detail", pk=user.pk)
+    return render(request, "portal/console/user_form.html", {"form": form})
+
+
+def derived_groups(user: User) -> list[Group]:
+    """The system groups a person is in, which are never stored."""
+    names = [Group.DEVELOPERS] if user.is_active else [Group.GUESTS]
+    if user.is_active and user.is_superuser:
+        names.insert(0, Group.ADMINISTRATORS)
+    return list(Group.objects.filter(name__in=names).order_by("display_name"))
+
+
+@require_GET
+@administrator_required
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    memberships = (
+        Membership.objects.filter(user=person)
+        .select_related("group", "added_by")
+        .order_by("group__display_name")
+    )
+    return render(
+        request,
+        "portal/console/user_detail.html",
+        {
+            "person": person,
+            "derived_groups": derived_groups(person),
+            "memberships": memberships,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def user_add_groups(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    query = search_query(request)
+    error = ""
+    if request.method == "POST":
+        chosen = {v for v in request.POST.getlist("group") if v}
+        groups = list(Group.objects.custom().filter(name__in=chosen))
+        if not groups:
+            error = "Choose at least one group, then press Select."
+        else:
+            added = [
+                group
+                for group in groups
+                if group_services.add_members(group=group, users=[person], added_by=request.user)
+            ]
+            if added:
+                names = ", ".join(group.display_name for group in added)
+                messages.success(request, f"Added {person.display_name} to {names}.")
+            else:
+                messages.info(request, f"{person.display_name} was already in those groups.")
+            return redirect("console:user_detail", pk=person.pk)
+    groups = Group.objects.custom().search(query).order_by("display_name", "pk")
+    page = paginate(request, groups)
+    member_of = set(
+        Membership.objects.filter(user=person, group__in=list(page.object_list)).values_list(
+            "group_id", flat=True
+        )
+    )
+    return render(
+        request,
+        "portal/console/user_add_groups.html",
+        {
+            "person": person,
+            "page": page,
+            "query": query,
+            "member_of": member_of,
+            "error": error,
+            "action": reverse("console:user_add_groups", args=[person.pk]),
+        },
+    )
+
+
+@require_POST
+@administrator_required
+def user_block(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    try:
+        services.block_user(user=person, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Blocked {person.email}. They are signed out and can't sign in until unblocked.",
+        )
+    return redirect("console:user_detail", pk=person.pk)
+
+
+@require_POST
+@administrator_required
+def user_unblock(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    services.unblock_user(user=person)
+    messages.success(request, f"Unblocked {person.email}. They can sign in again.")
+    return redirect("console:user_detail", pk=person.pk)
