@@ -37,17 +37,13 @@ class GroupQuerySet(models.QuerySet["Group"]):
         return self.exclude(type=Group.Type.SYSTEM)
 
     def for_user(self, user: Any) -> Self:
-        """The groups a person is in, the derived system groups included.
+        """The groups a person is in: the derived system groups and stored ones.
 
-        Anonymous visitors are Guests; every active signed-in account is a
-        Developer; superusers are also Administrators. Blocked and pending
-        accounts count as guests: they can't sign in.
+        Stored memberships count only for accounts that can sign in.
         """
-        if not user.is_authenticated or not user.is_active:
+        derived = system.derived_group_ids(user)
+        if derived == [Group.GUESTS]:
             return self.filter(name=Group.GUESTS)
-        derived = [Group.DEVELOPERS]
-        if user.is_superuser:
-            derived.append(Group.ADMINISTRATORS)
         stored = Membership.objects.filter(group=OuterRef("pk"), user=user)
         return self.filter(Q(name__in=derived) | (~Q(type=Group.Type.SYSTEM) & Exists(stored)))
 
@@ -247,7 +243,11 @@ class Membership(models.Model):
                 violation_error_message="This person is already a member of the group.",
             ),
         ]
-        indexes = [models.Index(fields=["user", "group"], name="groups_membership_user")]
+        indexes = [
+            models.Index(fields=["user", "group"], name="groups_membership_user"),
+            # The Members tab lists a group's newest memberships first.
+            models.Index(fields=["group", "-added_at"], name="groups_membership_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.group}"

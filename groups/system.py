@@ -60,3 +60,17 @@ def ensure_system_groups(group_model: Any, using: str = "default") -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def derived_group_ids(user: Any) -> list[str]:
+    """The system groups a person is in, worked out from their account alone.
+
+    Anonymous visitors are Guests. Every active signed-in account is a
+    Developer, and superusers are Administrators too. Blocked and pending
+    accounts can't sign in, so they are Guests like any visitor.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return [GUESTS]
+    if user.is_superuser:
+        return [ADMINISTRATORS, DEVELOPERS]
+    return [DEVELOPERS]

@@ -54,7 +54,6 @@ def group_list(request: HttpRequest) -> HttpResponse:
     if group_type:
         groups = groups.filter(type=group_type)
     page = paginate(request, groups)
-    has_system = any(group.is_system for group in page)
     return render(
         request,
         "groups/group_list.html",
@@ -64,7 +63,6 @@ def group_list(request: HttpRequest) -> HttpResponse:
             "group_type": group_type,
             "sort": sort,
             "types": Group.Type.choices,
-            "derived_counts": derived_member_counts() if has_system else {},
         },
     )
 

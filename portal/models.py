@@ -10,6 +10,8 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 
+from groups.system import SYSTEM_GROUPS, derived_group_ids
+
 
 class UserQuerySet(models.QuerySet["User"]):
     def search(self, query: str) -> UserQuerySet:
@@ -133,6 +135,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+    @property
+    def system_group_names(self) -> list[str]:
+        """Display names of the built-in groups this account is in (derived)."""
+        return [SYSTEM_GROUPS[name]["display_name"] for name in derived_group_ids(self)]
 
     @property
     def display_name(self) -> str:

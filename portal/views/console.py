@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groups import services as group_services
 from groups.models import Group, Membership
+from groups.system import derived_group_ids
 from portal import services
 from portal.access import administrator_required
 from portal.forms import UserCreateForm
@@ -114,14 +115,6 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/console/user_form.html", {"form": form})
 
 
-def derived_groups(user: User) -> list[Group]:
-    """The system groups a person is in, which are never stored."""
-    names = [Group.DEVELOPERS] if user.is_active else [Group.GUESTS]
-    if user.is_active and user.is_superuser:
-        names.insert(0, Group.ADMINISTRATORS)
-    return list(Group.objects.filter(name__in=names).order_by("display_name"))
-
-
 @require_GET
 @administrator_required
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -136,7 +129,9 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "portal/console/user_detail.html",
         {
             "person": person,
-            "derived_groups": derived_groups(person),
+            "derived_groups": Group.objects.filter(name__in=derived_group_ids(person)).order_by(
+                "display_name"
+            ),
             "memberships": memberships,
         },
     )
