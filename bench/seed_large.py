@@ -62,7 +62,12 @@ def seed(users: int, groups: int, memberships: int) -> None:
     started = time.monotonic()
     if Group.objects.custom().count() < groups:
         Group.objects.bulk_create(
-            Group(name=f"bench-{g:05d}", display_name=f"Bench group {g:05d}", description=f"#{g}")
+            Group(
+                name=f"bench-{g:05d}",
+                display_name=f"Bench group {g:05d}",
+                display_name_key=f"bench group {g:05d}",
+                description=f"#{g}",
+            )
             for g in range(groups)
         )
     print(f"groups: {Group.objects.count():,} ({time.monotonic() - started:.0f} s)")

@@ -50,7 +50,7 @@ class GroupCreateForm(forms.ModelForm):
 
     def clean_display_name(self) -> str:
         display_name = self.cleaned_data["display_name"]
-        if Group.objects.filter(display_name__iexact=display_name).exists():
+        if Group.objects.named(display_name).exists():
             raise forms.ValidationError(
                 "A group with this name already exists (names ignore upper and lower case). "
                 "Choose another name.",
@@ -102,7 +102,7 @@ class GroupSettingsForm(forms.ModelForm):
 
     def clean_display_name(self) -> str:
         display_name = self.cleaned_data["display_name"]
-        taken = Group.objects.filter(display_name__iexact=display_name).exclude(pk=self.instance.pk)
+        taken = Group.objects.named(display_name).exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError(
                 "Another group already has this name (names ignore upper and lower case).",

@@ -4,7 +4,7 @@ from typing import Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
@@ -27,11 +27,20 @@ def validate_group_id_not_reserved(value: str) -> None:
         raise ValidationError(f"“{value}” is reserved; choose another ID.", code="reserved")
 
 
+def fold_name(display_name: str) -> str:
+    """The form of a name that uniqueness compares: case folded, Unicode included."""
+    return display_name.casefold()
+
+
 class SystemGroupError(ValidationError):
     """Raised when something tries to change one of the three system groups."""
 
 
 class GroupQuerySet(models.QuerySet["Group"]):
+    def named(self, display_name: str) -> Self:
+        """Groups whose name equals this one, ignoring case."""
+        return self.filter(display_name_key=fold_name(display_name))
+
     def custom(self) -> Self:
         """Groups whose members are stored: custom and external ones."""
         return self.exclude(type=Group.Type.SYSTEM)
@@ -111,7 +120,18 @@ class Group(models.Model):
         help_text="Letters, digits, -, _ and . only. It can't be changed later.",
     )
     display_name = models.CharField("name", max_length=300)
-    description = models.TextField(max_length=1000, blank=True)
+    # display_name.casefold(): what "unique whatever the case" compares.
+    # SQLite's LOWER() and LIKE only fold ASCII letters, so the rule can't
+    # rest on them ("ÉQUIPE" and "équipe" would both be allowed).
+    display_name_key = models.CharField(
+        max_length=1200,
+        unique=True,
+        editable=False,
+        error_messages={"unique": "A group with this name already exists."},
+    )
+    description = models.TextField(
+        max_length=1000, blank=True, validators=[MaxLengthValidator(1000)]
+    )
     type = models.CharField(max_length=10, choices=Type, default=Type.CUSTOM)
     built_in = models.BooleanField(default=False, editable=False)
     external_id = models.CharField(
@@ -140,11 +160,6 @@ class Group(models.Model):
                 Lower("name"),
                 name="groups_group_name_ci",
                 violation_error_message="A group with this ID already exists.",
-            ),
-            models.UniqueConstraint(
-                Lower("display_name"),
-                name="groups_group_display_name_ci",
-                violation_error_message="A group with this name already exists.",
             ),
             models.CheckConstraint(
                 condition=models.Q(type__in=["system", "custom", "external"]),
@@ -176,6 +191,7 @@ class Group(models.Model):
                 "membership are managed by Portico and can't be changed.",
                 code="system_group",
             )
+        self.display_name_key = fold_name(self.display_name)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -190,6 +206,7 @@ class Group(models.Model):
         return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
+        self.display_name_key = fold_name(self.display_name)
         if self.type == self.Type.SYSTEM and getattr(self, "_loaded_type", None) is None:
             raise ValidationError(
                 {

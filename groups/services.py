@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from groups.models import Group, Membership, SystemGroupError
 
@@ -84,27 +84,23 @@ def add_members(*, group: Group, users: Iterable[Any], added_by: Any) -> int:
     """Add people to a group; those already in it stay as they are.
 
     Returns how many were added. Safe to repeat and to race: the unique
-    (group, user) constraint with ON CONFLICT DO NOTHING leaves exactly one
-    membership whoever inserts first.
+    (group, user) constraint lets exactly one insert win, and the losers,
+    each in its own savepoint, count nothing.
     """
     _refuse_system(group, "given stored members")
     wanted = {user.pk for user in users}
-    if not wanted:
-        return 0
-    with transaction.atomic():
-        already = set(
-            Membership.objects.filter(group=group, user_id__in=wanted).values_list(
-                "user_id", flat=True
-            )
-        )
-        Membership.objects.bulk_create(
-            [
-                Membership(group=group, user_id=user_id, added_by=added_by)
-                for user_id in sorted(wanted - already)
-            ],
-            ignore_conflicts=True,
-        )
-    return len(wanted - already)
+    already = set(
+        Membership.objects.filter(group=group, user_id__in=wanted).values_list("user_id", flat=True)
+    )
+    added = 0
+    for user_id in sorted(wanted - already):
+        try:
+            with transaction.atomic():
+                Membership.objects.create(group=group, user_id=user_id, added_by=added_by)
+        except IntegrityError:
+            continue
+        added += 1
+    return added
 
 
 def remove_member(*, group: Group, user: Any) -> bool:

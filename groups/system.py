@@ -51,6 +51,7 @@ def ensure_system_groups(group_model: Any, using: str = "default") -> None:
             group_model(
                 name=name,
                 display_name=data["display_name"],
+                display_name_key=data["display_name"].casefold(),
                 description=data["description"],
                 type="system",
                 built_in=True,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
-from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,8 +23,8 @@ from portal.lists import choice, paginate, search_query
 User = get_user_model()
 
 SORTS = {
-    "name": [Lower("display_name"), "pk"],
-    "-name": [Lower("display_name").desc(), "-pk"],
+    "name": ["display_name_key", "pk"],
+    "-name": ["-display_name_key", "-pk"],
     "-updated": ["-updated_at", "-pk"],
 }
 
@@ -114,7 +115,9 @@ def group_update(request: HttpRequest, name: str) -> HttpResponse:
         if request.method == "POST":
             raise PermissionDenied(f"{group.display_name} is a system group and can't be changed.")
         return render(request, "groups/group_settings.html", {"group": group, "tab": "settings"})
-    form = GroupSettingsForm(request.POST or None, instance=group)
+    # The form edits a copy, so that a refused save leaves the page's
+    # heading showing the saved name.
+    form = GroupSettingsForm(request.POST or None, instance=copy.copy(group))
     conflict = None
     if form.is_valid():
         try:
@@ -239,4 +242,6 @@ def group_remove_member(request: HttpRequest, name: str, user_id: int) -> HttpRe
 
 def _chosen_ids(values: list[str]) -> set[int]:
     """The numeric IDs among the submitted values; anything else is ignored."""
-    return {int(value) for value in values if value.isdigit() and len(value) < 19}
+    return {
+        int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 19
+    }
