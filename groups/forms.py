@@ -24,7 +24,44 @@ def propose_group_id(display_name: str) -> str:
     return slug[:MAX_ID_LENGTH].rstrip("-")
 
 
-class GroupCreateForm(forms.ModelForm):
+class ProposedIdMixin:
+    """An ID field left blank is proposed from the name, and IDs are unique
+    whatever their case. Used by the create forms of groups and products."""
+
+    id_owner = "group"
+    cleaned_data: dict[str, Any]
+    errors: Any
+    _meta: Any
+
+    def _id_taken(self, name: str) -> bool:
+        return self._meta.model._default_manager.filter(name__iexact=name).exists()
+
+    def _id_taken_message(self, name: str) -> str:
+        return f"The ID “{name}” is taken by another {self.id_owner}. Choose another ID."
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data.get("name", "")
+        if name and self._id_taken(name):
+            raise forms.ValidationError(self._id_taken_message(name), code="duplicate")
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()  # type: ignore[misc]
+        if "name" in self.errors or cleaned.get("name") or not cleaned.get("display_name"):
+            return cleaned
+        proposed = propose_group_id(cleaned["display_name"])
+        if not proposed:
+            self.add_error(  # type: ignore[attr-defined]
+                "name", "Enter an ID: the name has no letters or digits to propose one from."
+            )
+        elif self._id_taken(proposed):
+            self.add_error("name", self._id_taken_message(proposed))  # type: ignore[attr-defined]
+        else:
+            cleaned["name"] = proposed
+        return cleaned
+
+
+class GroupCreateForm(ProposedIdMixin, forms.ModelForm):
     class Meta:
         model = Group
         fields = ["display_name", "name", "description"]
@@ -57,31 +94,6 @@ class GroupCreateForm(forms.ModelForm):
                 code="duplicate",
             )
         return display_name
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data.get("name", "")
-        if name and Group.objects.filter(name__iexact=name).exists():
-            raise forms.ValidationError(self.id_taken_message(name), code="duplicate")
-        return name
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if "name" in self.errors or cleaned.get("name") or not cleaned.get("display_name"):
-            return cleaned
-        proposed = propose_group_id(cleaned["display_name"])
-        if not proposed:
-            self.add_error(
-                "name", "Enter an ID: the name has no letters or digits to propose one from."
-            )
-        elif Group.objects.filter(name__iexact=proposed).exists():
-            self.add_error("name", self.id_taken_message(proposed))
-        else:
-            cleaned["name"] = proposed
-        return cleaned
-
-    @staticmethod
-    def id_taken_message(name: str) -> str:
-        return f"The ID “{name}” is taken by another group. Choose another ID."
 
 
 class GroupSettingsForm(forms.ModelForm):

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +54,10 @@ class GroupQuerySet(models.QuerySet["Group"]):
         derived = system.derived_group_ids(user)
         if derived == [Group.GUESTS]:
             return self.filter(name=Group.GUESTS)
+        previewed = getattr(user, "preview_group_names", None)
+        if previewed is not None:
+            # The console's "View as" a group: its members' groups, no one's rows.
+            return self.filter(name__in=[*derived, *previewed])
         stored = Membership.objects.filter(group=OuterRef("pk"), user=user)
         return self.filter(Q(name__in=derived) | (~Q(type=Group.Type.SYSTEM) & Exists(stored)))
 
@@ -69,10 +74,18 @@ class GroupQuerySet(models.QuerySet["Group"]):
             .annotate(n=Count("pk"))
             .values("n")
         )
+        # The products app depends on this one, not the other way round.
+        product_group = apps.get_model("products", "ProductGroup")
+        products = (
+            product_group.objects.filter(group=OuterRef("pk"))
+            .order_by()
+            .values("group")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return self.annotate(
             member_count=Coalesce(Subquery(members), 0),
-            # Products arrive with issue #4; until then no group can see any.
-            product_count=Value(0),
+            product_count=Coalesce(Subquery(products), 0),
         )
 
     def search(self, query: str) -> Self:

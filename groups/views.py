@@ -22,6 +22,9 @@ from portal.lists import choice, paginate, search_query
 
 User = get_user_model()
 
+# Sections on a detail page show this many rows and say how many there are.
+SECTION_ROWS = 50
+
 SORTS = {
     "name": ["display_name_key", "pk"],
     "-name": ["-display_name_key", "-pk"],
@@ -100,10 +103,17 @@ def group_detail(request: HttpRequest, name: str) -> HttpResponse:
         member_count = derived_member_counts().get(group.name)
     else:
         member_count = group.memberships.count()
+    links = group.product_links.select_related("product").order_by("product__display_name_key")
     return render(
         request,
         "groups/group_detail.html",
-        {"group": group, "member_count": member_count, "tab": "overview"},
+        {
+            "group": group,
+            "member_count": member_count,
+            "product_links": links[:SECTION_ROWS],
+            "product_count": links.count(),
+            "tab": "overview",
+        },
     )
 
 

@@ -14,3 +14,12 @@ def console_section(request: HttpRequest) -> dict[str, str]:
         name = match.url_name or ""
         return {"console_section": "users" if name.startswith("user") else name}
     return {}
+
+
+def portal_preview(request: HttpRequest) -> dict[str, object]:
+    """The console's "View as" preview, for the banner on portal pages."""
+    from portal import preview
+
+    if preview.SESSION_KEY not in getattr(request, "session", {}):
+        return {}
+    return {"preview": preview.current(request)}

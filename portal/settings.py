@@ -148,6 +148,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "portal.context_processors.console_section",
+                "portal.context_processors.portal_preview",
             ],
         },
     },

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+import portal.converters  # noqa: F401 - registers <entity_id:>
 from portal.forms import PasswordResetByEmailForm, SignInForm
 from portal.views import console, portal
 
@@ -11,6 +12,7 @@ portal_patterns = (
     [
         path("", portal.landing, name="landing"),
         path("products/", portal.product_list, name="products"),
+        path("products/<entity_id:name>/", portal.product_detail, name="product"),
         path("profile/", portal.profile, name="profile"),
         path(
             "signin/",
@@ -54,7 +56,6 @@ portal_patterns = (
 console_patterns = (
     [
         path("", console.console_home, name="home"),
-        path("products/", console.console_section, {"section": "products"}, name="products"),
         path(
             "subscriptions/",
             console.console_section,
@@ -67,6 +68,8 @@ console_patterns = (
         path("users/<int:pk>/groups/add/", console.user_add_groups, name="user_add_groups"),
         path("users/<int:pk>/block/", console.user_block, name="user_block"),
         path("users/<int:pk>/unblock/", console.user_unblock, name="user_unblock"),
+        path("view-as/", console.view_as_start, name="view_as"),
+        path("view-as/stop/", console.view_as_stop, name="view_as_stop"),
     ],
     "console",
 )
@@ -77,6 +80,7 @@ admin.site.index_title = "Support"
 
 urlpatterns = [
     path("console/groups/", include("groups.urls")),
+    path("console/products/", include("products.urls")),
     path("console/", include(console_patterns)),
     path("admin/", admin.site.urls),
     path("", include(portal_patterns)),

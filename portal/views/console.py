@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,11 +13,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from groups import services as group_services
 from groups.models import Group, Membership
 from groups.system import derived_group_ids
-from portal import services
+from portal import preview, services
 from portal.access import administrator_required
 from portal.forms import UserCreateForm
 from portal.lists import choice, paginate, search_query
 from portal.models import User
+from products.models import Product
+
+# Sections on a detail page show this many rows and say how many there are.
+SECTION_ROWS = 50
 
 USER_SORTS = {
     "email": ["email"],
@@ -32,16 +36,12 @@ def console_home(request: HttpRequest) -> HttpResponse:
     context = {
         "user_count": User.objects.count(),
         "group_count": Group.objects.count(),
+        "product_count": Product.objects.count(),
     }
     return render(request, "console/home.html", context)
 
 
 CONSOLE_SECTIONS = {
-    "products": (
-        "Products",
-        "Products bundle your APIs. Here you will create products, publish them and "
-        "choose which groups can see them under Access control.",
-    ),
     "subscriptions": (
         "Subscriptions",
         "Developers subscribe to the products they can see. Here you will approve, "
@@ -124,11 +124,18 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("group", "added_by")
         .order_by("group__display_name")
     )
+    seen = (
+        Product.objects.visible_to(person)
+        .with_granting_links(person)
+        .order_by("display_name_key", "pk")
+    )
     return render(
         request,
         "portal/console/user_detail.html",
         {
             "person": person,
+            "seen": seen[:SECTION_ROWS],
+            "seen_count": seen.count(),
             "derived_groups": Group.objects.filter(name__in=derived_group_ids(person)).order_by(
                 "display_name"
             ),
@@ -204,3 +211,28 @@ def user_unblock(request: HttpRequest, pk: int) -> HttpResponse:
     services.unblock_user(user=person)
     messages.success(request, f"Unblocked {person.email}. They can sign in again.")
     return redirect("console:user_detail", pk=person.pk)
+
+
+@require_POST
+@administrator_required
+def view_as_start(request: HttpRequest) -> HttpResponse:
+    """Open the developer portal as a chosen user or group sees it (read-only)."""
+    kind = request.POST.get("kind", "")
+    key = request.POST.get("key", "")
+    if kind == "user":
+        get_object_or_404(User, pk=key if key.isascii() and key.isdigit() else 0)
+    elif kind == "group":
+        get_object_or_404(Group, name=key)
+    else:
+        raise Http404("Nothing to view the portal as.")
+    shown = preview.start(request, kind=kind, key=key)
+    messages.info(request, f"Previewing the portal as {shown.label if shown else key}.")
+    return redirect("portal:products")
+
+
+@require_POST
+@administrator_required
+def view_as_stop(request: HttpRequest) -> HttpResponse:
+    preview.stop(request)
+    messages.info(request, "Preview ended: the portal shows your own view again.")
+    return redirect("console:home")

@@ -75,3 +75,24 @@ def sign_in(page: Any, server_url: str) -> Any:
         page.get_by_role("button", name="Sign in").click()
 
     return do
+
+
+@pytest.fixture
+def new_signed_in_page(context: Any, browser: Any, server_url: str) -> Any:
+    """A second browser (its own cookies) signed in as someone else."""
+    opened = []
+
+    def open_as(email: str, password: str = DEMO_PASSWORD) -> Any:
+        other = browser.new_context(viewport={"width": 1280, "height": 800})
+        opened.append(other)
+        other_page = other.new_page()
+        other_page.goto(f"{server_url}/signin/")
+        other_page.get_by_label("Email").fill(email)
+        other_page.get_by_label("Password").fill(password)
+        other_page.get_by_role("button", name="Sign in").click()
+        other_page.get_by_role("button", name="Sign out").wait_for()
+        return other_page
+
+    yield open_as
+    for other in opened:
+        other.close()

@@ -5,7 +5,6 @@ from django.urls import reverse
 
 CONSOLE_URLS = [
     "console:home",
-    "console:products",
     "console:subscriptions",
     "console:users",
 ]
@@ -44,7 +43,7 @@ def test_console_refusal_says_why(client, developer):
 @pytest.mark.django_db
 def test_console_sections_still_to_come_show_an_empty_state(client, administrator):
     client.force_login(administrator)
-    for name in ["console:products", "console:subscriptions"]:
+    for name in ["console:subscriptions"]:
         response = client.get(reverse(name))
         assert b"Nothing here yet" in response.content
 

@@ -14,6 +14,8 @@ from django.db import transaction
 from groups import services as group_services
 from groups.models import Group
 from portal.models import User
+from products import services as product_services
+from products.models import Product
 
 ADMIN_EMAIL = "admin@example.com"
 
@@ -54,6 +56,77 @@ DEMO_GROUPS = [
         "Internal teams",
         "Our own engineering teams.",
         ["dana@example.com"],
+    ),
+]
+
+
+# ID, name, description, terms, state, subscription, approval, limit, groups
+DEMO_PRODUCTS = [
+    (
+        "starter",
+        "Starter",
+        "Try the **core APIs** for free: 5 calls a minute, up to 100 a week.",
+        "Fair use only. No production traffic.",
+        "published",
+        True,
+        False,
+        1,
+        ["guests", "developers"],
+    ),
+    (
+        "unlimited",
+        "Unlimited",
+        "Every core API without quotas. An administrator approves each subscription.",
+        "By subscribing you accept the *Unlimited* service agreement.",
+        "published",
+        True,
+        True,
+        1,
+        ["developers"],
+    ),
+    (
+        "weather-open-data",
+        "Weather open data",
+        "Public forecasts and observations. Open: no key needed.",
+        "",
+        "published",
+        False,
+        False,
+        None,
+        ["guests", "developers"],
+    ),
+    (
+        "partner-logistics",
+        "Partner logistics",
+        "Shipment tracking and pickups, for partners under contract.",
+        "Partner agreement, section 4, applies.",
+        "published",
+        True,
+        False,
+        3,
+        ["partners"],
+    ),
+    (
+        "insights-beta",
+        "Insights (beta)",
+        "Usage analytics before launch. Expect changes.",
+        "",
+        "published",
+        True,
+        False,
+        None,
+        ["beta-testers"],
+    ),
+    (
+        "internal-tools",
+        "Internal tools",
+        "Admin APIs for our own teams; not published yet.",
+        "",
+        "notPublished",
+        True,
+        False,
+        None,
+        ["internal"],
     ),
 ]
 
@@ -121,6 +194,32 @@ class Command(BaseCommand):
                 users=User.objects.filter(email__in=emails),
                 added_by=admin,
             )
+        for (
+            name,
+            display_name,
+            description,
+            terms,
+            state,
+            subscription_required,
+            approval_required,
+            limit,
+            group_names,
+        ) in DEMO_PRODUCTS:
+            if Product.objects.filter(name=name).exists():
+                continue
+            product_services.create_product(
+                name=name,
+                display_name=display_name,
+                description=description,
+                terms=terms,
+                state=state,
+                subscription_required=subscription_required,
+                approval_required=approval_required,
+                subscriptions_limit=limit,
+                groups=Group.objects.filter(name__in=group_names),
+                added_by=admin,
+            )
+            created.append(f"product {display_name}")
         if created:
             self.stdout.write(f"Created demo data: {', '.join(created)}")
         else:

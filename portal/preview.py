@@ -1,0 +1,89 @@
+"""The administrator's "View as": the developer portal as someone else sees it.
+
+A preview only changes what the portal shows; it never signs anyone in as
+somebody else and never lets the administrator act for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+
+from groups.models import Group
+from portal.access import is_administrator
+from portal.models import User
+
+SESSION_KEY = "portico_view_as"
+
+
+@dataclass(frozen=True)
+class GroupViewer:
+    """A stand-in for "a member of this group" that visibility rules accept."""
+
+    group: Group
+    preview_group_names: list[str] = field(default_factory=list)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.group.name != Group.GUESTS
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_authenticated
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.group.name == Group.ADMINISTRATORS
+
+
+@dataclass(frozen=True)
+class Preview:
+    viewer: Any
+    label: str
+
+
+def start(request: HttpRequest, *, kind: str, key: str) -> Preview | None:
+    """Remember whom the administrator wants to view the portal as."""
+    request.session[SESSION_KEY] = {"kind": kind, "key": key}
+    request.__dict__.pop("_portico_preview", None)
+    return current(request)
+
+
+def stop(request: HttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+
+
+def current(request: HttpRequest) -> Preview | None:
+    """The preview in force for this request, if the administrator started one."""
+    if not hasattr(request, "_portico_preview"):
+        request._portico_preview = _load(request)  # type: ignore[attr-defined]
+    return request._portico_preview  # type: ignore[attr-defined]
+
+
+def _load(request: HttpRequest) -> Preview | None:
+    wanted = request.session.get(SESSION_KEY)
+    if not wanted or not is_administrator(request.user):
+        return None
+    if wanted.get("kind") == "user":
+        person = User.objects.filter(pk=wanted.get("key")).first()
+        if person is None:
+            return None
+        return Preview(viewer=person, label=f"{person.display_name} ({person.email})")
+    if wanted.get("kind") == "group":
+        group = Group.objects.filter(name=wanted.get("key")).first()
+        if group is None:
+            return None
+        extra = [] if group.is_system else [group.name]
+        return Preview(
+            viewer=GroupViewer(group=group, preview_group_names=extra),
+            label=f"a member of {group.display_name}",
+        )
+    return None
+
+
+def viewer_for(request: HttpRequest) -> tuple[Any, Preview | None]:
+    """Who the portal pages show products for: the preview's viewer, or the visitor."""
+    preview = current(request)
+    return (preview.viewer if preview else request.user), preview
