@@ -205,6 +205,10 @@ class Group(models.Model):
                 code="system_group",
             )
         self.display_name_key = fold_name(self.display_name)
+        if self.pk is not None and not self._state.adding:
+            # Every saved change is a new version, whoever saves it (console,
+            # Django admin, API), so optimistic concurrency and ETags see it.
+            self.version += 1
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

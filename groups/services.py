@@ -63,7 +63,6 @@ def update_group(*, group: Group, expected_version: int | None, **changes: Any) 
         raise ConcurrentChangeError(current)
     for field, value in changes.items():
         setattr(current, field, value)
-    current.version += 1
     current.full_clean()
     current.save()
     return current

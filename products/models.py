@@ -173,6 +173,10 @@ class Product(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.display_name_key = fold_name(self.display_name)
+        if self.pk is not None and not self._state.adding:
+            # Every saved change is a new version, whoever saves it (console,
+            # Django admin, API), so optimistic concurrency and ETags see it.
+            self.version += 1
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -49,7 +49,6 @@ def update_product(*, product: Product, expected_version: int | None, **changes:
         raise ConcurrentChangeError(current)
     for field, value in changes.items():
         setattr(current, field, value)
-    current.version += 1
     current.full_clean()
     current.save()
     return current

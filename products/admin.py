@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from products.models import Product, ProductGroup
+
+
+class ProductGroupInline(admin.TabularInline):
+    model = ProductGroup
+    extra = 0
+    autocomplete_fields = ["group"]
+    readonly_fields = ["added_at", "added_by"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "name", "state", "subscription_required", "approval_required"]
+    list_filter = ["state", "subscription_required", "approval_required"]
+    search_fields = ["display_name", "name", "description"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    fields = [
+        "display_name",
+        "name",
+        "description",
+        "terms",
+        "state",
+        "subscription_required",
+        "approval_required",
+        "subscriptions_limit",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [ProductGroupInline]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # The ID is fixed once the product exists, as in the console.
+        return [*self.readonly_fields, "name"] if obj else self.readonly_fields
