@@ -72,10 +72,10 @@ def update_group(*, group: Group, expected_version: int | None, **changes: Any) 
 def delete_group(*, group: Group) -> DeletionSummary:
     """Delete a custom group with its memberships and product links."""
     _refuse_system(group, "deleted")
-    summary = DeletionSummary(
-        display_name=group.display_name, members_removed=group.memberships.count()
-    )
+    member_ids = list(group.memberships.values_list("user_id", flat=True))
+    summary = DeletionSummary(display_name=group.display_name, members_removed=len(member_ids))
     group.delete()
+    _reconcile(owner_ids=member_ids)
     return summary
 
 
@@ -99,6 +99,8 @@ def add_members(*, group: Group, users: Iterable[Any], added_by: Any) -> int:
         except IntegrityError:
             continue
         added += 1
+    if added:
+        _reconcile(owner_ids=sorted(wanted - already))
     return added
 
 
@@ -106,4 +108,14 @@ def remove_member(*, group: Group, user: Any) -> bool:
     """Take a person out of a group; True when they were in it."""
     _refuse_system(group, "changed: its membership is derived")
     deleted, _ = Membership.objects.filter(group=group, user=user).delete()
+    if deleted:
+        _reconcile(owner_ids=[user.pk])
     return deleted > 0
+
+
+def _reconcile(*, owner_ids: list[int]) -> None:
+    """Let the subscriptions rule react to people gaining or losing groups."""
+    # Imported here: the products app depends on this one, not the reverse.
+    from products import services as product_services
+
+    product_services.reconcile_access(owner_ids=owner_ids)

@@ -9,11 +9,17 @@ def console_section(request: HttpRequest) -> dict[str, str]:
     if match is None:
         return {}
     if match.namespace in ("groups", "products", "subscriptions"):
-        return {"console_section": match.namespace}
-    if match.namespace == "console":
+        section = match.namespace
+    elif match.namespace == "console":
         name = match.url_name or ""
-        return {"console_section": "users" if name.startswith("user") else name}
-    return {}
+        section = "users" if name.startswith("user") else name
+    else:
+        return {}
+    # The menu shows how many requests wait for approval on every console page.
+    from products.models import Subscription
+
+    waiting = Subscription.objects.filter(state=Subscription.State.SUBMITTED).count()
+    return {"console_section": section, "waiting_subscriptions": waiting}
 
 
 def portal_preview(request: HttpRequest) -> dict[str, object]:

@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 
+from portal.models import PortalSettings
+
 
 class SignInForm(AuthenticationForm):
     """Email and password; tells a blocked or pending user why they can't sign in."""
@@ -133,3 +135,10 @@ class UserCreateForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error("password", error)
         return cleaned
+
+
+class PortalSettingsForm(forms.ModelForm):
+    class Meta:
+        model = PortalSettings
+        fields = ["notification_email", "on_access_loss"]
+        widgets = {"on_access_loss": forms.RadioSelect}

@@ -144,3 +144,36 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email
+
+
+class PortalSettings(models.Model):
+    """Console settings that apply to the whole portal; there is one row."""
+
+    class AccessLoss(models.TextChoices):
+        SUSPEND = "suspend", "Suspend the subscription until access comes back"
+        KEEP = "keep", "Keep the subscription working (as Azure does)"
+
+    notification_email = models.EmailField(
+        "administrators' notification address",
+        blank=True,
+        help_text="Gets “new subscription waiting for approval”. Blank: every administrator.",
+    )
+    on_access_loss = models.CharField(
+        "when a developer can no longer see a product they subscribed to",
+        max_length=10,
+        choices=AccessLoss,
+        default=AccessLoss.SUSPEND,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "portal settings"
+
+    def __str__(self) -> str:
+        return "Portal settings"
+
+    @classmethod
+    def load(cls) -> PortalSettings:
+        """The settings row, created with the defaults the first time."""
+        current, _ = cls.objects.get_or_create(pk=1)
+        return current

@@ -16,6 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from portal.models import User
+from products import services as product_services
 
 
 def set_password_url(user: User) -> str:
@@ -60,13 +61,17 @@ def block_user(*, user: User, actor: Any) -> User:
     """Block an account: it is signed out and can't sign in again."""
     if user.pk == actor.pk:
         raise ValidationError("You can't block your own account.", code="self")
-    user.state = User.State.BLOCKED
-    user.save(update_fields=["state"])
+    with transaction.atomic():
+        user.state = User.State.BLOCKED
+        user.save(update_fields=["state"])
+        product_services.reconcile_access(owner_ids=[user.pk])
     return user
 
 
 def unblock_user(*, user: User) -> User:
     """Let a blocked (or pending) account sign in again."""
-    user.state = User.State.ACTIVE
-    user.save(update_fields=["state"])
+    with transaction.atomic():
+        user.state = User.State.ACTIVE
+        user.save(update_fields=["state"])
+        product_services.reconcile_access(owner_ids=[user.pk])
     return user

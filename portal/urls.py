@@ -6,14 +6,31 @@ from django.urls import include, path, reverse_lazy
 
 import portal.converters  # noqa: F401 - registers <entity_id:>
 from portal.forms import PasswordResetByEmailForm, SignInForm
-from portal.views import console, portal
+from portal.views import console, portal, subscriptions
+from products import gateway
 
 portal_patterns = (
     [
         path("", portal.landing, name="landing"),
         path("products/", portal.product_list, name="products"),
         path("products/<entity_id:name>/", portal.product_detail, name="product"),
-        path("profile/", portal.profile, name="profile"),
+        path("products/<entity_id:name>/subscribe/", subscriptions.subscribe, name="subscribe"),
+        path("profile/", subscriptions.profile, name="profile"),
+        path(
+            "profile/subscriptions/<str:sid>/keys/<str:which>/regenerate/",
+            subscriptions.regenerate_key,
+            name="regenerate_key",
+        ),
+        path(
+            "profile/subscriptions/<str:sid>/rename/",
+            subscriptions.rename_subscription,
+            name="rename_subscription",
+        ),
+        path(
+            "profile/subscriptions/<str:sid>/cancel/",
+            subscriptions.cancel_subscription,
+            name="cancel_subscription",
+        ),
         path(
             "signin/",
             auth_views.LoginView.as_view(
@@ -56,12 +73,7 @@ portal_patterns = (
 console_patterns = (
     [
         path("", console.console_home, name="home"),
-        path(
-            "subscriptions/",
-            console.console_section,
-            {"section": "subscriptions"},
-            name="subscriptions",
-        ),
+        path("settings/", console.portal_settings, name="settings"),
         path("users/", console.user_list, name="users"),
         path("users/new/", console.user_create, name="user_create"),
         path("users/<int:pk>/", console.user_detail, name="user_detail"),
@@ -81,6 +93,8 @@ admin.site.index_title = "Support"
 urlpatterns = [
     path("console/groups/", include("groups.urls")),
     path("console/products/", include("products.urls")),
+    path("console/subscriptions/", include("products.subscription_urls")),
+    path("gateway/check", gateway.check, name="gateway_check"),
     path("console/", include(console_patterns)),
     path("admin/", admin.site.urls),
     path("", include(portal_patterns)),

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from groups.models import Group
-from products.models import Product, ProductGroup
+from portal.models import PortalSettings
+from products import notify
+from products.models import Product, ProductGroup, Subscription, new_subscription_key
 
 
 class ConcurrentChangeError(Exception):
@@ -25,6 +31,7 @@ class ConcurrentChangeError(Exception):
 class DeletionSummary:
     display_name: str
     groups_removed: int
+    subscriptions_removed: int = 0
 
 
 @transaction.atomic
@@ -60,11 +67,25 @@ def set_state(*, product: Product, state: str) -> Product:
 
 
 @transaction.atomic
-def delete_product(*, product: Product) -> DeletionSummary:
-    """Delete a product and every group's access to it."""
+def delete_product(*, product: Product, delete_subscriptions: bool = False) -> DeletionSummary:
+    """Delete a product and every group's access to it.
+
+    A product with subscriptions is deleted only when they go too, as with
+    Azure's deleteSubscriptions flag.
+    """
+    count = product.subscriptions.count()
+    if count and not delete_subscriptions:
+        raise ValidationError(
+            f"{product.display_name} has {count} subscription{'s' if count != 1 else ''}. "
+            "Tick “Also delete its subscriptions”, or cancel them first.",
+            code="has_subscriptions",
+        )
     summary = DeletionSummary(
-        display_name=product.display_name, groups_removed=product.links.count()
+        display_name=product.display_name,
+        groups_removed=product.links.count(),
+        subscriptions_removed=count,
     )
+    product.subscriptions.all().delete()
     product.delete()
     return summary
 
@@ -89,6 +110,8 @@ def grant_access(*, product: Product, groups: Iterable[Group], added_by: Any) ->
         except IntegrityError:
             continue
         added += 1
+    if added:
+        reconcile_access(product_ids=[product.pk])
     return added
 
 
@@ -100,4 +123,183 @@ def revoke_access(*, product: Product, group: Group) -> bool:
             code="administrators",
         )
     deleted, _ = ProductGroup.objects.filter(product=product, group=group).delete()
+    if deleted:
+        reconcile_access(product_ids=[product.pk])
     return deleted > 0
+
+
+# --- Subscriptions ---------------------------------------------------------
+
+
+class SubscriptionRefused(ValidationError):
+    """A developer may not subscribe; the message says why and what to do."""
+
+
+def _now() -> Any:
+    return timezone.now()
+
+
+@transaction.atomic
+def subscribe(
+    *, developer: Any, product: Product, display_name: str, accepted_terms: bool = False
+) -> Subscription:
+    """Subscribe a developer to a product they can see.
+
+    Products that need approval give a submitted subscription; others an
+    active one. The developer's row is locked first, so two requests at
+    once can't both pass the limit.
+    """
+    get_user_model().objects.select_for_update().filter(pk=developer.pk).first()
+    if not Product.objects.visible_to(developer).filter(pk=product.pk).exists():
+        raise Product.DoesNotExist("No product matches the given query.")
+    if not product.subscription_required:
+        raise SubscriptionRefused(
+            "This product is open: its APIs need no subscription.", code="open"
+        )
+    if product.terms and not accepted_terms:
+        raise SubscriptionRefused(
+            {"accept_terms": "Accept the terms of use to subscribe."}, code="terms"
+        )
+    mine = Subscription.objects.filter(owner=developer, product=product)
+    waiting = mine.filter(state=Subscription.State.SUBMITTED).first()
+    if waiting is not None:
+        raise SubscriptionRefused(
+            f"Your request “{waiting.display_name}” is still waiting for approval. You can "
+            "subscribe again once an administrator has answered it.",
+            code="pending",
+        )
+    limit = product.subscriptions_limit
+    if limit is not None and mine.holding().count() >= limit:
+        raise SubscriptionRefused(limit_message(product, mine), code="limit")
+    needs_approval = product.approval_required
+    subscription = Subscription(
+        owner=developer,
+        product=product,
+        display_name=display_name,
+        state=Subscription.State.SUBMITTED if needs_approval else Subscription.State.ACTIVE,
+        activated_at=None if needs_approval else _now(),
+    )
+    subscription.full_clean()
+    subscription.save()
+    if needs_approval:
+        transaction.on_commit(partial(notify.subscription_waiting, subscription_id=subscription.pk))
+    return subscription
+
+
+def limit_message(product: Product, mine: Any) -> str:
+    """Why a developer at the limit can't subscribe, naming a waiting request."""
+    limit = product.subscriptions_limit
+    text = (
+        f"You have reached this product's limit of {limit} "
+        f"subscription{'s' if limit != 1 else ''} per developer."
+    )
+    if mine.filter(state=Subscription.State.SUBMITTED).exists():
+        text += " One of them is a request still waiting for approval."
+    else:
+        text += " Cancel one on your profile to subscribe again."
+    return text
+
+
+@transaction.atomic
+def change_state(
+    *, subscription: Subscription, action: str, comment: str = "", actor: Any = None
+) -> Subscription:
+    """Approve, reject, suspend, activate or cancel, where Azure allows it."""
+    current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    if action not in Subscription.TRANSITIONS:
+        raise ValidationError(f"Unknown action “{action}”.", code="action")
+    if not current.allows(action):
+        raise ValidationError(
+            f"A subscription that is {current.get_state_display().lower()} can't be "
+            f"{PAST_TENSE[action]}.",
+            code="transition",
+        )
+    _, target = Subscription.TRANSITIONS[action]
+    current.state = target
+    current.suspended_for_access = False
+    current.state_comment = comment.strip()
+    if target == Subscription.State.ACTIVE and current.activated_at is None:
+        current.activated_at = _now()
+    if target in (Subscription.State.CANCELLED, Subscription.State.REJECTED):
+        current.ended_at = _now()
+    current.full_clean()
+    current.save()
+    if action == "approve":
+        transaction.on_commit(partial(notify.subscription_approved, subscription_id=current.pk))
+    elif action == "reject":
+        transaction.on_commit(partial(notify.subscription_rejected, subscription_id=current.pk))
+    return current
+
+
+PAST_TENSE = {
+    "approve": "approved",
+    "reject": "rejected",
+    "suspend": "suspended",
+    "activate": "activated",
+    "cancel": "cancelled",
+}
+
+
+def regenerate_key(*, subscription: Subscription, which: str) -> Subscription:
+    """Replace the primary or secondary key; the old one stops working at once."""
+    field = {"primary": "primary_secret", "secondary": "secondary_secret"}[which]
+    setattr(subscription, field, new_subscription_key())
+    subscription.save()
+    return subscription
+
+
+def rename_subscription(*, subscription: Subscription, display_name: str) -> Subscription:
+    subscription.display_name = display_name
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+def reconcile_access(
+    *, owner_ids: Iterable[int] | None = None, product_ids: Iterable[int] | None = None
+) -> None:
+    """Apply the console's rule for developers who lost, or regained, sight of products.
+
+    With the "suspend" rule, active subscriptions to products no longer
+    shared with their owner are suspended ("Access removed") and the owner
+    is told. Whatever the rule, subscriptions this rule suspended become
+    active again once the product is shared with the owner again.
+    Publishing state plays no part, as in Azure.
+    """
+    suspend = PortalSettings.load().on_access_loss == PortalSettings.AccessLoss.SUSPEND
+    candidates = Subscription.objects.filter(owner__isnull=False).filter(
+        Q(state=Subscription.State.ACTIVE) | Q(suspended_for_access=True)
+    )
+    if owner_ids is not None:
+        candidates = candidates.filter(owner_id__in=list(owner_ids))
+    if product_ids is not None:
+        candidates = candidates.filter(product_id__in=list(product_ids))
+    by_owner: dict[int, list[Subscription]] = {}
+    for subscription in candidates.select_related("owner"):
+        by_owner.setdefault(subscription.owner_id, []).append(subscription)
+    for subscriptions in by_owner.values():
+        owner = subscriptions[0].owner
+        shared = set(
+            Product.objects.shared_with(owner)
+            .filter(pk__in=[s.product_id for s in subscriptions])
+            .values_list("pk", flat=True)
+        )
+        suspended = []
+        with transaction.atomic():
+            for subscription in subscriptions:
+                sees = subscription.product_id in shared
+                if subscription.is_active and not sees and suspend:
+                    subscription.state = Subscription.State.SUSPENDED
+                    subscription.suspended_for_access = True
+                    subscription.state_comment = Subscription.ACCESS_REMOVED
+                    subscription.save()
+                    suspended.append(subscription.pk)
+                elif subscription.suspended_for_access and sees:
+                    subscription.state = Subscription.State.ACTIVE
+                    subscription.suspended_for_access = False
+                    subscription.state_comment = ""
+                    subscription.save()
+            if suspended:
+                transaction.on_commit(
+                    partial(notify.access_removed, owner_id=owner.pk, subscription_ids=suspended)
+                )

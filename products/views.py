@@ -111,7 +111,13 @@ def product_detail(request: HttpRequest, name: str) -> HttpResponse:
     return render(
         request,
         "products/product_detail.html",
-        {"product": product, "who_can_see": _who_can_see(product), "tab": "overview"},
+        {
+            "product": product,
+            "who_can_see": _who_can_see(product),
+            "subscriptions": product.subscriptions.select_related("owner", "product")[:50],
+            "subscription_count": product.subscriptions.count(),
+            "tab": "overview",
+        },
     )
 
 
@@ -178,19 +184,36 @@ def product_unpublish(request: HttpRequest, name: str) -> HttpResponse:
 @administrator_required
 def product_delete(request: HttpRequest, name: str) -> HttpResponse:
     product = get_object_or_404(Product, name=name)
+    error = ""
     if request.method == "POST":
-        summary = services.delete_product(product=product)
-        messages.success(
-            request,
-            f"Deleted the product {summary.display_name}; {summary.groups_removed} "
-            f"group{'s' if summary.groups_removed != 1 else ''} lost access to it.",
-        )
-        return redirect("products:list")
+        try:
+            summary = services.delete_product(
+                product=product,
+                delete_subscriptions=request.POST.get("delete_subscriptions") == "on",
+            )
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+        else:
+            text = (
+                f"Deleted the product {summary.display_name}; {summary.groups_removed} "
+                f"group{'s' if summary.groups_removed != 1 else ''} lost access to it"
+            )
+            if summary.subscriptions_removed:
+                text += f", and its {summary.subscriptions_removed} subscriptions were deleted"
+            messages.success(request, text + ".")
+            return redirect("products:list")
     links = ProductGroup.objects.filter(product=product).select_related("group")
     return render(
         request,
         "products/product_confirm_delete.html",
-        {"product": product, "links": links, "tab": "delete"},
+        {
+            "product": product,
+            "links": links,
+            "subscription_count": product.subscriptions.count(),
+            "error": error,
+            "tab": "delete",
+        },
+        status=400 if error else 200,
     )
 
 

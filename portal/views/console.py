@@ -15,9 +15,9 @@ from groups.models import Group, Membership
 from groups.system import derived_group_ids
 from portal import preview, services
 from portal.access import administrator_required
-from portal.forms import UserCreateForm
+from portal.forms import PortalSettingsForm, UserCreateForm
 from portal.lists import choice, paginate, search_query
-from portal.models import User
+from portal.models import PortalSettings, User
 from products.models import Product
 
 # Sections on a detail page show this many rows and say how many there are.
@@ -41,25 +41,15 @@ def console_home(request: HttpRequest) -> HttpResponse:
     return render(request, "console/home.html", context)
 
 
-CONSOLE_SECTIONS = {
-    "subscriptions": (
-        "Subscriptions",
-        "Developers subscribe to the products they can see. Here you will approve, "
-        "suspend and cancel their subscriptions.",
-    ),
-}
-
-
-@require_GET
+@require_http_methods(["GET", "POST"])
 @administrator_required
-def console_section(request: HttpRequest, section: str) -> HttpResponse:
-    """A console tab whose pages are still to come: a plain empty state."""
-    title, text = CONSOLE_SECTIONS[section]
-    return render(
-        request,
-        "console/section_empty.html",
-        {"section": section, "title": title, "text": text},
-    )
+def portal_settings(request: HttpRequest) -> HttpResponse:
+    form = PortalSettingsForm(request.POST or None, instance=PortalSettings.load())
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Saved the portal settings.")
+        return redirect("console:settings")
+    return render(request, "portal/console/settings.html", {"form": form})
 
 
 def _with_groups(users):  # type: ignore[no-untyped-def]
@@ -134,6 +124,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "portal/console/user_detail.html",
         {
             "person": person,
+            "subscriptions": person.subscriptions.select_related("owner", "product")[:SECTION_ROWS],
             "seen": seen[:SECTION_ROWS],
             "seen_count": seen.count(),
             "derived_groups": Group.objects.filter(name__in=derived_group_ids(person)).order_by(

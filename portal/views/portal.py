@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from portal import preview
 from portal.lists import paginate, search_query
+from portal.views.subscriptions import subscribe_context
 from products.models import Product
 
 LANDING_PRODUCTS = 3
@@ -44,12 +45,7 @@ def product_detail(request: HttpRequest, name: str) -> HttpResponse:
     """One product; a product the visitor may not see is a 404, like one that doesn't exist."""
     viewer, _ = preview.viewer_for(request)
     product = get_object_or_404(Product.objects.visible_to(viewer), name=name)
-    return render(request, "portal/product_detail.html", {"product": product})
-
-
-@require_GET
-def profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/profile.html")
+    return render(request, "portal/product_detail.html", subscribe_context(request, product))
 
 
 @login_not_required

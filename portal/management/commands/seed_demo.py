@@ -15,7 +15,7 @@ from groups import services as group_services
 from groups.models import Group
 from portal.models import User
 from products import services as product_services
-from products.models import Product
+from products.models import Product, Subscription
 
 ADMIN_EMAIL = "admin@example.com"
 
@@ -131,6 +131,14 @@ DEMO_PRODUCTS = [
 ]
 
 
+# developer, product, subscription name
+DEMO_SUBSCRIPTIONS = [
+    ("alice@example.com", "starter", "Alice's route planner"),
+    ("chen@example.com", "partner-logistics", "Fabrikam warehouse sync"),
+    ("bob@example.com", "unlimited", "Bob's production app"),
+]
+
+
 def demo_password(explicit: str | None) -> str:
     """The password every demo account gets, generated once and kept in var/."""
     if explicit:
@@ -220,6 +228,18 @@ class Command(BaseCommand):
                 added_by=admin,
             )
             created.append(f"product {display_name}")
+        for email, product_name, display_name in DEMO_SUBSCRIPTIONS:
+            developer = User.objects.get(email=email)
+            product = Product.objects.get(name=product_name)
+            if Subscription.objects.filter(owner=developer, product=product).exists():
+                continue
+            product_services.subscribe(
+                developer=developer,
+                product=product,
+                display_name=display_name,
+                accepted_terms=True,
+            )
+            created.append(f"subscription {display_name}")
         if created:
             self.stdout.write(f"Created demo data: {', '.join(created)}")
         else:
