@@ -11,3 +11,6 @@ worker_class = "sync"
 timeout = 30
 accesslog = "-"
 errorlog = "-"
+# The request path without its query string: a gateway may pass a
+# subscription key as ?subscription-key=..., and keys never go to logs.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'

@@ -9,7 +9,7 @@ port=${BENCH_PORT:-8765}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 workdir=$(mktemp -d)
-trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$workdir"' EXIT
+trap 'kill "${server:-0}" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$workdir"' EXIT
 export PORTICO_VAR_DIR="$workdir"
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py collectstatic --noinput -v0

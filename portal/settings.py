@@ -180,6 +180,8 @@ def database_config(url: str) -> dict:
         }
         name = Path(config["NAME"])
         config["TEST"] = {"NAME": str(name.with_name(f"test_{name.name}"))}
+        # Opening a connection runs the PRAGMAs above; keep it for the worker.
+        config["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", default=600)
     elif engine.endswith("postgresql"):
         # A new connection per request caps throughput; keep them open.
         config["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", default=600)

@@ -26,6 +26,9 @@ def _answer(status: int, reason: str) -> HttpResponse:
     response = HttpResponse(status=status)
     # A reason for the gateway's logs; never the key.
     response["X-Portico-Reason"] = reason
+    # Refusals are this endpoint's ordinary answers, not warnings: keep
+    # django.request from logging one line per refused call.
+    response._has_been_logged = True  # type: ignore[attr-defined]
     if status == 401:
         response["WWW-Authenticate"] = 'ApiKey header="Ocp-Apim-Subscription-Key"'
     return response
