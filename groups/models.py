@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Self
 
 from django.apps import apps
@@ -29,8 +30,8 @@ def validate_group_id_not_reserved(value: str) -> None:
 
 
 def fold_name(display_name: str) -> str:
-    """The form of a name that uniqueness compares: case folded, Unicode included."""
-    return display_name.casefold()
+    """The form of a name that uniqueness compares: Unicode-normalised and case folded."""
+    return unicodedata.normalize("NFKC", display_name).casefold()
 
 
 class SystemGroupError(ValidationError):
@@ -95,6 +96,9 @@ class GroupQuerySet(models.QuerySet["Group"]):
             return self
         return self.filter(
             Q(display_name__icontains=query)
+            # SQLite's LIKE ignores the case of A-Z only; the folded key
+            # finds "Équipe" when searching "équipe".
+            | Q(display_name_key__contains=fold_name(query))
             | Q(name__icontains=query)
             | Q(description__icontains=query)
         )

@@ -6,6 +6,7 @@ repair both use it with the historical model they are handed.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 ADMINISTRATORS = "administrators"
@@ -51,7 +52,7 @@ def ensure_system_groups(group_model: Any, using: str = "default") -> None:
             group_model(
                 name=name,
                 display_name=data["display_name"],
-                display_name_key=data["display_name"].casefold(),
+                display_name_key=unicodedata.normalize("NFKC", data["display_name"]).casefold(),
                 description=data["description"],
                 type="system",
                 built_in=True,

@@ -13,6 +13,7 @@ def console_section(request: HttpRequest) -> dict[str, str]:
     elif match.namespace == "console":
         name = match.url_name or ""
         section = "users" if name.startswith("user") else name
+        section = "settings" if name.startswith("token") else section
     else:
         return {}
     # The menu shows how many requests wait for approval on every console page.

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import secrets
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
@@ -58,6 +60,17 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
         return self._create(email, password, **fields)
 
 
+def new_api_id() -> str:
+    return secrets.token_hex(8)
+
+
+USER_ID_VALIDATOR = RegexValidator(
+    r"^[A-Za-z0-9._-]+$",
+    "Use only letters, digits, hyphens (-), underscores (_) and dots (.).",
+    code="invalid_user_id",
+)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with an email address.
 
@@ -72,11 +85,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         PENDING = "pending", "Pending"
 
     email = models.EmailField("email address", max_length=254, unique=True)
+    # Azure's userId: how the management API names this person.
+    api_id = models.CharField(
+        "user ID",
+        max_length=80,
+        unique=True,
+        default=new_api_id,
+        validators=[USER_ID_VALIDATOR],
+        editable=False,
+    )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=10, choices=State, default=State.ACTIVE)
     note = models.TextField(blank=True, help_text="Visible to administrators only.")
     registration_date = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1, editable=False)
     is_staff = models.BooleanField(
         "support staff",
         default=False,
@@ -105,6 +128,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if not self._state.adding and (update_fields is None or "state" in update_fields):
+            # A new version for the API's entity tag; sign-ins don't count.
+            self.version += 1
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("console:user_detail", args=[self.pk])

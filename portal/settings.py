@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "portal",
     "groups",
     "products",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -304,3 +305,11 @@ if not PORTICO_BASE_URL.startswith(("http://", "https://")):
         f"PORTICO_BASE_URL must start with http:// or https://, got {PORTICO_BASE_URL!r}"
     )
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+
+# The management API answers as one Azure API Management service, at
+# /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ApiManagement/service/<name>/
+PORTICO_AZURE_SUBSCRIPTION_ID = os.environ.get(
+    "PORTICO_AZURE_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000"
+)
+PORTICO_AZURE_RESOURCE_GROUP = os.environ.get("PORTICO_AZURE_RESOURCE_GROUP", "portico")
+PORTICO_AZURE_SERVICE_NAME = os.environ.get("PORTICO_AZURE_SERVICE_NAME", "portico")

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 import portal.converters  # noqa: F401 - registers <entity_id:>
+from api import console as api_console
 from portal.forms import PasswordResetByEmailForm, SignInForm
 from portal.views import console, portal, subscriptions
 from products import gateway
@@ -74,6 +75,8 @@ console_patterns = (
     [
         path("", console.console_home, name="home"),
         path("settings/", console.portal_settings, name="settings"),
+        path("settings/tokens/", api_console.token_list, name="tokens"),
+        path("settings/tokens/<int:pk>/revoke/", api_console.token_revoke, name="token_revoke"),
         path("users/", console.user_list, name="users"),
         path("users/new/", console.user_create, name="user_create"),
         path("users/<int:pk>/", console.user_detail, name="user_detail"),
@@ -97,5 +100,6 @@ urlpatterns = [
     path("gateway/check", gateway.check, name="gateway_check"),
     path("console/", include(console_patterns)),
     path("admin/", admin.site.urls),
+    path("", include("api.urls")),
     path("", include(portal_patterns)),
 ]

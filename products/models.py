@@ -79,6 +79,7 @@ class ProductQuerySet(models.QuerySet["Product"]):
             return self
         return self.filter(
             Q(display_name__icontains=query)
+            | Q(display_name_key__contains=fold_name(query))
             | Q(name__icontains=query)
             | Q(description__icontains=query)
         )
@@ -249,7 +250,7 @@ def new_subscription_key() -> str:
 
 
 SUBSCRIPTION_ID_VALIDATOR = RegexValidator(
-    r"^[^*#&+:<>?/\\s]+$",
+    r"^[^*#&+:<>?/\s]+$",
     "An ID can't contain spaces, slashes or any of * # & + : < > ?",
     code="invalid_subscription_id",
 )

@@ -186,6 +186,54 @@ def subscribe(
     return subscription
 
 
+@transaction.atomic
+def create_subscription(
+    *,
+    sid: str,
+    owner: Any,
+    product: Product,
+    display_name: str,
+    state: str = Subscription.State.SUBMITTED,
+    primary_key: str | None = None,
+    secondary_key: str | None = None,
+) -> Subscription:
+    """An administrator's subscription for a developer (the API's PUT).
+
+    The developer must be able to see the product and stay within its limit,
+    as when they subscribe themselves; it starts submitted or active.
+    """
+    if state not in (Subscription.State.SUBMITTED, Subscription.State.ACTIVE):
+        raise ValidationError(
+            {"state": "A new subscription starts as submitted or active."}, code="state"
+        )
+    if owner is not None:
+        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+        if not Product.objects.visible_to(owner).filter(pk=product.pk).exists():
+            raise ValidationError(
+                {"scope": "The developer can't see this product, so can't subscribe to it."},
+                code="not_visible",
+            )
+        mine = Subscription.objects.filter(owner=owner, product=product)
+        limit = product.subscriptions_limit
+        if limit is not None and mine.holding().count() >= limit:
+            raise ValidationError("Subscriptions limit reached for same user.", code="limit")
+    subscription = Subscription(
+        sid=sid,
+        owner=owner,
+        product=product,
+        display_name=display_name,
+        state=state,
+        activated_at=_now() if state == Subscription.State.ACTIVE else None,
+    )
+    if primary_key:
+        subscription.primary_secret = str(primary_key)
+    if secondary_key:
+        subscription.secondary_secret = str(secondary_key)
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
 def limit_message(product: Product, mine: Any) -> str:
     """Why a developer at the limit can't subscribe, naming a waiting request."""
     limit = product.subscriptions_limit

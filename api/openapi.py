@@ -1,0 +1,325 @@
+"""An OpenAPI 3 description of the management API, and a page that shows it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from api.azure import SUPPORTED_API_VERSIONS
+
+ERROR = {"$ref": "#/components/responses/Error"}
+STRING = {"type": "string"}
+
+
+def _properties(**fields: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": fields, "additionalProperties": True}
+
+
+def _entity(properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "id": STRING,
+            "type": STRING,
+            "name": STRING,
+            "properties": properties,
+        },
+    }
+
+
+SCHEMAS = {
+    "Group": _entity(
+        _properties(
+            displayName={"type": "string", "minLength": 1, "maxLength": 300},
+            description={"type": ["string", "null"], "maxLength": 1000},
+            builtIn={"type": "boolean"},
+            type={"type": "string", "enum": ["custom", "system", "external"]},
+            externalId={"type": ["string", "null"]},
+        )
+    ),
+    "Product": _entity(
+        _properties(
+            displayName={"type": "string", "minLength": 1, "maxLength": 300},
+            description={"type": ["string", "null"], "maxLength": 1000},
+            terms={"type": ["string", "null"]},
+            subscriptionRequired={"type": "boolean"},
+            approvalRequired={"type": ["boolean", "null"]},
+            subscriptionsLimit={"type": ["integer", "null"], "minimum": 1},
+            state={"type": "string", "enum": ["notPublished", "published"]},
+        )
+    ),
+    "User": _entity(
+        _properties(
+            email={"type": "string"},
+            firstName={"type": "string"},
+            lastName={"type": "string"},
+            state={"type": "string", "enum": ["active", "blocked", "pending", "deleted"]},
+            note={"type": ["string", "null"]},
+            registrationDate={"type": ["string", "null"], "format": "date-time"},
+        )
+    ),
+    "Subscription": _entity(
+        _properties(
+            ownerId={"type": ["string", "null"]},
+            scope=STRING,
+            displayName=STRING,
+            state={
+                "type": "string",
+                "enum": ["submitted", "active", "suspended", "rejected", "cancelled", "expired"],
+            },
+            createdDate={"type": ["string", "null"], "format": "date-time"},
+            stateComment={"type": ["string", "null"]},
+        )
+    ),
+    "Secrets": {
+        "type": "object",
+        "properties": {"primaryKey": STRING, "secondaryKey": STRING},
+        "required": ["primaryKey", "secondaryKey"],
+    },
+    "Error": {
+        "type": "object",
+        "properties": {
+            "error": {
+                "type": "object",
+                "properties": {"code": STRING, "message": STRING, "details": {"type": "array"}},
+                "required": ["code", "message"],
+            }
+        },
+        "required": ["error"],
+    },
+}
+
+
+def _collection(schema: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "value": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}},
+            "count": {"type": "integer"},
+            "nextLink": {"type": ["string", "null"]},
+        },
+        "required": ["value"],
+    }
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(schema: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{schema}"}
+
+
+LIST_PARAMETERS = [
+    {"name": "$filter", "in": "query", "schema": STRING},
+    {"name": "$top", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "$skip", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+]
+IF_MATCH_REQUIRED = {"name": "If-Match", "in": "header", "required": True, "schema": STRING}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": STRING}
+REFUSALS = {"400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR}
+
+
+def _path_params(*names: str) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in names
+    ]
+
+
+def _list(schema: str, summary: str, *path: str) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": _path_params(*path) + LIST_PARAMETERS,
+            "responses": {"200": _json(_collection(schema), "The list"), **REFUSALS},
+        }
+    }
+
+
+def _entity_ops(schema: str, noun: str, *path: str) -> dict[str, Any]:
+    body = {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+    params = _path_params(*path)
+    return {
+        "get": {
+            "summary": f"Get a {noun}",
+            "parameters": params,
+            "responses": {"200": _json(_ref(schema), f"The {noun}"), **REFUSALS},
+        },
+        "head": {
+            "summary": f"Get a {noun}'s entity tag",
+            "parameters": params,
+            "responses": {"200": {"description": "Its ETag header"}, **REFUSALS},
+        },
+        "put": {
+            "summary": f"Create or update a {noun}",
+            "parameters": [*params, IF_MATCH],
+            "requestBody": body,
+            "responses": {
+                "200": _json(_ref(schema), "Updated"),
+                "201": _json(_ref(schema), "Created"),
+                "409": ERROR,
+                "412": ERROR,
+                **REFUSALS,
+            },
+        },
+        "patch": {
+            "summary": f"Update a {noun}",
+            "parameters": [*params, IF_MATCH_REQUIRED],
+            "requestBody": body,
+            "responses": {"200": _json(_ref(schema), "Updated"), "412": ERROR, **REFUSALS},
+        },
+        "delete": {
+            "summary": f"Delete a {noun}",
+            "parameters": [*params, IF_MATCH_REQUIRED],
+            "responses": {
+                "200": {"description": "Deleted"},
+                "204": {"description": "Nothing to delete"},
+                "412": ERROR,
+                **REFUSALS,
+            },
+        },
+    }
+
+
+def _association(schema: str, noun: str, *path: str) -> dict[str, Any]:
+    params = _path_params(*path)
+    return {
+        "head": {
+            "summary": f"Is it {noun}?",
+            "parameters": params,
+            "responses": {"204": {"description": "Yes"}, **REFUSALS},
+        },
+        "put": {
+            "summary": f"Make it {noun}",
+            "parameters": params,
+            "responses": {
+                "200": _json(_ref(schema), "Already was"),
+                "201": _json(_ref(schema), "Now is"),
+                **REFUSALS,
+            },
+        },
+        "delete": {
+            "summary": f"Make it no longer {noun}",
+            "parameters": params,
+            "responses": {
+                "200": {"description": "Removed"},
+                "204": {"description": "Was not"},
+                **REFUSALS,
+            },
+        },
+    }
+
+
+def document(server: str) -> dict[str, Any]:
+    base = (
+        f"/subscriptions/{settings.PORTICO_AZURE_SUBSCRIPTION_ID}"
+        f"/resourceGroups/{settings.PORTICO_AZURE_RESOURCE_GROUP}"
+        f"/providers/Microsoft.ApiManagement/service/{settings.PORTICO_AZURE_SERVICE_NAME}"
+    )
+    paths = {
+        "/groups": _list("Group", "List groups"),
+        "/groups/{groupId}": _entity_ops("Group", "group", "groupId"),
+        "/groups/{groupId}/users": _list("User", "List a group's members", "groupId"),
+        "/groups/{groupId}/users/{userId}": _association(
+            "User", "a member of the group", "groupId", "userId"
+        ),
+        "/products": _list("Product", "List products"),
+        "/products/{productId}": _entity_ops("Product", "product", "productId"),
+        "/products/{productId}/groups": _list(
+            "Group", "List the groups that can see a product", "productId"
+        ),
+        "/products/{productId}/groups/{groupId}": _association(
+            "Group", "a group that can see the product", "productId", "groupId"
+        ),
+        "/products/{productId}/subscriptions": _list(
+            "Subscription", "List a product's subscriptions", "productId"
+        ),
+        "/users": _list("User", "List users"),
+        "/users/{userId}": _entity_ops("User", "user", "userId"),
+        "/users/{userId}/groups": _list("Group", "List a user's groups", "userId"),
+        "/users/{userId}/subscriptions": _list(
+            "Subscription", "List a user's subscriptions", "userId"
+        ),
+        "/subscriptions": _list("Subscription", "List subscriptions"),
+        "/subscriptions/{sid}": _entity_ops("Subscription", "subscription", "sid"),
+        "/subscriptions/{sid}/listSecrets": {
+            "post": {
+                "summary": "Get a subscription's keys",
+                "parameters": _path_params("sid"),
+                "responses": {"200": _json(_ref("Secrets"), "The keys"), **REFUSALS},
+            }
+        },
+        "/subscriptions/{sid}/regeneratePrimaryKey": {
+            "post": {
+                "summary": "Replace the primary key",
+                "parameters": _path_params("sid"),
+                "responses": {"204": {"description": "Replaced"}, **REFUSALS},
+            }
+        },
+        "/subscriptions/{sid}/regenerateSecondaryKey": {
+            "post": {
+                "summary": "Replace the secondary key",
+                "parameters": _path_params("sid"),
+                "responses": {"204": {"description": "Replaced"}, **REFUSALS},
+            }
+        },
+    }
+    api_version = {
+        "name": "api-version",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "string", "enum": sorted(SUPPORTED_API_VERSIONS)},
+    }
+    for operations in paths.values():
+        for operation in operations.values():
+            operation["parameters"] = [api_version, *operation.get("parameters", [])]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Portico management API",
+            "version": "2024-05-01",
+            "description": "Azure API Management's management API for groups, products, "
+            "users and subscriptions, served by Portico.",
+        },
+        "servers": [{"url": server + base}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "responses": {"Error": _json(_ref("Error"), "An error in Azure's shape")},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+@login_not_required
+@require_GET
+def openapi_document(request: HttpRequest) -> JsonResponse:
+    """The OpenAPI document; public, since it holds no data."""
+    return JsonResponse(document(request.build_absolute_uri("/").rstrip("/")))
+
+
+@login_not_required
+@require_GET
+def openapi_page(request: HttpRequest) -> HttpResponse:
+    """The same document as a page a person can read."""
+    doc = document(request.build_absolute_uri("/").rstrip("/"))
+    operations = [
+        {"method": method.upper(), "path": path, "summary": operation["summary"]}
+        for path, methods in doc["paths"].items()
+        for method, operation in methods.items()
+    ]
+    return render(
+        request,
+        "api/docs.html",
+        {"doc": doc, "operations": operations, "server": doc["servers"][0]["url"]},
+    )

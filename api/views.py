@@ -1,0 +1,592 @@
+"""Azure API Management's management API, as Portico serves it.
+
+Every write goes through the same services as the console, so the model
+layer's rules (system groups, limits, visibility, state transitions) hold
+here too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+
+from api import serializers
+from api.azure import (
+    api_view,
+    apply_filter,
+    check_if_match,
+    expected_version,
+    head_response,
+    json_response,
+    page,
+    read_json,
+    require_if_match,
+)
+from api.errors import ApiError, from_validation_error, not_found
+from groups import services as group_services
+from groups.models import Group, Membership, SystemGroupError
+from groups.system import derived_group_ids
+from portal import services as user_services
+from portal.models import User
+from products import services as product_services
+from products.models import Product, ProductGroup, Subscription
+
+ENTITY = {"GET", "HEAD", "PUT", "PATCH", "DELETE"}
+ASSOCIATION = {"HEAD", "PUT", "DELETE"}
+
+
+def _validation(error: ValidationError) -> ApiError:
+    return from_validation_error(error, serializers.AZURE_NAMES)
+
+
+def _changes(properties: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
+    unknown = set(properties) - set(fields) - {"builtIn", "type", "externalId", "identities"}
+    if unknown:
+        raise ApiError(400, "ValidationError", f"Unknown properties: {', '.join(sorted(unknown))}.")
+    return {fields[key]: value for key, value in properties.items() if key in fields}
+
+
+def _get(queryset: Any, what: str, **lookup: Any) -> Any:
+    found = queryset.filter(**lookup).first()
+    if found is None:
+        raise not_found(what)
+    return found
+
+
+# --- Groups -------------------------------------------------------------------
+
+GROUP_FILTERS = {
+    "name": "name",
+    "displayName": "display_name",
+    "description": "description",
+    "externalId": "external_id",
+}
+
+
+@api_view({"GET"})
+def group_list(request: HttpRequest) -> HttpResponse:
+    groups = apply_filter(request, Group.objects.order_by("name"), GROUP_FILTERS)
+    return page(request, groups, serializers.group)
+
+
+@api_view(ENTITY)
+def group_entity(request: HttpRequest, group_id: str) -> HttpResponse:
+    group = Group.objects.filter(name=group_id).first()
+    if request.method == "PUT":
+        return _put_group(request, group_id, group)
+    if group is None:
+        if request.method == "DELETE":
+            return HttpResponse(status=204)
+        raise not_found(f"Group '{group_id}'")
+    if request.method == "HEAD":
+        return head_response(group.version)
+    if request.method == "GET":
+        return json_response(serializers.group(group), version=group.version)
+    if request.method == "PATCH":
+        require_if_match(request, group.version)
+        changes = _changes(read_json(request), serializers.GROUP_FIELDS)
+        group = _update_group(request, group, changes)
+        return json_response(serializers.group(group), version=group.version)
+    require_if_match(request, group.version)
+    try:
+        group_services.delete_group(group=group)
+    except SystemGroupError as error:
+        raise _validation(error) from None
+    return HttpResponse(status=200)
+
+
+def _put_group(request: HttpRequest, group_id: str, group: Group | None) -> HttpResponse:
+    properties = read_json(request)
+    changes = _changes(properties, serializers.GROUP_FIELDS)
+    if group is not None:
+        check_if_match(request, group.version)
+        group = _update_group(request, group, changes)
+        return json_response(serializers.group(group), version=group.version)
+    if properties.get("type") == Group.Type.SYSTEM:
+        raise ApiError(400, "ValidationError", "Only the three built-in groups are system groups.")
+    try:
+        group = group_services.create_group(
+            name=group_id,
+            display_name=str(changes.get("display_name") or ""),
+            description=str(changes.get("description") or ""),
+            external_id=str(properties.get("externalId") or "")
+            if properties.get("type") == Group.Type.EXTERNAL
+            else "",
+        )
+    except ValidationError as error:
+        raise _validation(error) from None
+    except IntegrityError:
+        raise ApiError(409, "Conflict", "A group with this ID or name was just created.") from None
+    return json_response(serializers.group(group), status=201, version=group.version)
+
+
+def _update_group(request: HttpRequest, group: Group, changes: dict[str, Any]) -> Group:
+    try:
+        return group_services.update_group(
+            group=group, expected_version=expected_version(request), **changes
+        )
+    except group_services.ConcurrentChangeError:
+        raise ApiError(412, "PreconditionFailed", "The group changed since it was read.") from None
+    except ValidationError as error:
+        raise _validation(error) from None
+    except IntegrityError:
+        raise ApiError(409, "Conflict", "Another group has this name.") from None
+
+
+USER_FILTERS = {
+    "name": "api_id",
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "email": "email",
+    "note": "note",
+    "state": "state",
+}
+
+
+def _group_members(group: Group) -> Any:
+    if group.name == Group.ADMINISTRATORS:
+        return User.objects.filter(is_superuser=True, state=User.State.ACTIVE)
+    if group.name == Group.DEVELOPERS:
+        return User.objects.filter(state=User.State.ACTIVE)
+    if group.name == Group.GUESTS:
+        return User.objects.none()
+    return User.objects.filter(memberships__group=group)
+
+
+@api_view({"GET"})
+def group_user_list(request: HttpRequest, group_id: str) -> HttpResponse:
+    group = _get(Group.objects, f"Group '{group_id}'", name=group_id)
+    users = apply_filter(request, _group_members(group).order_by("api_id"), USER_FILTERS)
+    return page(request, users, lambda item: serializers.group_user(item, group.name))
+
+
+@api_view(ASSOCIATION)
+def group_user(request: HttpRequest, group_id: str, user_id: str) -> HttpResponse:
+    group = _get(Group.objects, f"Group '{group_id}'", name=group_id)
+    person = _get(User.objects, f"User '{user_id}'", api_id=user_id)
+    is_member = _group_members(group).filter(pk=person.pk).exists()
+    if request.method == "HEAD":
+        return HttpResponse(status=204 if is_member else 404)
+    try:
+        if request.method == "PUT":
+            added = group_services.add_members(
+                group=group,
+                users=[person],
+                added_by=request.api_user,  # type: ignore[attr-defined]
+            )
+            return json_response(
+                serializers.group_user(person, group.name), status=201 if added else 200
+            )
+        removed = group_services.remove_member(group=group, user=person)
+    except SystemGroupError as error:
+        raise _validation(error) from None
+    return HttpResponse(status=200 if removed else 204)
+
+
+# --- Products -----------------------------------------------------------------
+
+PRODUCT_FILTERS = {
+    "name": "name",
+    "displayName": "display_name",
+    "description": "description",
+    "terms": "terms",
+    "state": "state",
+}
+
+
+@api_view({"GET"})
+def product_list(request: HttpRequest) -> HttpResponse:
+    products = apply_filter(request, Product.objects.order_by("name"), PRODUCT_FILTERS)
+    return page(request, products, serializers.product)
+
+
+def _product_changes(properties: dict[str, Any]) -> dict[str, Any]:
+    changes = _changes(properties, serializers.PRODUCT_FIELDS)
+    if changes.get("approval_required") is None:
+        changes.pop("approval_required", None)
+    return changes
+
+
+@api_view(ENTITY)
+def product_entity(request: HttpRequest, product_id: str) -> HttpResponse:
+    product = Product.objects.filter(name=product_id).first()
+    if request.method == "PUT":
+        return _put_product(request, product_id, product)
+    if product is None:
+        if request.method == "DELETE":
+            return HttpResponse(status=204)
+        raise not_found(f"Product '{product_id}'")
+    if request.method == "HEAD":
+        return head_response(product.version)
+    if request.method == "GET":
+        return json_response(serializers.product(product), version=product.version)
+    if request.method == "PATCH":
+        require_if_match(request, product.version)
+        product = _update_product(request, product, _product_changes(read_json(request)))
+        return json_response(serializers.product(product), version=product.version)
+    require_if_match(request, product.version)
+    try:
+        product_services.delete_product(
+            product=product,
+            delete_subscriptions=request.GET.get("deleteSubscriptions", "").lower() == "true",
+        )
+    except ValidationError as error:
+        raise _validation(error) from None
+    return HttpResponse(status=200)
+
+
+def _put_product(request: HttpRequest, product_id: str, product: Product | None) -> HttpResponse:
+    changes = _product_changes(read_json(request))
+    if product is not None:
+        check_if_match(request, product.version)
+        product = _update_product(request, product, changes)
+        return json_response(serializers.product(product), version=product.version)
+    changes.setdefault("subscription_required", True)
+    try:
+        product = product_services.create_product(
+            name=product_id,
+            added_by=request.api_user,  # type: ignore[attr-defined]
+            **changes,
+        )
+    except ValidationError as error:
+        raise _validation(error) from None
+    except (IntegrityError, TypeError):
+        raise ApiError(409, "Conflict", "A product with this ID or name already exists.") from None
+    return json_response(serializers.product(product), status=201, version=product.version)
+
+
+def _update_product(request: HttpRequest, product: Product, changes: dict[str, Any]) -> Product:
+    try:
+        return product_services.update_product(
+            product=product, expected_version=expected_version(request), **changes
+        )
+    except product_services.ConcurrentChangeError:
+        raise ApiError(
+            412, "PreconditionFailed", "The product changed since it was read."
+        ) from None
+    except ValidationError as error:
+        raise _validation(error) from None
+    except IntegrityError:
+        raise ApiError(409, "Conflict", "Another product has this name.") from None
+
+
+@api_view({"GET"})
+def product_group_list(request: HttpRequest, product_id: str) -> HttpResponse:
+    product = _get(Product.objects, f"Product '{product_id}'", name=product_id)
+    groups = apply_filter(
+        request,
+        Group.objects.filter(product_links__product=product).order_by("name"),
+        GROUP_FILTERS,
+    )
+    return page(request, groups, serializers.group)
+
+
+@api_view(ASSOCIATION)
+def product_group(request: HttpRequest, product_id: str, group_id: str) -> HttpResponse:
+    product = _get(Product.objects, f"Product '{product_id}'", name=product_id)
+    group = _get(Group.objects, f"Group '{group_id}'", name=group_id)
+    linked = ProductGroup.objects.filter(product=product, group=group).exists()
+    if request.method == "HEAD":
+        return HttpResponse(status=204 if linked else 404)
+    if request.method == "PUT":
+        added = product_services.grant_access(
+            product=product,
+            groups=[group],
+            added_by=request.api_user,  # type: ignore[attr-defined]
+        )
+        return json_response(serializers.group(group), status=201 if added else 200)
+    try:
+        removed = product_services.revoke_access(product=product, group=group)
+    except ValidationError as error:
+        raise _validation(error) from None
+    return HttpResponse(status=200 if removed else 204)
+
+
+@api_view({"GET"})
+def product_subscription_list(request: HttpRequest, product_id: str) -> HttpResponse:
+    product = _get(Product.objects, f"Product '{product_id}'", name=product_id)
+    subscriptions = product.subscriptions.select_related("owner", "product").order_by("sid")
+    subscriptions = apply_filter(request, subscriptions, SUBSCRIPTION_FILTERS)
+    return page(request, subscriptions, serializers.subscription)
+
+
+# --- Users ----------------------------------------------------------------------
+
+
+@api_view({"GET"})
+def user_list(request: HttpRequest) -> HttpResponse:
+    users = apply_filter(request, User.objects.order_by("api_id"), USER_FILTERS)
+    return page(request, users, serializers.user)
+
+
+@api_view(ENTITY)
+def user_entity(request: HttpRequest, user_id: str) -> HttpResponse:
+    person = User.objects.filter(api_id=user_id).first()
+    if request.method == "PUT":
+        return _put_user(request, user_id, person)
+    if person is None:
+        if request.method == "DELETE":
+            return HttpResponse(status=204)
+        raise not_found(f"User '{user_id}'")
+    if request.method == "HEAD":
+        return head_response(_user_version(person))
+    if request.method == "GET":
+        return json_response(serializers.user(person), version=_user_version(person))
+    if request.method == "PATCH":
+        require_if_match(request, _user_version(person))
+        person = _update_user(request, person, read_json(request))
+        return json_response(serializers.user(person), version=_user_version(person))
+    require_if_match(request, _user_version(person))
+    if person.pk == request.api_user.pk:  # type: ignore[attr-defined]
+        raise ApiError(400, "ValidationError", "You can't delete your own account.")
+    with transaction.atomic():
+        if person.subscriptions.exists():
+            if request.GET.get("deleteSubscriptions", "").lower() != "true":
+                raise ApiError(
+                    400,
+                    "ValidationError",
+                    "The user has subscriptions; pass deleteSubscriptions=true to delete them too.",
+                )
+            person.subscriptions.all().delete()
+        person.delete()
+    return HttpResponse(status=204)
+
+
+def _user_version(person: User) -> int:
+    return person.version
+
+
+def _put_user(request: HttpRequest, user_id: str, person: User | None) -> HttpResponse:
+    properties = read_json(request)
+    if person is not None:
+        check_if_match(request, _user_version(person))
+        person = _update_user(request, person, properties)
+        return json_response(serializers.user(person), version=_user_version(person))
+    changes = _changes(
+        {k: v for k, v in properties.items() if k not in ("password", "confirmation", "appType")},
+        serializers.USER_FIELDS,
+    )
+    for required in ("email", "first_name", "last_name"):
+        if not changes.get(required):
+            raise ApiError(
+                400, "ValidationError", f"'{serializers.AZURE_NAMES[required]}' is required."
+            )
+    if User.objects.filter(email__iexact=str(changes["email"]).strip()).exists():
+        raise ApiError(409, "Conflict", "A user with this email address already exists.")
+    try:
+        with transaction.atomic():
+            person = user_services.create_user(
+                email=str(changes["email"]),
+                first_name=str(changes["first_name"]),
+                last_name=str(changes["last_name"]),
+                password=str(properties.get("password") or "") or None,
+                note=str(changes.get("note") or ""),
+            )
+            person.api_id = user_id
+            if changes.get("state") in (User.State.BLOCKED, User.State.PENDING):
+                person.state = changes["state"]
+            person.full_clean(exclude=["password"])
+            person.save()
+    except ValidationError as error:
+        raise _validation(error) from None
+    except IntegrityError:
+        raise ApiError(409, "Conflict", "A user with this ID or email already exists.") from None
+    return json_response(serializers.user(person), status=201, version=_user_version(person))
+
+
+def _update_user(request: HttpRequest, person: User, properties: dict[str, Any]) -> User:
+    changes = _changes(
+        {k: v for k, v in properties.items() if k != "password"}, serializers.USER_FIELDS
+    )
+    state = changes.pop("state", None)
+    try:
+        with transaction.atomic():
+            for field, value in changes.items():
+                setattr(person, field, value)
+            if properties.get("password"):
+                person.set_password(str(properties["password"]))
+            person.full_clean(exclude=["password"])
+            person.save()
+            if state == User.State.BLOCKED and person.state != state:
+                user_services.block_user(user=person, actor=request.api_user)  # type: ignore[attr-defined]
+            elif state == User.State.ACTIVE and person.state != state:
+                user_services.unblock_user(user=person)
+    except ValidationError as error:
+        raise _validation(error) from None
+    except IntegrityError:
+        raise ApiError(409, "Conflict", "Another user has this email address.") from None
+    person.refresh_from_db()
+    return person
+
+
+@api_view({"GET"})
+def user_group_list(request: HttpRequest, user_id: str) -> HttpResponse:
+    person = _get(User.objects, f"User '{user_id}'", api_id=user_id)
+    stored = Membership.objects.filter(user=person).values("group")
+    groups = Group.objects.filter(name__in=derived_group_ids(person)) | Group.objects.filter(
+        pk__in=stored
+    )
+    groups = apply_filter(request, groups.order_by("name"), GROUP_FILTERS)
+    return page(request, groups, serializers.group)
+
+
+@api_view({"GET"})
+def user_subscription_list(request: HttpRequest, user_id: str) -> HttpResponse:
+    person = _get(User.objects, f"User '{user_id}'", api_id=user_id)
+    subscriptions = person.subscriptions.select_related("owner", "product").order_by("sid")
+    subscriptions = apply_filter(request, subscriptions, SUBSCRIPTION_FILTERS)
+    return page(request, subscriptions, serializers.subscription)
+
+
+# --- Subscriptions ------------------------------------------------------------
+
+SUBSCRIPTION_FILTERS = {
+    "name": "sid",
+    "displayName": "display_name",
+    "stateComment": "state_comment",
+    "state": "state",
+    "ownerId": "owner__api_id",
+    "scope": "product__name",
+    "productId": "product__name",
+    "userId": "owner__api_id",
+}
+# The state a PATCH asks for, from the current one -> the console's action.
+STATE_ACTIONS = {
+    ("submitted", "active"): "approve",
+    ("submitted", "rejected"): "reject",
+    ("active", "suspended"): "suspend",
+    ("suspended", "active"): "activate",
+    ("submitted", "cancelled"): "cancel",
+    ("active", "cancelled"): "cancel",
+    ("suspended", "cancelled"): "cancel",
+}
+
+
+@api_view({"GET"})
+def subscription_list(request: HttpRequest) -> HttpResponse:
+    subscriptions = Subscription.objects.select_related("owner", "product").order_by("sid")
+    subscriptions = apply_filter(request, subscriptions, SUBSCRIPTION_FILTERS)
+    return page(request, subscriptions, serializers.subscription)
+
+
+def _subscription(sid: str) -> Subscription:
+    return _get(
+        Subscription.objects.select_related("owner", "product"), f"Subscription '{sid}'", sid=sid
+    )
+
+
+@api_view(ENTITY)
+def subscription_entity(request: HttpRequest, sid: str) -> HttpResponse:
+    found = Subscription.objects.select_related("owner", "product").filter(sid=sid).first()
+    if request.method == "PUT":
+        return _put_subscription(request, sid, found)
+    if found is None:
+        if request.method == "DELETE":
+            return HttpResponse(status=204)
+        raise not_found(f"Subscription '{sid}'")
+    if request.method == "HEAD":
+        return head_response(found.version)
+    if request.method == "GET":
+        return json_response(serializers.subscription(found), version=found.version)
+    if request.method == "PATCH":
+        require_if_match(request, found.version)
+        found = _update_subscription(request, found, read_json(request))
+        return json_response(serializers.subscription(found), version=found.version)
+    require_if_match(request, found.version)
+    found.delete()
+    return HttpResponse(status=200)
+
+
+def _last_segment(value: Any, kind: str) -> str:
+    text = str(value or "").rstrip("/")
+    marker = f"/{kind}/"
+    if marker not in text:
+        raise ApiError(
+            400, "ValidationError", f"Expected a /{kind}/{{id}} reference, got '{text}'."
+        )
+    return text.rsplit(marker, 1)[1]
+
+
+def _put_subscription(request: HttpRequest, sid: str, found: Subscription | None) -> HttpResponse:
+    properties = read_json(request)
+    if found is not None:
+        check_if_match(request, found.version)
+        found = _update_subscription(request, found, properties)
+        return json_response(serializers.subscription(found), version=found.version)
+    product_id = _last_segment(properties.get("scope"), "products")
+    product = _get(Product.objects, f"Product '{product_id}'", name=product_id)
+    owner = None
+    if properties.get("ownerId"):
+        owner_id = _last_segment(properties["ownerId"], "users")
+        owner = _get(User.objects, f"User '{owner_id}'", api_id=owner_id)
+    try:
+        subscription = product_services.create_subscription(
+            sid=sid,
+            owner=owner,
+            product=product,
+            display_name=str(properties.get("displayName") or ""),
+            state=str(properties.get("state") or Subscription.State.SUBMITTED),
+            primary_key=properties.get("primaryKey"),
+            secondary_key=properties.get("secondaryKey"),
+        )
+    except ValidationError as error:
+        raise _validation(error) from None
+    except IntegrityError:
+        raise ApiError(409, "Conflict", "A subscription with this ID or key exists.") from None
+    return json_response(
+        serializers.subscription(subscription), status=201, version=subscription.version
+    )
+
+
+def _update_subscription(
+    request: HttpRequest, subscription: Subscription, properties: dict[str, Any]
+) -> Subscription:
+    allowed = {"displayName", "state", "stateComment", "expirationDate", "allowTracing"}
+    unknown = set(properties) - allowed
+    if unknown:
+        raise ApiError(
+            400,
+            "ValidationError",
+            f"These properties can't be changed: {', '.join(sorted(unknown))}.",
+        )
+    try:
+        if properties.get("displayName"):
+            subscription = product_services.rename_subscription(
+                subscription=subscription, display_name=str(properties["displayName"])
+            )
+        target = properties.get("state")
+        if target and target != subscription.state:
+            action = STATE_ACTIONS.get((subscription.state, str(target)))
+            if action is None:
+                raise ApiError(
+                    400,
+                    "ValidationError",
+                    f"A {subscription.state} subscription can't become {target}.",
+                )
+            subscription = product_services.change_state(
+                subscription=subscription,
+                action=action,
+                comment=str(properties.get("stateComment") or ""),
+                actor=request.api_user,  # type: ignore[attr-defined]
+            )
+    except ValidationError as error:
+        raise _validation(error) from None
+    return Subscription.objects.select_related("owner", "product").get(pk=subscription.pk)
+
+
+@api_view({"POST"})
+def subscription_secrets(request: HttpRequest, sid: str) -> HttpResponse:
+    subscription = _subscription(sid)
+    return json_response(
+        {"primaryKey": subscription.primary_secret, "secondaryKey": subscription.secondary_secret},
+        version=subscription.version,
+    )
+
+
+@api_view({"POST"})
+def subscription_regenerate(request: HttpRequest, sid: str, which: str) -> HttpResponse:
+    product_services.regenerate_key(subscription=_subscription(sid), which=which)
+    return HttpResponse(status=204)
