@@ -25,4 +25,9 @@ def choice(request: HttpRequest, name: str, allowed: Any, default: str = "") -> 
 def paginate(request: HttpRequest, items: Any, per_page: int | None = None) -> Page:
     """The requested page; a page number out of range gives the nearest page."""
     paginator = Paginator(items, per_page or settings.PORTICO_PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
+    number = request.GET.get("page", "")
+    if number.lstrip("-").isascii() and number.lstrip("-").isdigit() and int(number) < 1:
+        number = "1"
+    # get_page answers a number past the end with the last page, and
+    # anything that isn't a number with the first.
+    return paginator.get_page(number)

@@ -13,6 +13,7 @@ import hmac
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from products.models import Subscription
@@ -34,6 +35,7 @@ def _answer(status: int, reason: str) -> HttpResponse:
     return response
 
 
+@csrf_exempt
 @login_not_required
 @require_GET
 def check(request: HttpRequest) -> HttpResponse:

@@ -272,6 +272,11 @@ def change_state(
         current.ended_at = _now()
     current.full_clean()
     current.save()
+    if target == Subscription.State.ACTIVE and current.owner_id is not None:
+        # A request approved, or a subscription activated, for someone who
+        # meanwhile lost sight of the product falls under the access rule.
+        reconcile_access(owner_ids=[current.owner_id], product_ids=[current.product_id])
+        current.refresh_from_db()
     if action == "approve":
         transaction.on_commit(partial(notify.subscription_approved, subscription_id=current.pk))
     elif action == "reject":
@@ -288,19 +293,25 @@ PAST_TENSE = {
 }
 
 
+@transaction.atomic
 def regenerate_key(*, subscription: Subscription, which: str) -> Subscription:
     """Replace the primary or secondary key; the old one stops working at once."""
     field = {"primary": "primary_secret", "secondary": "secondary_secret"}[which]
-    setattr(subscription, field, new_subscription_key())
-    subscription.save()
-    return subscription
+    # Re-read under lock and write only this field, so a state change made
+    # since the caller read the row is never undone.
+    current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    setattr(current, field, new_subscription_key())
+    current.save(update_fields=[field, "version"])
+    return current
 
 
+@transaction.atomic
 def rename_subscription(*, subscription: Subscription, display_name: str) -> Subscription:
-    subscription.display_name = display_name
-    subscription.full_clean()
-    subscription.save()
-    return subscription
+    current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    current.display_name = display_name
+    current.full_clean()
+    current.save(update_fields=["display_name", "version"])
+    return current
 
 
 def reconcile_access(

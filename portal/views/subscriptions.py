@@ -106,12 +106,15 @@ def _own_subscription(request: HttpRequest, sid: str) -> Subscription:
 
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
-    subscriptions = Subscription.objects.filter(owner=request.user).select_related("product")
-    return render(
-        request,
-        "portal/profile.html",
-        {"subscriptions": subscriptions.order_by("-created_at"), "shown": request.GET.get("show")},
+    subscriptions = list(
+        Subscription.objects.filter(owner=request.user)
+        .select_related("product")
+        .order_by("-created_at")
     )
+    shown = request.GET.get("show")
+    if shown and shown not in {subscription.sid for subscription in subscriptions}:
+        raise Http404("No such subscription.")
+    return render(request, "portal/profile.html", {"subscriptions": subscriptions, "shown": shown})
 
 
 @require_http_methods(["GET", "POST"])
