@@ -13,6 +13,9 @@ from api.models import AccessToken
 from portal.access import administrator_required
 
 
+NEW_TOKEN_KEY = "portico_new_api_token"
+
+
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What the token is for, e.g. “CI deploy”.")
     days = forms.IntegerField(label="Expires after (days)", min_value=1, max_value=366, initial=30)
@@ -22,13 +25,15 @@ class TokenForm(forms.Form):
 @administrator_required
 def token_list(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
-    created = None
     if form.is_valid():
         token, clear = AccessToken.issue(
             user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
         )
-        created = {"token": token, "clear": clear}
-        form = TokenForm()
+        # Post/Redirect/Get: the clear text rides in the session for exactly
+        # one page view, so reloading neither re-creates nor re-shows it.
+        request.session[NEW_TOKEN_KEY] = {"name": token.name, "clear": clear}
+        return redirect("console:tokens")
+    created = request.session.pop(NEW_TOKEN_KEY, None)
     tokens = AccessToken.objects.filter(user=request.user).order_by("-created_at")[:100]
     return render(
         request,

@@ -36,7 +36,7 @@ def test_create_edit_add_member_and_delete_a_group(page, server_url, demo, sign_
     # Click its name › Settings › edit › saved
     page.get_by_role("link", name="Contoso Partners").click()
     expect(page.get_by_role("heading", name="Contoso Partners")).to_be_visible()
-    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("main").get_by_role("link", name="Settings").click()
     expect(page.get_by_label("ID")).to_have_attribute("readonly", "")
     page.get_by_label("Description").fill(
         "Developers at Contoso Logistics, under the 2027 contract."
