@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from api.models import AccessToken
 from portal.access import administrator_required
 
-
 NEW_TOKEN_KEY = "portico_new_api_token"
 
 
