@@ -32,6 +32,7 @@ SUPPORTED_API_VERSIONS = {
 }
 DEFAULT_TOP = 100
 MAX_TOP = 1000
+MAX_PAGING = 1_000_000_000
 PROVIDER = "Microsoft.ApiManagement/service"
 
 
@@ -111,15 +112,28 @@ def expected_version(request: HttpRequest) -> int | None:
         ) from None
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number out of range")
+    return value
+
+
 def read_json(request: HttpRequest) -> dict[str, Any]:
     try:
         raw = request.body
     except RequestDataTooBig:
         raise ApiError(413, "RequestEntityTooLarge", "The request body is too large.") from None
     try:
-        body = json.loads(raw or b"{}")
+        body = json.loads(raw or b"{}", parse_constant=_refuse_constant, parse_float=_finite)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "ValidationError", "The request body is not valid JSON.") from None
+    if "\\u0000" in raw.decode("utf-8", "replace"):
+        raise ApiError(400, "ValidationError", "Text can't contain NUL characters.")
     if not isinstance(body, dict):
         raise ApiError(400, "ValidationError", "The request body must be a JSON object.")
     properties = body.get("properties", {})
@@ -182,6 +196,12 @@ def api_view(methods: set[str]) -> Callable[..., Callable[..., HttpResponse]]:
                         f"The Resource '{PROVIDER}/{service_name}' under resource group "
                         f"'{resource_group}' was not found.",
                     )
+                if "\x00" in request.path:
+                    raise ApiError(404, "ResourceNotFound", "No such resource.")
+                if any("\x00" in value for value in request.GET.values()):
+                    raise ApiError(
+                        400, "ValidationError", "Query parameters can't contain NUL characters."
+                    )
                 version = request.GET.get("api-version")
                 if not version:
                     raise ApiError(
@@ -236,8 +256,10 @@ def _int_param(request: HttpRequest, name: str, default: int, *, minimum: int) -
     raw = request.GET.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isascii() or not raw.isdigit() or int(raw) < minimum:
-        raise ApiError(400, "ValidationError", f"{name} must be a whole number ≥ {minimum}.")
+    if not raw.isascii() or not raw.isdigit() or not minimum <= int(raw) <= MAX_PAGING:
+        raise ApiError(
+            400, "ValidationError", f"{name} must be a whole number from {minimum} to {MAX_PAGING}."
+        )
     return int(raw)
 
 
@@ -274,7 +296,8 @@ def apply_filter(request: HttpRequest, queryset: QuerySet, fields: dict[str, str
     expression = request.GET.get("$filter", "").strip()
     if not expression:
         return queryset
-    for clause in re.split(r"\s+and\s+", expression):
+    # Split on "and" outside quoted values ('' is an escaped quote inside one).
+    for clause in re.split(r"\s+and\s+(?=(?:[^']*'[^']*')*[^']*$)", expression):
         match = _COMPARISON.match(clause) or _FUNCTION.match(clause) or _SUBSTRINGOF.match(clause)
         if match is None:
             raise ApiError(400, "ValidationError", f"Unsupported $filter expression: {clause}")

@@ -33,6 +33,13 @@ AZURE_NAMES = {
     **{model: azure for azure, model in USER_FIELDS.items()},
     "name": "name",
     "display_name_key": "displayName",
+    "external_id": "externalId",
+    "subscription_required": "subscriptionRequired",
+    "approval_required": "approvalRequired",
+    "subscriptions_limit": "subscriptionsLimit",
+    "sid": "name",
+    "owner": "ownerId",
+    "product": "scope",
 }
 
 

@@ -70,6 +70,7 @@ urlpatterns = [
         "subscription_regenerate_secondary",
         which="secondary",
     ),
+    re_path(SERVICE + r"(?P<rest>.*)$", views.not_served, name="not_served"),
     path("api/openapi.json", openapi_document, name="openapi"),
     path("api/docs/", openapi_page, name="docs"),
 ]

@@ -42,11 +42,30 @@ def _validation(error: ValidationError) -> ApiError:
     return from_validation_error(error, serializers.AZURE_NAMES)
 
 
+# What each accepted property must be; JSON gives loose types (true, 1, 1.0,
+# "1", 1e400), and the models must never see the wrong one.
+BOOLEAN_FIELDS = {"subscription_required", "approval_required"}
+INTEGER_FIELDS = {"subscriptions_limit"}
+IGNORED_PROPERTIES = {"builtIn", "type", "externalId", "identities", "appType", "confirmation"}
+
+
 def _changes(properties: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
-    unknown = set(properties) - set(fields) - {"builtIn", "type", "externalId", "identities"}
+    unknown = set(properties) - set(fields) - IGNORED_PROPERTIES
     if unknown:
-        raise ApiError(400, "ValidationError", f"Unknown properties: {', '.join(sorted(unknown))}.")
-    return {fields[key]: value for key, value in properties.items() if key in fields}
+        names = ", ".join(sorted(unknown))
+        raise ApiError(400, "ValidationError", f"Unknown properties: {names}.")
+    changes = {fields[key]: value for key, value in properties.items() if key in fields}
+    for field, value in changes.items():
+        name = serializers.AZURE_NAMES.get(field, field)
+        if field in BOOLEAN_FIELDS:
+            if not isinstance(value, bool) and value is not None:
+                raise ApiError(400, "ValidationError", f"'{name}' must be true or false.")
+        elif field in INTEGER_FIELDS:
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ApiError(400, "ValidationError", f"'{name}' must be a whole number.")
+        elif value is not None and not isinstance(value, str):
+            raise ApiError(400, "ValidationError", f"'{name}' must be a string.")
+    return changes
 
 
 def _get(queryset: Any, what: str, **lookup: Any) -> Any:
@@ -105,8 +124,13 @@ def _put_group(request: HttpRequest, group_id: str, group: Group | None) -> Http
         check_if_match(request, group.version)
         group = _update_group(request, group, changes)
         return json_response(serializers.group(group), version=group.version)
-    if properties.get("type") == Group.Type.SYSTEM:
-        raise ApiError(400, "ValidationError", "Only the three built-in groups are system groups.")
+    kind = properties.get("type") or Group.Type.CUSTOM
+    if kind not in (Group.Type.CUSTOM, Group.Type.EXTERNAL):
+        raise ApiError(
+            400, "ValidationError", "A new group's type is custom or external; system is built in."
+        )
+    if kind == Group.Type.EXTERNAL and not properties.get("externalId"):
+        raise ApiError(400, "ValidationError", "An external group needs its externalId.")
     try:
         group = group_services.create_group(
             name=group_id,
@@ -369,6 +393,8 @@ def _put_user(request: HttpRequest, user_id: str, person: User | None) -> HttpRe
         {k: v for k, v in properties.items() if k not in ("password", "confirmation", "appType")},
         serializers.USER_FIELDS,
     )
+    if changes.get("state") not in (None, *User.State.values):
+        raise ApiError(400, "ValidationError", f"'state' is one of {', '.join(User.State.values)}.")
     for required in ("email", "first_name", "last_name"):
         if not changes.get(required):
             raise ApiError(
@@ -402,6 +428,12 @@ def _update_user(request: HttpRequest, person: User, properties: dict[str, Any])
         {k: v for k, v in properties.items() if k != "password"}, serializers.USER_FIELDS
     )
     state = changes.pop("state", None)
+    if state is not None and state not in User.State.values:
+        raise ApiError(
+            400,
+            "ValidationError",
+            f"'state' is one of {', '.join(User.State.values)}; to close an account, DELETE it.",
+        )
     try:
         with transaction.atomic():
             for field, value in changes.items():
@@ -414,6 +446,9 @@ def _update_user(request: HttpRequest, person: User, properties: dict[str, Any])
                 user_services.block_user(user=person, actor=request.api_user)  # type: ignore[attr-defined]
             elif state == User.State.ACTIVE and person.state != state:
                 user_services.unblock_user(user=person)
+            elif state == User.State.PENDING and person.state != state:
+                person.state = state
+                person.save(update_fields=["state"])
     except ValidationError as error:
         raise _validation(error) from None
     except IntegrityError:
@@ -426,9 +461,9 @@ def _update_user(request: HttpRequest, person: User, properties: dict[str, Any])
 def user_group_list(request: HttpRequest, user_id: str) -> HttpResponse:
     person = _get(User.objects, f"User '{user_id}'", api_id=user_id)
     stored = Membership.objects.filter(user=person).values("group")
-    groups = Group.objects.filter(name__in=derived_group_ids(person)) | Group.objects.filter(
-        pk__in=stored
-    )
+    # Guests are anonymous visitors, never an account (see _group_members).
+    derived = [name for name in derived_group_ids(person) if name != Group.GUESTS]
+    groups = Group.objects.filter(name__in=derived) | Group.objects.filter(pk__in=stored)
     groups = apply_filter(request, groups.order_by("name"), GROUP_FILTERS)
     return page(request, groups, serializers.group)
 
@@ -544,7 +579,18 @@ def _put_subscription(request: HttpRequest, sid: str, found: Subscription | None
 def _update_subscription(
     request: HttpRequest, subscription: Subscription, properties: dict[str, Any]
 ) -> Subscription:
-    allowed = {"displayName", "state", "stateComment", "expirationDate", "allowTracing"}
+    allowed = {"displayName", "state", "stateComment"}
+    # Azure's SDK sends scope and ownerId with every PUT; they may repeat
+    # what the subscription has, never change it.
+    if "scope" in properties:
+        if _last_segment(properties["scope"], "products") != subscription.product.name:
+            raise ApiError(400, "ValidationError", "A subscription's scope can't change.")
+        properties = {k: v for k, v in properties.items() if k != "scope"}
+    if properties.get("ownerId"):
+        owner = subscription.owner.api_id if subscription.owner else None
+        if _last_segment(properties["ownerId"], "users") != owner:
+            raise ApiError(400, "ValidationError", "A subscription's owner can't change.")
+    properties = {k: v for k, v in properties.items() if k != "ownerId"}
     unknown = set(properties) - allowed
     if unknown:
         raise ApiError(
@@ -590,3 +636,13 @@ def subscription_secrets(request: HttpRequest, sid: str) -> HttpResponse:
 def subscription_regenerate(request: HttpRequest, sid: str, which: str) -> HttpResponse:
     product_services.regenerate_key(subscription=_subscription(sid), which=which)
     return HttpResponse(status=204)
+
+
+@api_view({"GET", "HEAD", "PUT", "PATCH", "DELETE", "POST"})
+def not_served(request: HttpRequest, rest: str) -> HttpResponse:
+    """Any other path under the service: Azure's 404, in Azure's shape."""
+    raise ApiError(
+        404,
+        "ResourceNotFound",
+        f"Portico doesn't serve '{rest}'; it serves groups, products, users and subscriptions.",
+    )

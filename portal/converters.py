@@ -18,3 +18,18 @@ class EntityIdConverter:
 
 
 register_converter(EntityIdConverter, "entity_id")
+
+
+class SubscriptionIdConverter:
+    """Subscription IDs, as Azure allows them: no spaces, slashes, NULs or * # & + : < > ?."""
+
+    regex = r"[^*#&+:<>?/\s\x00]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(SubscriptionIdConverter, "subscription_id")

@@ -13,7 +13,8 @@ MAX_QUERY_LENGTH = 200
 
 def search_query(request: HttpRequest) -> str:
     """The `q` parameter, trimmed; over-long input is cut rather than refused."""
-    return request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    # PostgreSQL refuses NUL in text; nobody means to search for one.
+    return request.GET.get("q", "").replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
 
 
 def choice(request: HttpRequest, name: str, allowed: Any, default: str = "") -> str:
@@ -31,3 +32,8 @@ def paginate(request: HttpRequest, items: Any, per_page: int | None = None) -> P
     # get_page answers a number past the end with the last page, and
     # anything that isn't a number with the first.
     return paginator.get_page(number)
+
+
+def submitted_names(values: list[str]) -> set[str]:
+    """Non-empty submitted identifiers, without any holding a NUL (PostgreSQL refuses those)."""
+    return {value for value in values if value and "\x00" not in value}

@@ -18,17 +18,17 @@ portal_patterns = (
         path("products/<entity_id:name>/subscribe/", subscriptions.subscribe, name="subscribe"),
         path("profile/", subscriptions.profile, name="profile"),
         path(
-            "profile/subscriptions/<str:sid>/keys/<str:which>/regenerate/",
+            "profile/subscriptions/<subscription_id:sid>/keys/<str:which>/regenerate/",
             subscriptions.regenerate_key,
             name="regenerate_key",
         ),
         path(
-            "profile/subscriptions/<str:sid>/rename/",
+            "profile/subscriptions/<subscription_id:sid>/rename/",
             subscriptions.rename_subscription,
             name="rename_subscription",
         ),
         path(
-            "profile/subscriptions/<str:sid>/cancel/",
+            "profile/subscriptions/<subscription_id:sid>/cancel/",
             subscriptions.cancel_subscription,
             name="cancel_subscription",
         ),

@@ -52,9 +52,9 @@ def _answer(status: int, reason: str) -> HttpResponse:
 def check(request: HttpRequest) -> HttpResponse:
     key = request.META.get(KEY_HEADER) or request.GET.get("subscription-key", "")
     product = request.META.get(PRODUCT_HEADER) or request.GET.get("product", "")
-    if not key or len(key) > MAX_KEY_LENGTH:
-        return _answer(401, "missing key")
-    if not product:
+    if not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:
+        return _answer(401, "missing or malformed key")
+    if not product or "\x00" in product:
         return _answer(403, "missing product")
     with connection.cursor() as cursor:
         cursor.execute(LOOKUP_SQL, [key, key])

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groups.models import Group
 from portal.access import administrator_required
-from portal.lists import choice, paginate, search_query
+from portal.lists import choice, paginate, search_query, submitted_names
 from products import services
 from products.forms import ProductCreateForm, ProductSettingsForm
 from products.models import Product, ProductGroup
@@ -240,7 +240,7 @@ def product_add_groups(request: HttpRequest, name: str) -> HttpResponse:
     query = search_query(request)
     error = ""
     if request.method == "POST":
-        chosen = {value for value in request.POST.getlist("group") if value}
+        chosen = submitted_names(request.POST.getlist("group"))
         groups = list(Group.objects.filter(name__in=chosen))
         if not groups:
             error = "Choose at least one group, then press Select."

@@ -16,7 +16,7 @@ from groups.system import derived_group_ids
 from portal import preview, services
 from portal.access import administrator_required
 from portal.forms import PortalSettingsForm, UserCreateForm
-from portal.lists import choice, paginate, search_query
+from portal.lists import choice, paginate, search_query, submitted_names
 from portal.models import PortalSettings, User
 from products.models import Product
 
@@ -142,7 +142,7 @@ def user_add_groups(request: HttpRequest, pk: int) -> HttpResponse:
     query = search_query(request)
     error = ""
     if request.method == "POST":
-        chosen = {v for v in request.POST.getlist("group") if v}
+        chosen = submitted_names(request.POST.getlist("group"))
         groups = list(Group.objects.custom().filter(name__in=chosen))
         if not groups:
             error = "Choose at least one group, then press Select."

@@ -98,10 +98,10 @@ def test_gateway_prefers_the_header_to_the_query(gateway, subscription):
 @pytest.mark.parametrize(
     ("key", "reason"),
     [
-        (None, "missing key"),
-        ("", "missing key"),
+        (None, "missing or malformed key"),
+        ("", "missing or malformed key"),
         ("0" * 48, "unknown key"),
-        ("k" * 257, "missing key"),
+        ("k" * 257, "missing or malformed key"),
     ],
     ids=["no-key", "empty-key", "unknown-key", "over-long-key"],
 )

@@ -1,0 +1,101 @@
+"""Schemathesis drives every operation of the OpenAPI document against the app, in-process.
+
+Each response must not be a server error and must match the document's schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from api.models import AccessToken
+from api.openapi import document
+from groups import services as group_services
+from portal.wsgi import application
+from products import services as product_services
+from products.models import Product
+
+# IDs of the rows the `bearer` fixture makes, offered to Schemathesis as
+# examples so that some calls reach real entities instead of 404s.
+PATH_EXAMPLES = {
+    "groupId": "partners",
+    "userId": "dev",
+    "productId": "logistics",
+    "sid": "dev-logistics",
+}
+BODY_EXAMPLES = {
+    "/groups/{groupId}": {"displayName": "Partners", "description": "Partner firms"},
+    "/products/{productId}": {"displayName": "Logistics", "state": "published"},
+    "/users/{userId}": {"email": "dev@example.com", "firstName": "Dev", "lastName": "Eloper"},
+    "/subscriptions/{sid}": {"displayName": "Renamed app"},
+}
+
+
+def with_examples(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document with examples added; its response schemas are left as they are."""
+    for path, operations in doc["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"] in PATH_EXAMPLES:
+                    parameter["example"] = PATH_EXAMPLES[parameter["name"]]
+            content = operation.get("requestBody", {}).get("content", {})
+            if path in BODY_EXAMPLES and "application/json" in content:
+                content["application/json"]["example"] = {"properties": BODY_EXAMPLES[path]}
+    return doc
+
+
+schema = schemathesis.openapi.from_dict(with_examples(document("http://testserver")))
+
+
+@pytest.fixture
+def bearer(administrator, developer):
+    """An administrator's token, and a few rows for the operations to find."""
+    developer.api_id = "dev"
+    developer.save()
+    partners = group_services.create_group(name="partners", display_name="Partners")
+    group_services.add_members(group=partners, users=[developer], added_by=None)
+    product = product_services.create_product(
+        name="logistics", display_name="Logistics", state=Product.State.PUBLISHED
+    )
+    product_services.grant_access(product=product, groups=[partners], added_by=None)
+    product_services.create_subscription(
+        sid="dev-logistics", owner=developer, product=product, display_name="App"
+    )
+    _, clear = AccessToken.issue(user=administrator, name="schemathesis", days=1)
+    return f"Bearer {clear}"
+
+
+@pytest.fixture
+def in_process():
+    """Keep the test's database connection open across in-process requests.
+
+    Django closes "old" connections at the start and end of each request;
+    in a test that would close the connection the test transaction uses.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_api_conforms_to_its_openapi_document(case, bearer, in_process):
+    case.call_and_validate(
+        app=application,
+        headers={"Authorization": bearer},
+        checks=[not_a_server_error, response_schema_conformance],
+    )
