@@ -14,3 +14,5 @@ errorlog = "-"
 # The request path without its query string: a gateway may pass a
 # subscription key as ?subscription-key=..., and keys never go to logs.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+# ... and set-password links, which are keys to an account, are redacted.
+logger_class = "portal.gunicorn_logging.RedactingLogger"

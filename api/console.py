@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api.models import AccessToken
@@ -20,6 +21,7 @@ class TokenForm(forms.Form):
     days = forms.IntegerField(label="Expires after (days)", min_value=1, max_value=366, initial=30)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def token_list(request: HttpRequest) -> HttpResponse:

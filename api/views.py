@@ -46,6 +46,7 @@ def _validation(error: ValidationError) -> ApiError:
 # "1", 1e400), and the models must never see the wrong one.
 BOOLEAN_FIELDS = {"subscription_required", "approval_required"}
 INTEGER_FIELDS = {"subscriptions_limit"}
+NULLABLE_TEXT = {"description", "terms", "note", "state_comment"}
 IGNORED_PROPERTIES = {"builtIn", "type", "externalId", "identities", "appType", "confirmation"}
 
 
@@ -63,7 +64,9 @@ def _changes(properties: dict[str, Any], fields: dict[str, str]) -> dict[str, An
         elif field in INTEGER_FIELDS:
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 raise ApiError(400, "ValidationError", f"'{name}' must be a whole number.")
-        elif value is not None and not isinstance(value, str):
+        elif value is None and field in NULLABLE_TEXT:
+            changes[field] = ""
+        elif not isinstance(value, str):
             raise ApiError(400, "ValidationError", f"'{name}' must be a string.")
     return changes
 
@@ -277,7 +280,7 @@ def _put_product(request: HttpRequest, product_id: str, product: Product | None)
         )
     except ValidationError as error:
         raise _validation(error) from None
-    except (IntegrityError, TypeError):
+    except IntegrityError:
         raise ApiError(409, "Conflict", "A product with this ID or name already exists.") from None
     return json_response(serializers.product(product), status=201, version=product.version)
 
@@ -626,10 +629,12 @@ def _update_subscription(
 @api_view({"POST"})
 def subscription_secrets(request: HttpRequest, sid: str) -> HttpResponse:
     subscription = _subscription(sid)
-    return json_response(
+    response = json_response(
         {"primaryKey": subscription.primary_secret, "secondaryKey": subscription.secondary_secret},
         version=subscription.version,
     )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @api_view({"POST"})

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.http import HttpRequest
 
+from groups import services
 from groups.models import Group, Membership
 
 
@@ -38,6 +39,10 @@ class GroupAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def delete_model(self, request: HttpRequest, obj: Group) -> None:
+        # Through the service, so members' subscriptions follow the access rule.
+        services.delete_group(group=obj)
+
     def get_actions(
         self, request: HttpRequest, action_location: Any = ActionLocation.CHANGE_LIST
     ) -> dict[str, Any]:
@@ -58,7 +63,17 @@ class MembershipAdmin(admin.ModelAdmin):
     readonly_fields = ["added_at", "added_by"]
     ordering = ["-added_at"]
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A membership is added or removed, never moved to another person.
+        return False
+
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
-        if not change:
-            obj.added_by = request.user
-        super().save_model(request, obj, form, change)
+        # Through the services, so the access rule sees every change.
+        services.add_members(group=obj.group, users=[obj.user], added_by=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        services.remove_member(group=obj.group, user=obj.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for membership in queryset.select_related("group", "user"):
+            services.remove_member(group=membership.group, user=membership.user)

@@ -79,6 +79,7 @@ def delete_group(*, group: Group) -> DeletionSummary:
     return summary
 
 
+@transaction.atomic
 def add_members(*, group: Group, users: Iterable[Any], added_by: Any) -> int:
     """Add people to a group; those already in it stay as they are.
 
@@ -104,6 +105,7 @@ def add_members(*, group: Group, users: Iterable[Any], added_by: Any) -> int:
     return added
 
 
+@transaction.atomic
 def remove_member(*, group: Group, user: Any) -> bool:
     """Take a person out of a group; True when they were in it."""
     _refuse_system(group, "changed: its membership is derived")

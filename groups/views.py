@@ -170,10 +170,17 @@ def group_delete(request: HttpRequest, name: str) -> HttpResponse:
             f"member{'s' if summary.members_removed != 1 else ''} lost the membership.",
         )
         return redirect("groups:list")
+    links = group.product_links.select_related("product").order_by("product__display_name_key")
     return render(
         request,
         "groups/group_confirm_delete.html",
-        {"group": group, "member_count": group.memberships.count(), "tab": "delete"},
+        {
+            "group": group,
+            "member_count": group.memberships.count(),
+            "product_links": links[:SECTION_ROWS],
+            "product_count": links.count(),
+            "tab": "delete",
+        },
     )
 
 

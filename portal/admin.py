@@ -5,9 +5,11 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from portal.models import User
+from products import services as product_services
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -52,16 +54,32 @@ class UserAdmin(DjangoUserAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             # Support staff may be allowed to edit people, never to hand out
-            # roles or permissions, their own included.
+            # roles or permissions, their own included, nor to change the
+            # email a password reset goes to (that would take the account over).
             fields += ["is_staff", "is_superuser", "user_permissions"]
+            if obj is not None:
+                fields.append("email")
         return fields
 
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only administrators set other people's passwords.")
+        return super().user_change_password(request, id, form_url)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        previous = User.objects.filter(pk=obj.pk).values_list("state", flat=True).first()
+        super().save_model(request, obj, form, change)
+        if change and previous != obj.state:
+            # Blocking and unblocking apply the subscriptions' access rule.
+            product_services.reconcile_access(owner_ids=[obj.pk])
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        if obj is not None and (obj.is_superuser or obj.is_staff) and not request.user.is_superuser:
             return False
         return super().has_delete_permission(request, obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        # Support staff change developers, not administrators or one another.
+        if obj is not None and (obj.is_superuser or obj.is_staff) and not request.user.is_superuser:
             return False
         return super().has_change_permission(request, obj)

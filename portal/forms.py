@@ -25,7 +25,7 @@ class SignInForm(AuthenticationForm):
         ),
         "pending": (
             "This account is waiting for confirmation and can't sign in yet. "
-            "Follow the link in the confirmation email, or ask the portal's administrators."
+            "Ask the portal's administrators to activate it."
         ),
     }
 

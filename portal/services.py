@@ -53,7 +53,7 @@ def create_user(
         email, password, first_name=first_name, last_name=last_name, note=note
     )
     if not password:
-        transaction.on_commit(partial(_send_invitation, user_id=user.pk))
+        transaction.on_commit(partial(_send_invitation, user_id=user.pk), robust=True)
     return user
 
 

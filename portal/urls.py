@@ -34,9 +34,7 @@ portal_patterns = (
         ),
         path(
             "signin/",
-            auth_views.LoginView.as_view(
-                authentication_form=SignInForm, redirect_authenticated_user=True
-            ),
+            auth_views.LoginView.as_view(authentication_form=SignInForm),
             name="login",
         ),
         path("signout/", auth_views.LogoutView.as_view(), name="logout"),

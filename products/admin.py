@@ -6,10 +6,17 @@ from products.models import Product, ProductGroup
 
 
 class ProductGroupInline(admin.TabularInline):
+    """Read-only: access changes go through the console (or the API), where the
+    access rule for subscriptions applies and Administrators stay linked."""
+
     model = ProductGroup
     extra = 0
-    autocomplete_fields = ["group"]
-    readonly_fields = ["added_at", "added_by"]
+    fields = ["group", "added_at", "added_by"]
+    readonly_fields = ["group", "added_at", "added_by"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(Product)
@@ -32,6 +39,10 @@ class ProductAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [ProductGroupInline]
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Deleting decides about subscriptions; the console asks that question.
+        return False
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         # The ID is fixed once the product exists, as in the console.

@@ -74,5 +74,5 @@ def check(request: HttpRequest) -> HttpResponse:
     if state != Subscription.State.ACTIVE:
         return _answer(403, f"subscription {state}")
     if owner_state not in (None, "active"):
-        return _answer(403, "developer blocked")
+        return _answer(403, "developer account not active")
     return HttpResponse(status=204)

@@ -90,6 +90,7 @@ def delete_product(*, product: Product, delete_subscriptions: bool = False) -> D
     return summary
 
 
+@transaction.atomic
 def grant_access(*, product: Product, groups: Iterable[Group], added_by: Any) -> int:
     """Let groups see a product; returns how many did not already have access.
 
@@ -115,6 +116,7 @@ def grant_access(*, product: Product, groups: Iterable[Group], added_by: Any) ->
     return added
 
 
+@transaction.atomic
 def revoke_access(*, product: Product, group: Group) -> bool:
     """Take a group's access away; True when it had access."""
     if group.name == Group.ADMINISTRATORS:
@@ -182,7 +184,9 @@ def subscribe(
     subscription.full_clean()
     subscription.save()
     if needs_approval:
-        transaction.on_commit(partial(notify.subscription_waiting, subscription_id=subscription.pk))
+        transaction.on_commit(
+            partial(notify.subscription_waiting, subscription_id=subscription.pk), robust=True
+        )
     return subscription
 
 
@@ -278,9 +282,13 @@ def change_state(
         reconcile_access(owner_ids=[current.owner_id], product_ids=[current.product_id])
         current.refresh_from_db()
     if action == "approve":
-        transaction.on_commit(partial(notify.subscription_approved, subscription_id=current.pk))
+        transaction.on_commit(
+            partial(notify.subscription_approved, subscription_id=current.pk), robust=True
+        )
     elif action == "reject":
-        transaction.on_commit(partial(notify.subscription_rejected, subscription_id=current.pk))
+        transaction.on_commit(
+            partial(notify.subscription_rejected, subscription_id=current.pk), robust=True
+        )
     return current
 
 
@@ -314,6 +322,9 @@ def rename_subscription(*, subscription: Subscription, display_name: str) -> Sub
     return current
 
 
+RULE_FIELDS = ["state", "suspended_for_access", "state_comment", "version"]
+
+
 def reconcile_access(
     *, owner_ids: Iterable[int] | None = None, product_ids: Iterable[int] | None = None
 ) -> None:
@@ -333,32 +344,33 @@ def reconcile_access(
         candidates = candidates.filter(owner_id__in=list(owner_ids))
     if product_ids is not None:
         candidates = candidates.filter(product_id__in=list(product_ids))
-    by_owner: dict[int, list[Subscription]] = {}
-    for subscription in candidates.select_related("owner"):
-        by_owner.setdefault(subscription.owner_id, []).append(subscription)
-    for subscriptions in by_owner.values():
-        owner = subscriptions[0].owner
-        shared = set(
-            Product.objects.shared_with(owner)
-            .filter(pk__in=[s.product_id for s in subscriptions])
-            .values_list("pk", flat=True)
-        )
+    owner_ids_found = set(candidates.values_list("owner_id", flat=True))
+    for owner in get_user_model().objects.filter(pk__in=owner_ids_found):
         suspended = []
         with transaction.atomic():
+            # Locked and written field by field, so a key regenerated or a
+            # state changed meanwhile is never written back.
+            subscriptions = list(candidates.filter(owner=owner).select_for_update())
+            shared = set(
+                Product.objects.shared_with(owner)
+                .filter(pk__in=[s.product_id for s in subscriptions])
+                .values_list("pk", flat=True)
+            )
             for subscription in subscriptions:
                 sees = subscription.product_id in shared
                 if subscription.is_active and not sees and suspend:
                     subscription.state = Subscription.State.SUSPENDED
                     subscription.suspended_for_access = True
                     subscription.state_comment = Subscription.ACCESS_REMOVED
-                    subscription.save()
+                    subscription.save(update_fields=RULE_FIELDS)
                     suspended.append(subscription.pk)
                 elif subscription.suspended_for_access and sees:
                     subscription.state = Subscription.State.ACTIVE
                     subscription.suspended_for_access = False
                     subscription.state_comment = ""
-                    subscription.save()
+                    subscription.save(update_fields=RULE_FIELDS)
             if suspended:
                 transaction.on_commit(
-                    partial(notify.access_removed, owner_id=owner.pk, subscription_ids=suspended)
+                    partial(notify.access_removed, owner_id=owner.pk, subscription_ids=suspended),
+                    robust=True,
                 )

@@ -80,7 +80,7 @@ def subscription_change_state(request: HttpRequest, sid: str, action: str) -> Ht
         messages.error(request, " ".join(error.messages))
     else:
         text = f"“{changed.display_name}” is now {changed.get_state_display().lower()}."
-        if action in ("approve", "reject"):
+        if action in ("approve", "reject") and changed.owner_id is not None:
             text += " The developer has been emailed."
         messages.success(request, text)
     return redirect(subscription)

@@ -142,7 +142,7 @@ def product_update(request: HttpRequest, name: str) -> HttpResponse:
             form = ProductSettingsForm(data, instance=current)
             form.is_valid()
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error.messages)
         except IntegrityError:
             form.add_error("display_name", "Another product was just given this name.")
         else:

@@ -199,8 +199,10 @@ def user_block(request: HttpRequest, pk: int) -> HttpResponse:
 @administrator_required
 def user_unblock(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
+    was = person.state
     services.unblock_user(user=person)
-    messages.success(request, f"Unblocked {person.email}. They can sign in again.")
+    verb = "Unblocked" if was == User.State.BLOCKED else "Activated"
+    messages.success(request, f"{verb} {person.email}. They can sign in now.")
     return redirect("console:user_detail", pk=person.pk)
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import preview
@@ -104,6 +105,7 @@ def _own_subscription(request: HttpRequest, sid: str) -> Subscription:
     )
 
 
+@never_cache
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
     subscriptions = list(
@@ -154,7 +156,11 @@ def cancel_subscription(request: HttpRequest, sid: str) -> HttpResponse:
         )
         return redirect("portal:profile")
     if request.method == "POST":
-        services.change_state(subscription=subscription, action="cancel", actor=request.user)
+        try:
+            services.change_state(subscription=subscription, action="cancel", actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("portal:profile")
         messages.success(
             request, f"Cancelled “{subscription.display_name}”. Its keys no longer work."
         )

@@ -505,7 +505,7 @@ def test_user_block_blocks_the_account(client, administrator, developer):
 def test_user_unblock_lets_the_person_sign_in_again(client, administrator, blocked_user):
     client.force_login(administrator)
     response = client.post(reverse("console:user_unblock", args=[blocked_user.pk]), follow=True)
-    assert "Unblocked blocked@example.com. They can sign in again." in messages_of(response)
+    assert "Unblocked blocked@example.com. They can sign in now." in messages_of(response)
     assert User.objects.get(pk=blocked_user.pk).state == User.State.ACTIVE
     assert Client().login(username="blocked@example.com", password=TEST_PASSWORD)
 

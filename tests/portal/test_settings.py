@@ -131,3 +131,10 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     result = run_django(["check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_access_log_redacts_set_password_links():
+    from portal.gunicorn_logging import redact
+
+    assert redact("/password/set/MQ/cx3-abc123/") == "/password/set/…/…/"
+    assert redact("/products/starter/") == "/products/starter/"

@@ -153,7 +153,7 @@ def test_gateway_refuses_a_key_whose_owner_cannot_sign_in(gateway, subscription,
     User.objects.filter(pk=member.pk).update(state=state)
     response = check(gateway, subscription.primary_secret, "payments")
     assert response.status_code == 403
-    assert response["X-Portico-Reason"] == "developer blocked"
+    assert response["X-Portico-Reason"] == "developer account not active"
 
 
 def test_gateway_refuses_a_blocked_owner_blocked_through_the_console(
