@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -59,8 +59,8 @@ class GroupQuerySet(models.QuerySet["Group"]):
         if previewed is not None:
             # The console's "View as" a group: its members' groups, no one's rows.
             return self.filter(name__in=[*derived, *previewed])
-        stored = Membership.objects.filter(group=OuterRef("pk"), user=user)
-        return self.filter(Q(name__in=derived) | (~Q(type=Group.Type.SYSTEM) & Exists(stored)))
+        stored = Membership.objects.filter(user=user).values("group_id")
+        return self.filter(Q(name__in=derived) | (~Q(type=Group.Type.SYSTEM) & Q(pk__in=stored)))
 
     def with_counts(self) -> Self:
         """Annotate member_count and product_count, one subquery per shown row.

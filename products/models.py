@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 
@@ -45,10 +45,12 @@ class ProductQuerySet(models.QuerySet["Product"]):
         """
         if _is_administrator(viewer):
             return self
-        shared = ProductGroup.objects.filter(
-            product=OuterRef("pk"), group__in=Group.objects.for_user(viewer)
-        )
-        return self.filter(Exists(shared))
+        # Uncorrelated IN subqueries: the database works out the viewer's
+        # groups and their products once, not once per product row.
+        linked = ProductGroup.objects.filter(
+            group__in=Group.objects.for_user(viewer).values("pk")
+        ).values("product_id")
+        return self.filter(pk__in=linked)
 
     def with_granting_links(self, viewer: Any) -> Self:
         """Prefetch, as `granting_links`, the links through which the viewer sees each product."""
