@@ -5,10 +5,17 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from django.db import connections
 
 from portal.models import User
 
 TEST_PASSWORD = "correct-horse-battery-staple"
+
+# Production keeps database connections open (CONN_MAX_AGE). In tests, the
+# live server's request threads would then hold connections to the test
+# database, and PostgreSQL refuses to drop a database that is in use.
+for database in connections.settings.values():
+    database["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture(autouse=True)
