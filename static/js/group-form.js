@@ -19,9 +19,12 @@
   idInput.addEventListener("input", function () {
     touched = idInput.value !== "";
   });
-  nameInput.addEventListener("input", function () {
+  function update() {
     if (!touched) {
       idInput.value = propose(nameInput.value);
     }
-  });
+  }
+  nameInput.addEventListener("input", update);
+  // A name typed before this script loaded still gets its ID.
+  update();
 }());

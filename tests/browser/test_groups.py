@@ -21,6 +21,7 @@ def test_create_edit_add_member_and_delete_a_group(page, server_url, demo, sign_
     screenshot("groups-list")
     page.get_by_role("link", name="+ Add").click()
     expect(page.get_by_role("heading", name="Add a group")).to_be_visible()
+    page.wait_for_load_state()
     page.get_by_label("Name").fill("Contoso Partners")
     expect(page.get_by_label("ID")).to_have_value("contoso-partners")
     page.get_by_label("Description").fill("Developers at Contoso, our logistics partner.")
