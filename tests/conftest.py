@@ -68,3 +68,22 @@ def blocked_user(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def pending_user(make_user: Callable[..., User]) -> User:
     return make_user(email="pending@example.com", state=User.State.PENDING)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_connections(django_db_setup: None, django_db_blocker: Any) -> Any:
+    """Before the test database is dropped, end connections other threads left open.
+
+    A live-server request thread whose client went away (a browser closing
+    mid-request) never sends request_finished, so its connection stays
+    open, and PostgreSQL won't drop a database that is in use.
+    """
+    yield
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
