@@ -18,18 +18,12 @@ from groups import services
 from groups.forms import GroupCreateForm, GroupSettingsForm
 from groups.models import Group, Membership
 from portal.access import administrator_required
-from portal.lists import choice, paginate, search_query
+from portal.lists import NAME_SORT_CHOICES, NAME_SORTS, choice, paginate, search_query
 
 User = get_user_model()
 
 # Sections on a detail page show this many rows and say how many there are.
 SECTION_ROWS = 50
-
-SORTS = {
-    "name": ["display_name_key", "pk"],
-    "-name": ["-display_name_key", "-pk"],
-    "-updated": ["-updated_at", "-pk"],
-}
 
 
 def _get_group(name: str, *, write: bool = False) -> Group:
@@ -53,8 +47,8 @@ def derived_member_counts() -> dict[str, int]:
 def group_list(request: HttpRequest) -> HttpResponse:
     query = search_query(request)
     group_type = choice(request, "type", Group.Type.values)
-    sort = choice(request, "sort", SORTS, default="name")
-    groups = Group.objects.search(query).with_counts().order_by(*SORTS[sort])
+    sort = choice(request, "sort", NAME_SORTS, default="name")
+    groups = Group.objects.search(query).with_counts().order_by(*NAME_SORTS[sort])
     if group_type:
         groups = groups.filter(type=group_type)
     page = paginate(request, groups)
@@ -66,6 +60,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "group_type": group_type,
             "sort": sort,
+            "sort_choices": NAME_SORT_CHOICES,
             "types": Group.Type.choices,
         },
     )

@@ -10,6 +10,18 @@ from django.http import HttpRequest
 
 MAX_QUERY_LENGTH = 200
 
+# Groups and products sort the same ways: by name either way, or latest change.
+NAME_SORTS = {
+    "name": ["display_name_key", "pk"],
+    "-name": ["-display_name_key", "-pk"],
+    "-updated": ["-updated_at", "-pk"],
+}
+NAME_SORT_CHOICES = [
+    ("name", "Name, A–Z"),
+    ("-name", "Name, Z–A"),
+    ("-updated", "Recently changed"),
+]
+
 
 def search_query(request: HttpRequest) -> str:
     """The `q` parameter, trimmed; over-long input is cut rather than refused."""

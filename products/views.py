@@ -16,18 +16,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groups.models import Group
 from portal.access import administrator_required
-from portal.lists import choice, paginate, search_query, submitted_names
+from portal.lists import (
+    NAME_SORT_CHOICES,
+    NAME_SORTS,
+    choice,
+    paginate,
+    search_query,
+    submitted_names,
+)
 from products import services
 from products.forms import ProductCreateForm, ProductSettingsForm
 from products.models import Product, ProductGroup
 
 User = get_user_model()
-
-SORTS = {
-    "name": ["display_name_key", "pk"],
-    "-name": ["-display_name_key", "-pk"],
-    "-updated": ["-updated_at", "-pk"],
-}
 
 
 @require_GET
@@ -35,8 +36,8 @@ SORTS = {
 def product_list(request: HttpRequest) -> HttpResponse:
     query = search_query(request)
     state = choice(request, "state", Product.State.values)
-    sort = choice(request, "sort", SORTS, default="name")
-    products = Product.objects.search(query).with_group_count().order_by(*SORTS[sort])
+    sort = choice(request, "sort", NAME_SORTS, default="name")
+    products = Product.objects.search(query).with_group_count().order_by(*NAME_SORTS[sort])
     if state:
         products = products.filter(state=state)
     return render(
@@ -47,6 +48,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "state": state,
             "sort": sort,
+            "sort_choices": NAME_SORT_CHOICES,
             "states": Product.State.choices,
         },
     )

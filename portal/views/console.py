@@ -23,6 +23,11 @@ from products.models import Product
 # Sections on a detail page show this many rows and say how many there are.
 SECTION_ROWS = 50
 
+USER_SORT_CHOICES = [
+    ("email", "Email, A–Z"),
+    ("-registered", "Newest first"),
+    ("registered", "Oldest first"),
+]
 USER_SORTS = {
     "email": ["email"],
     "-registered": ["-registration_date", "-pk"],
@@ -80,6 +85,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "state": state,
             "sort": sort,
+            "sort_choices": USER_SORT_CHOICES,
             "states": User.State.choices,
         },
     )
