@@ -7,6 +7,7 @@ here too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -78,6 +79,38 @@ def _get(queryset: Any, what: str, **lookup: Any) -> Any:
     return found
 
 
+def _entity(
+    request: HttpRequest,
+    found: Any,
+    *,
+    what: str,
+    serialize: Callable[[Any], dict],
+    put: Callable[[Any], HttpResponse],
+    patch: Callable[[Any, dict[str, Any]], Any],
+    delete: Callable[[Any], HttpResponse],
+) -> HttpResponse:
+    """GET, HEAD, PUT, PATCH and DELETE of one entity, the same way for every kind.
+
+    GET and HEAD give the entity tag; PATCH and DELETE need If-Match; PUT
+    creates or updates; deleting what isn't there answers 204.
+    """
+    if request.method == "PUT":
+        return put(found)
+    if found is None:
+        if request.method == "DELETE":
+            return HttpResponse(status=204)
+        raise not_found(what)
+    if request.method == "HEAD":
+        return head_response(found.version)
+    if request.method == "GET":
+        return json_response(serialize(found), version=found.version)
+    require_if_match(request, found.version)
+    if request.method == "PATCH":
+        changed = patch(found, read_json(request))
+        return json_response(serialize(changed), version=changed.version)
+    return delete(found)
+
+
 # --- Groups -------------------------------------------------------------------
 
 GROUP_FILTERS = {
@@ -96,23 +129,20 @@ def group_list(request: HttpRequest) -> HttpResponse:
 
 @api_view(ENTITY)
 def group_entity(request: HttpRequest, group_id: str) -> HttpResponse:
-    group = Group.objects.filter(name=group_id).first()
-    if request.method == "PUT":
-        return _put_group(request, group_id, group)
-    if group is None:
-        if request.method == "DELETE":
-            return HttpResponse(status=204)
-        raise not_found(f"Group '{group_id}'")
-    if request.method == "HEAD":
-        return head_response(group.version)
-    if request.method == "GET":
-        return json_response(serializers.group(group), version=group.version)
-    if request.method == "PATCH":
-        require_if_match(request, group.version)
-        changes = _changes(read_json(request), serializers.GROUP_FIELDS)
-        group = _update_group(request, group, changes)
-        return json_response(serializers.group(group), version=group.version)
-    require_if_match(request, group.version)
+    return _entity(
+        request,
+        Group.objects.filter(name=group_id).first(),
+        what=f"Group '{group_id}'",
+        serialize=serializers.group,
+        put=lambda found: _put_group(request, group_id, found),
+        patch=lambda found, properties: _update_group(
+            request, found, _changes(properties, serializers.GROUP_FIELDS)
+        ),
+        delete=_delete_group,
+    )
+
+
+def _delete_group(group: Group) -> HttpResponse:
     try:
         group_services.delete_group(group=group)
     except SystemGroupError as error:
@@ -239,30 +269,27 @@ def _product_changes(properties: dict[str, Any]) -> dict[str, Any]:
 
 @api_view(ENTITY)
 def product_entity(request: HttpRequest, product_id: str) -> HttpResponse:
-    product = Product.objects.filter(name=product_id).first()
-    if request.method == "PUT":
-        return _put_product(request, product_id, product)
-    if product is None:
-        if request.method == "DELETE":
-            return HttpResponse(status=204)
-        raise not_found(f"Product '{product_id}'")
-    if request.method == "HEAD":
-        return head_response(product.version)
-    if request.method == "GET":
-        return json_response(serializers.product(product), version=product.version)
-    if request.method == "PATCH":
-        require_if_match(request, product.version)
-        product = _update_product(request, product, _product_changes(read_json(request)))
-        return json_response(serializers.product(product), version=product.version)
-    require_if_match(request, product.version)
-    try:
-        product_services.delete_product(
-            product=product,
-            delete_subscriptions=request.GET.get("deleteSubscriptions", "").lower() == "true",
-        )
-    except ValidationError as error:
-        raise _validation(error) from None
-    return HttpResponse(status=200)
+    def delete(product: Product) -> HttpResponse:
+        try:
+            product_services.delete_product(
+                product=product,
+                delete_subscriptions=request.GET.get("deleteSubscriptions", "").lower() == "true",
+            )
+        except ValidationError as error:
+            raise _validation(error) from None
+        return HttpResponse(status=200)
+
+    return _entity(
+        request,
+        Product.objects.filter(name=product_id).first(),
+        what=f"Product '{product_id}'",
+        serialize=serializers.product,
+        put=lambda found: _put_product(request, product_id, found),
+        patch=lambda found, properties: _update_product(
+            request, found, _product_changes(properties)
+        ),
+        delete=delete,
+    )
 
 
 def _put_product(request: HttpRequest, product_id: str, product: Product | None) -> HttpResponse:
@@ -351,47 +378,40 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @api_view(ENTITY)
 def user_entity(request: HttpRequest, user_id: str) -> HttpResponse:
-    person = User.objects.filter(api_id=user_id).first()
-    if request.method == "PUT":
-        return _put_user(request, user_id, person)
-    if person is None:
-        if request.method == "DELETE":
-            return HttpResponse(status=204)
-        raise not_found(f"User '{user_id}'")
-    if request.method == "HEAD":
-        return head_response(_user_version(person))
-    if request.method == "GET":
-        return json_response(serializers.user(person), version=_user_version(person))
-    if request.method == "PATCH":
-        require_if_match(request, _user_version(person))
-        person = _update_user(request, person, read_json(request))
-        return json_response(serializers.user(person), version=_user_version(person))
-    require_if_match(request, _user_version(person))
-    if person.pk == request.api_user.pk:  # type: ignore[attr-defined]
-        raise ApiError(400, "ValidationError", "You can't delete your own account.")
-    with transaction.atomic():
-        if person.subscriptions.exists():
-            if request.GET.get("deleteSubscriptions", "").lower() != "true":
-                raise ApiError(
-                    400,
-                    "ValidationError",
-                    "The user has subscriptions; pass deleteSubscriptions=true to delete them too.",
-                )
-            person.subscriptions.all().delete()
-        person.delete()
-    return HttpResponse(status=204)
+    def delete(person: User) -> HttpResponse:
+        if person.pk == request.api_user.pk:  # type: ignore[attr-defined]
+            raise ApiError(400, "ValidationError", "You can't delete your own account.")
+        with transaction.atomic():
+            if person.subscriptions.exists():
+                if request.GET.get("deleteSubscriptions", "").lower() != "true":
+                    raise ApiError(
+                        400,
+                        "ValidationError",
+                        "The user has subscriptions; pass deleteSubscriptions=true to delete "
+                        "them too.",
+                    )
+                person.subscriptions.all().delete()
+            person.delete()
+        # Azure's SDK takes 202 or 204 here, and raises on 200.
+        return HttpResponse(status=204)
 
-
-def _user_version(person: User) -> int:
-    return person.version
+    return _entity(
+        request,
+        User.objects.filter(api_id=user_id).first(),
+        what=f"User '{user_id}'",
+        serialize=serializers.user,
+        put=lambda found: _put_user(request, user_id, found),
+        patch=lambda found, properties: _update_user(request, found, properties),
+        delete=delete,
+    )
 
 
 def _put_user(request: HttpRequest, user_id: str, person: User | None) -> HttpResponse:
     properties = read_json(request)
     if person is not None:
-        check_if_match(request, _user_version(person))
+        check_if_match(request, person.version)
         person = _update_user(request, person, properties)
-        return json_response(serializers.user(person), version=_user_version(person))
+        return json_response(serializers.user(person), version=person.version)
     changes = _changes(
         {k: v for k, v in properties.items() if k not in ("password", "confirmation", "appType")},
         serializers.USER_FIELDS,
@@ -423,7 +443,7 @@ def _put_user(request: HttpRequest, user_id: str, person: User | None) -> HttpRe
         raise _validation(error) from None
     except IntegrityError:
         raise ApiError(409, "Conflict", "A user with this ID or email already exists.") from None
-    return json_response(serializers.user(person), status=201, version=_user_version(person))
+    return json_response(serializers.user(person), status=201, version=person.version)
 
 
 def _update_user(request: HttpRequest, person: User, properties: dict[str, Any]) -> User:
@@ -518,24 +538,19 @@ def _subscription(sid: str) -> Subscription:
 
 @api_view(ENTITY)
 def subscription_entity(request: HttpRequest, sid: str) -> HttpResponse:
-    found = Subscription.objects.select_related("owner", "product").filter(sid=sid).first()
-    if request.method == "PUT":
-        return _put_subscription(request, sid, found)
-    if found is None:
-        if request.method == "DELETE":
-            return HttpResponse(status=204)
-        raise not_found(f"Subscription '{sid}'")
-    if request.method == "HEAD":
-        return head_response(found.version)
-    if request.method == "GET":
-        return json_response(serializers.subscription(found), version=found.version)
-    if request.method == "PATCH":
-        require_if_match(request, found.version)
-        found = _update_subscription(request, found, read_json(request))
-        return json_response(serializers.subscription(found), version=found.version)
-    require_if_match(request, found.version)
-    found.delete()
-    return HttpResponse(status=200)
+    def delete(subscription: Subscription) -> HttpResponse:
+        subscription.delete()
+        return HttpResponse(status=200)
+
+    return _entity(
+        request,
+        Subscription.objects.select_related("owner", "product").filter(sid=sid).first(),
+        what=f"Subscription '{sid}'",
+        serialize=serializers.subscription,
+        put=lambda found: _put_subscription(request, sid, found),
+        patch=lambda found, properties: _update_subscription(request, found, properties),
+        delete=delete,
+    )
 
 
 def _last_segment(value: Any, kind: str) -> str:
