@@ -38,6 +38,8 @@ AZURE_NAMES = {
     "approval_required": "approvalRequired",
     "subscriptions_limit": "subscriptionsLimit",
     "sid": "name",
+    "primary_secret": "primaryKey",
+    "secondary_secret": "secondaryKey",
     "owner": "ownerId",
     "product": "scope",
 }

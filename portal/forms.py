@@ -54,11 +54,15 @@ class SignInForm(AuthenticationForm):
         email = self.cleaned_data.get("username") or ""
         password = self.cleaned_data.get("password") or ""
         user_model = get_user_model()
+        # Every refusal runs the password hasher here exactly once, so the
+        # time a refusal takes doesn't tell which accounts are blocked.
         try:
             user = user_model._default_manager.get_by_natural_key(email)
         except user_model.DoesNotExist:
+            user_model().set_password(password)
             return None
-        if user.state == user.State.ACTIVE or not user.check_password(password):
+        matches = user.check_password(password)
+        if user.state == user.State.ACTIVE or not matches:
             return None
         return user
 

@@ -223,6 +223,13 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_TAGS = {40: "danger"}  # messages.ERROR → Bootstrap's alert-danger
 
 
+def _email_timeout(query: str) -> int:
+    raw = parse_qs(query).get("timeout", ["10"])[0]
+    if not raw.isascii() or not raw.isdigit():
+        raise ImproperlyConfigured(f"DJANGO_EMAIL_URL's timeout must be whole seconds, got {raw!r}")
+    return int(raw)
+
+
 def mailers_config(url: str) -> dict:
     """Turn DJANGO_EMAIL_URL into Django 6.1's MAILERS setting.
 
@@ -248,7 +255,7 @@ def mailers_config(url: str) -> dict:
         "port": port or {"smtp": 25, "smtp+tls": 587, "smtp+ssl": 465}[parts.scheme],
         "use_tls": parts.scheme == "smtp+tls",
         "use_ssl": parts.scheme == "smtp+ssl",
-        "timeout": int(parse_qs(parts.query).get("timeout", ["10"])[0]),
+        "timeout": _email_timeout(parts.query),
     }
     if parts.username:
         options["username"] = unquote(parts.username)

@@ -229,13 +229,29 @@ def create_subscription(
         state=state,
         activated_at=_now() if state == Subscription.State.ACTIVE else None,
     )
-    if primary_key:
-        subscription.primary_secret = str(primary_key)
-    if secondary_key:
-        subscription.secondary_secret = str(secondary_key)
+    for field, given in (("primary_secret", primary_key), ("secondary_secret", secondary_key)):
+        if given:
+            setattr(subscription, field, _checked_key(str(given), field))
+    if subscription.primary_secret == subscription.secondary_secret:
+        raise ValidationError("The primary and secondary keys must differ.", code="same_key")
     subscription.full_clean()
     subscription.save()
     return subscription
+
+
+MIN_KEY_LENGTH = 32
+
+
+def _checked_key(key: str, field: str) -> str:
+    """A key chosen by the caller: long enough, and no other subscription's key."""
+    azure_name = {"primary_secret": "primaryKey", "secondary_secret": "secondaryKey"}[field]
+    if len(key) < MIN_KEY_LENGTH:
+        raise ValidationError(
+            {field: f"{azure_name} needs at least {MIN_KEY_LENGTH} characters."}, code="short"
+        )
+    if Subscription.objects.filter(Q(primary_secret=key) | Q(secondary_secret=key)).exists():
+        raise ValidationError({field: f"{azure_name} is already in use."}, code="taken")
+    return key
 
 
 def limit_message(product: Product, mine: Any) -> str:

@@ -896,3 +896,29 @@ def test_subscription_delete(api, subscription):
     assert api.delete("subscriptions/dev-logistics").status_code == 200
     assert not Subscription.objects.exists()
     assert api.delete("subscriptions/dev-logistics").status_code == 204
+
+
+@pytest.mark.django_db
+def test_subscription_keys_chosen_by_the_caller_are_checked(api, developer):
+    from products import services as product_services
+
+    product_services.create_product(
+        name="keyed",
+        display_name="Keyed",
+        state="published",
+        groups=[Group.objects.get(name="developers")],
+    )
+    base = {
+        "scope": "/products/keyed",
+        "ownerId": f"/users/{developer.api_id}",
+        "displayName": "Keyed",
+        "state": "active",
+    }
+    short = api.put("subscriptions/short", {**base, "primaryKey": "abc"})
+    assert short.status_code == 400
+    assert short.json()["error"]["details"][0]["target"] == "primaryKey"
+    good = "k" * 40
+    assert api.put("subscriptions/first", {**base, "primaryKey": good}).status_code == 201
+    reused = api.put("subscriptions/second", {**base, "secondaryKey": good})
+    assert reused.status_code == 400
+    assert "already in use" in reused.json()["error"]["message"]

@@ -72,3 +72,38 @@ def test_sign_in_page_uses_an_email_field(client):
     body = client.get(reverse("portal:login")).content.decode()
     assert 'type="email"' in body
     assert re.search(r'<label\s+for="id_username"', body)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("nobody@example.com", "whatever"),
+        ("dev@example.com", "wrong password"),
+        ("blocked@example.com", TEST_PASSWORD),
+        ("blocked@example.com", "wrong password"),
+        ("pending@example.com", TEST_PASSWORD),
+    ],
+)
+def test_every_refused_sign_in_hashes_the_same_number_of_times(
+    client, developer, blocked_user, pending_user, email, password, monkeypatch
+):
+    """A refusal's timing must not tell blocked or pending accounts from others."""
+    from django.contrib.auth import base_user
+
+    calls = []
+    real_check, real_make = base_user.check_password, base_user.make_password
+
+    def counting_check(*args, **kwargs):
+        calls.append("check")
+        return real_check(*args, **kwargs)
+
+    def counting_make(*args, **kwargs):
+        calls.append("make")
+        return real_make(*args, **kwargs)
+
+    monkeypatch.setattr(base_user, "check_password", counting_check)
+    monkeypatch.setattr(base_user, "make_password", counting_make)
+    response = sign_in(client, email, password)
+    assert response.status_code == 200
+    assert len(calls) == 2

@@ -141,3 +141,8 @@ def test_access_log_redacts_set_password_links():
 
     assert redact("/password/set/MQ/cx3-abc123/") == "/password/set/…/…/"
     assert redact("/products/starter/") == "/products/starter/"
+
+
+def test_mailers_refuse_a_malformed_timeout():
+    with pytest.raises(ImproperlyConfigured, match="timeout"):
+        mailers_config("smtp://mail.example.com?timeout=soon")
