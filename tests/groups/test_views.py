@@ -4,27 +4,17 @@ import html
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from groups import services
 from groups.models import Group, Membership
 from portal.models import User
+from tests.console import REFUSED, assert_refused, count_queries, messages_of, sign_in_as
 
 SYSTEM_GROUPS = [Group.ADMINISTRATORS, Group.DEVELOPERS, Group.GUESTS]
 
 # Who is turned away from the console, and how: people the site doesn't know
 # as signed in go to the sign-in page; signed-in non-administrators get 403.
-REFUSED = [
-    ("anonymous", "sign-in"),
-    ("developer", 403),
-    ("support_staff", 403),
-    ("blocked_user", "sign-in"),
-    ("pending_user", "sign-in"),
-    ("group_member", 403),
-]
-
 GET_ROUTES = [
     "groups:list",
     "groups:create",
@@ -88,23 +78,6 @@ def snapshot():
         sorted(Membership.objects.values_list("group__name", "user__email")),
         sorted(User.objects.values_list("email", "state")),
     )
-
-
-def sign_in_as(client, request, who):
-    if who != "anonymous":
-        client.force_login(request.getfixturevalue(who))
-
-
-def assert_refused(response, url, outcome):
-    if outcome == "sign-in":
-        assert response.status_code == 302
-        assert response["Location"] == f"{reverse('portal:login')}?next={url}"
-    else:
-        assert response.status_code == outcome
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
 
 
 def hidden_version(response):
@@ -849,13 +822,6 @@ def test_group_added_member_shows_on_the_users_tab(client, administrator, custom
 
 
 # Query counts
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 def test_group_list_query_count_does_not_grow_with_rows(client, administrator):

@@ -13,20 +13,12 @@ from groups import services as group_services
 from groups.models import Group, Membership
 from portal.models import User
 from tests.conftest import TEST_PASSWORD
+from tests.console import REFUSED, assert_refused, messages_of, sign_in_as
 
 NEW_PASSWORD = "a-rather-unusual-passphrase-42"
 
 # Who is turned away from the console, and how: people the site doesn't know
 # as signed in go to the sign-in page; signed-in non-administrators get 403.
-REFUSED = [
-    ("anonymous", "sign-in"),
-    ("developer", 403),
-    ("support_staff", 403),
-    ("blocked_user", "sign-in"),
-    ("pending_user", "sign-in"),
-    ("group_member", 403),
-]
-
 GET_ROUTES = [
     "console:users",
     "console:user_create",
@@ -86,23 +78,6 @@ def snapshot():
         sorted(User.objects.values_list("email", "state", "password", "is_superuser")),
         sorted(Membership.objects.values_list("group__name", "user__email")),
     )
-
-
-def sign_in_as(client, request, who):
-    if who != "anonymous":
-        client.force_login(request.getfixturevalue(who))
-
-
-def assert_refused(response, url, outcome):
-    if outcome == "sign-in":
-        assert response.status_code == 302
-        assert response["Location"] == f"{reverse('portal:login')}?next={url}"
-    else:
-        assert response.status_code == outcome
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
 
 
 def user_form(**overrides):

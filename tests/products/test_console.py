@@ -6,27 +6,17 @@ import html
 import re
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from groups import services as group_services
 from groups.models import Group
 from products import services
 from products.models import Product, ProductGroup
+from tests.console import REFUSED, assert_refused, count_queries, messages_of, sign_in_as
 
 # Who is turned away from the console, and how: people the site doesn't know
 # as signed in go to the sign-in page; signed-in non-administrators get 403.
-REFUSED = [
-    ("anonymous", "sign-in"),
-    ("developer", 403),
-    ("support_staff", 403),
-    ("blocked_user", "sign-in"),
-    ("pending_user", "sign-in"),
-    ("group_member", 403),
-]
-
 GET_ROUTES = [
     "products:list",
     "products:create",
@@ -146,23 +136,6 @@ def snapshot():
         sorted(ProductGroup.objects.values_list("product__name", "group__name")),
         sorted(Group.objects.values_list("name", "display_name", "version")),
     )
-
-
-def sign_in_as(client, request, who):
-    if who != "anonymous":
-        client.force_login(request.getfixturevalue(who))
-
-
-def assert_refused(response, url, outcome):
-    if outcome == "sign-in":
-        assert response.status_code == 302
-        assert response["Location"] == f"{reverse('portal:login')}?next={url}"
-    else:
-        assert response.status_code == outcome
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
 
 
 def text_of(response):
@@ -1223,13 +1196,6 @@ def test_group_list_counts_the_products_of_each_group(client, administrator, pro
 
 
 # Query counts
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 def test_product_list_query_count_does_not_grow_with_rows(client, administrator):
