@@ -87,7 +87,16 @@ def group_create(request: HttpRequest) -> HttpResponse:
                 "Next, add members under Members, or give it access to products.",
             )
             return redirect("groups:list")
-    return render(request, "groups/group_form.html", {"form": form})
+    return render(
+        request,
+        "console/create_form.html",
+        {
+            "form": form,
+            "title": "Add a group",
+            "list_url": reverse("groups:list"),
+            "list_label": "Groups",
+        },
+    )
 
 
 @require_GET

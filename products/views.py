@@ -72,7 +72,16 @@ def product_create(request: HttpRequest) -> HttpResponse:
                 text += " It is not published yet: only administrators see it until you publish it."
             messages.success(request, text)
             return redirect(product)
-    return render(request, "products/product_form.html", {"form": form})
+    return render(
+        request,
+        "console/create_form.html",
+        {
+            "form": form,
+            "title": "Add a product",
+            "list_url": reverse("products:list"),
+            "list_label": "Products",
+        },
+    )
 
 
 def _who_can_see(product: Product) -> list[dict]:
