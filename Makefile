@@ -26,7 +26,7 @@ endef
 help:
 	@echo "make run     set up and serve Portico on http://127.0.0.1:8000 (SQLite)"
 	@echo "make test    set up and run lint, unit, integration and browser tests"
-	@echo "make lint    ruff, template formatting and migration checks only"
+	@echo "make lint    ruff, template formatting, mypy and migration checks only"
 	@echo "make deploy-check   manage.py check --deploy with production-like settings"
 
 $(READY): requirements.lock pyproject.toml
@@ -69,6 +69,7 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/djade --check $$(find templates -name '*.html')
+	$(PY) -m mypy portal groups products api
 	$(MANAGE) makemigrations --check --dry-run
 
 .PHONY: deploy-check

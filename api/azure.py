@@ -287,7 +287,9 @@ _LOOKUPS = {
 }
 
 
-def apply_filter(request: HttpRequest, queryset: QuerySet, fields: dict[str, str]) -> QuerySet:
+def apply_filter[QuerySetT: QuerySet](
+    request: HttpRequest, queryset: QuerySetT, fields: dict[str, str]
+) -> QuerySetT:
     """Apply an OData $filter of comparisons and functions joined by 'and'.
 
     fields maps Azure property names to model lookups. What this subset

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from api.models import AccessToken
 from portal.access import administrator_required
+from portal.models import User
 
 NEW_TOKEN_KEY = "portico_new_api_token"
 
@@ -35,7 +38,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         request.session[NEW_TOKEN_KEY] = {"name": token.name, "clear": clear}
         return redirect("console:tokens")
     created = request.session.pop(NEW_TOKEN_KEY, None)
-    tokens = AccessToken.objects.filter(user=request.user).order_by("-created_at")[:100]
+    tokens = AccessToken.objects.filter(user=cast(User, request.user)).order_by("-created_at")[:100]
     return render(
         request,
         "api/token_list.html",

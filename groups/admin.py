@@ -17,7 +17,7 @@ class GroupAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "name", "description"]
     ordering = ["display_name"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ["display_name", "name", "description", "type", "external_id"]
         return ["display_name", "name", "description", "type", "external_id", "built_in"]

@@ -170,6 +170,9 @@ class Group(models.Model):
 
     objects = GroupQuerySet.as_manager()
 
+    # The type the row had when it was read; None for a group not saved yet.
+    _loaded_type: str | None = None
+
     class Meta:
         ordering = ["display_name"]
         constraints = [

@@ -116,7 +116,7 @@ class UserCreateForm(forms.ModelForm):
         return email
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         password = cleaned.get("password")
         if cleaned.get("must_set_password"):
             if password:

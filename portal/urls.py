@@ -7,14 +7,15 @@ from django.urls import include, path, reverse_lazy
 import portal.converters  # noqa: F401 - registers <entity_id:>
 from api import console as api_console
 from portal.forms import PasswordResetByEmailForm, SignInForm
-from portal.views import console, portal, subscriptions
+from portal.views import console, subscriptions
+from portal.views import portal as portal_views
 from products import gateway
 
 portal_patterns = (
     [
-        path("", portal.landing, name="landing"),
-        path("products/", portal.product_list, name="products"),
-        path("products/<entity_id:name>/", portal.product_detail, name="product"),
+        path("", portal_views.landing, name="landing"),
+        path("products/", portal_views.product_list, name="products"),
+        path("products/<entity_id:name>/", portal_views.product_detail, name="product"),
         path("products/<entity_id:name>/subscribe/", subscriptions.subscribe, name="subscribe"),
         path("profile/", subscriptions.profile, name="profile"),
         path(
@@ -64,7 +65,7 @@ portal_patterns = (
             auth_views.PasswordResetCompleteView.as_view(),
             name="password_reset_complete",
         ),
-        path("health/", portal.health, name="health"),
+        path("health/", portal_views.health, name="health"),
     ],
     "portal",
 )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -76,7 +76,8 @@ class ProductCreateForm(ProposedIdMixin, ProductNameMixin, forms.ModelForm):
         offered = Group.objects.exclude(name=Group.ADMINISTRATORS).order_by(
             "-built_in", "display_name_key"
         )
-        self.fields["groups"].queryset = offered
+        groups_field = cast(forms.ModelMultipleChoiceField, self.fields["groups"])
+        groups_field.queryset = offered
         # Every group is accepted, but the form offers the first few; the
         # Access control picker searches them all.
         self.fields["groups"].widget.choices = [

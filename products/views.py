@@ -268,8 +268,8 @@ def product_add_groups(request: HttpRequest, name: str) -> HttpResponse:
             else:
                 messages.info(request, f"{names} could already see {product.display_name}.")
             return redirect("products:access", name=product.name)
-    groups = Group.objects.search(query).order_by("type", "display_name_key", "pk")
-    page = paginate(request, groups)
+    candidates = Group.objects.search(query).order_by("type", "display_name_key", "pk")
+    page = paginate(request, candidates)
     linked = set(
         ProductGroup.objects.filter(product=product, group__in=list(page.object_list)).values_list(
             "group_id", flat=True

@@ -164,8 +164,8 @@ def user_add_groups(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.info(request, f"{person.display_name} was already in those groups.")
             return redirect("console:user_detail", pk=person.pk)
-    groups = Group.objects.custom().search(query).order_by("display_name", "pk")
-    page = paginate(request, groups)
+    candidates = Group.objects.custom().search(query).order_by("display_name", "pk")
+    page = paginate(request, candidates)
     member_of = set(
         Membership.objects.filter(user=person, group__in=list(page.object_list)).values_list(
             "group_id", flat=True

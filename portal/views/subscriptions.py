@@ -109,7 +109,7 @@ def _own_subscription(request: HttpRequest, sid: str) -> Subscription:
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
     subscriptions = list(
-        Subscription.objects.filter(owner=request.user)
+        Subscription.objects.filter(owner_id=request.user.pk)
         .select_related("product")
         .order_by("-created_at")
     )
