@@ -61,17 +61,21 @@ def block_user(*, user: User, actor: Any) -> User:
     """Block an account: it is signed out and can't sign in again."""
     if user.pk == actor.pk:
         raise ValidationError("You can't block your own account.", code="self")
-    with transaction.atomic():
-        user.state = User.State.BLOCKED
-        user.save(update_fields=["state"])
-        product_services.reconcile_access(owner_ids=[user.pk])
-    return user
+    return _set_state(user=user, state=User.State.BLOCKED)
 
 
 def unblock_user(*, user: User) -> User:
     """Let a blocked (or pending) account sign in again."""
-    with transaction.atomic():
-        user.state = User.State.ACTIVE
-        user.save(update_fields=["state"])
-        product_services.reconcile_access(owner_ids=[user.pk])
-    return user
+    return _set_state(user=user, state=User.State.ACTIVE)
+
+
+@transaction.atomic
+def _set_state(*, user: User, state: str) -> User:
+    current = User.objects.select_for_update().get(pk=user.pk)
+    if current.state != state:
+        current.state = state
+        current.save(update_fields=["state"])
+        # Blocking and unblocking change what the person sees.
+        product_services.reconcile_access(owner_ids=[current.pk])
+    user.state, user.version = current.state, current.version
+    return current

@@ -297,7 +297,9 @@ def change_state(
         # meanwhile lost sight of the product falls under the access rule.
         reconcile_access(owner_ids=[current.owner_id], product_ids=[current.product_id])
         current.refresh_from_db()
-    if action == "approve":
+    # Approved but suspended at once by the access rule: the developer gets
+    # the rule's "access removed" email instead of a misleading "approved".
+    if action == "approve" and current.state == Subscription.State.ACTIVE:
         transaction.on_commit(
             partial(notify.subscription_approved, subscription_id=current.pk), robust=True
         )

@@ -764,3 +764,20 @@ def test_key_and_name_writes_keep_a_state_changed_since_the_row_was_read(
     else:
         services.rename_subscription(subscription=read_by_the_developer, display_name="Renamed")
     assert fresh(subscription).state == "suspended"
+
+
+def test_approving_for_someone_who_lost_sight_sends_the_access_email_not_approved(
+    member,
+    partners,
+    approval_product,
+    administrator,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    request = services.subscribe(developer=member, product=approval_product, display_name="Ask")
+    group_services.remove_member(group=partners, user=member)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_state(subscription=request, action="approve", actor=administrator)
+    subjects = [message.subject for message in mailoutbox]
+    assert subjects == ["Some of your subscriptions are suspended"]
