@@ -56,7 +56,3 @@ class AccessToken(models.Model):
             expires_at=timezone.now() + timedelta(days=days),
         )
         return token, clear
-
-    @property
-    def is_usable(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -207,11 +207,6 @@ class Product(models.Model):
     def is_published(self) -> bool:
         return self.state == self.State.PUBLISHED
 
-    @property
-    def is_open(self) -> bool:
-        """Open products need no subscription: anyone who sees them may call them."""
-        return not self.subscription_required
-
 
 class ProductGroup(models.Model):
     """A group's access to a product: its members see the product."""
