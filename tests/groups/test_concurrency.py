@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connections
 
 from groups import services
 from groups.models import Group, Membership
+from tests.concurrency import run_together
 
 THREADS = 8
-
-
-def run_together(count, work):
-    """Start `count` threads at once; return their results and exceptions."""
-    barrier = threading.Barrier(count, timeout=10)
-    results = [None] * count
-    errors = []
-
-    def target(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as error:  # reported to the test, never swallowed
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results, errors
 
 
 @pytest.mark.django_db(transaction=True)

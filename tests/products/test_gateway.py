@@ -6,7 +6,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from groups import services as group_services
 from portal.models import User
 from products import services
 from products.models import Subscription
@@ -18,17 +17,6 @@ URL = "/gateway/check"
 def gateway():
     """A client with no session or cookies that enforces CSRF, like a gateway's subrequest."""
     return Client(enforce_csrf_checks=True)
-
-
-@pytest.fixture
-def partners(db):
-    return group_services.create_group(name="partners", display_name="Partners")
-
-
-@pytest.fixture
-def member(developer, partners):
-    group_services.add_members(group=partners, users=[developer], added_by=None)
-    return developer
 
 
 @pytest.fixture

@@ -31,11 +31,6 @@ def developers(db):
 
 
 @pytest.fixture
-def partners(db):
-    return group_services.create_group(name="partners", display_name="Partners")
-
-
-@pytest.fixture
 def partner(make_user, partners):
     member = make_user(email="partner@example.com", first_name="Pat", last_name="Partner")
     group_services.add_members(group=partners, users=[member], added_by=None)

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
 
 from groups import services as group_services
 from groups.models import Group
 from products import services
 from products.models import Product, ProductGroup
+from tests.concurrency import run_together
 
 THREADS = 8
-
-
-@pytest.fixture
-def partners(db):
-    return group_services.create_group(name="partners", display_name="Partners")
 
 
 @pytest.fixture
@@ -298,33 +291,6 @@ def test_revoke_access_leaves_other_products_alone(product, partners):
 
 
 # Races, on real threads with their own connections
-
-
-def run_together(count, work):
-    """Start `count` threads at once; return their results and exceptions."""
-    barrier = threading.Barrier(count, timeout=10)
-    results = [None] * count
-    errors = []
-
-    def target(index):
-        try:
-            # Connect first, so that the threads race on the queries rather
-            # than on opening their connections.
-            connection.ensure_connection()
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as error:  # reported to the test, never swallowed
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results, errors
 
 
 @pytest.mark.django_db(transaction=True)

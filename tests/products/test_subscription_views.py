@@ -22,32 +22,6 @@ SIGN_IN = "/signin/"
 
 
 @pytest.fixture
-def partners(db):
-    return group_services.create_group(name="partners", display_name="Partners")
-
-
-@pytest.fixture
-def member(developer, partners):
-    group_services.add_members(group=partners, users=[developer], added_by=None)
-    return developer
-
-
-@pytest.fixture
-def make_product(partners):
-    def make(**fields):
-        slug = f"p-{uuid4().hex[:8]}"
-        values = {
-            "name": slug,
-            "display_name": slug,
-            "state": "published",
-            "groups": [partners],
-        } | fields
-        return services.create_product(**values)
-
-    return make
-
-
-@pytest.fixture
 def product(make_product):
     return make_product(name="payments", display_name="Payments")
 
