@@ -18,6 +18,7 @@ from groups import services
 from groups.forms import GroupCreateForm, GroupSettingsForm
 from groups.models import Group, Membership
 from portal.access import administrator_required
+from portal.forms import reopen_after_conflict
 from portal.lists import NAME_SORT_CHOICES, NAME_SORTS, choice, paginate, search_query
 
 User = get_user_model()
@@ -142,14 +143,7 @@ def group_update(request: HttpRequest, name: str) -> HttpResponse:
                 description=form.cleaned_data["description"],
             )
         except services.ConcurrentChangeError as error:
-            current = error.current
-            conflict = {"display_name": current.display_name, "description": current.description}
-            # Keep what was typed, with the version just read, so that the
-            # next Save, made knowingly, wins.
-            data = request.POST.copy()
-            data["version"] = str(current.version)
-            form = GroupSettingsForm(data, instance=current)
-            form.is_valid()
+            form, conflict = reopen_after_conflict(GroupSettingsForm, request.POST, error.current)
         except IntegrityError:
             form.add_error("display_name", "Another group was just given this name.")
         else:

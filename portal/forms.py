@@ -146,3 +146,32 @@ class PortalSettingsForm(forms.ModelForm):
         model = PortalSettings
         fields = ["notification_email", "on_access_loss"]
         widgets = {"on_access_loss": forms.RadioSelect}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return "(empty)"
+    return str(value)
+
+
+def reopen_after_conflict[FormT: forms.ModelForm](
+    form_class: type[FormT], data: Any, current: Any
+) -> tuple[FormT, list[tuple[str, str, str]]]:
+    """After a save refused because someone else saved first.
+
+    Returns the form as it was typed, now at the version just read (so the
+    next Save, made knowingly, wins), and each field's saved value beside
+    the typed one.
+    """
+    fields = form_class._meta.fields or []
+    theirs = {name: getattr(current, name) for name in fields}
+    data = data.copy()
+    data["version"] = str(current.version)
+    form = form_class(data, instance=current)
+    form.is_valid()
+    rows = [
+        (str(form[name].label), _shown(theirs[name]), _shown(form[name].value())) for name in fields
+    ]
+    return form, rows

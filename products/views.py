@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groups.models import Group
 from portal.access import administrator_required
+from portal.forms import reopen_after_conflict
 from portal.lists import (
     NAME_SORT_CHOICES,
     NAME_SORTS,
@@ -146,12 +147,7 @@ def product_update(request: HttpRequest, name: str) -> HttpResponse:
                 product=product, expected_version=form.cleaned_data["version"], **changes
             )
         except services.ConcurrentChangeError as error:
-            current = error.current
-            conflict = {field: getattr(current, field) for field in changes}
-            data = request.POST.copy()
-            data["version"] = str(current.version)
-            form = ProductSettingsForm(data, instance=current)
-            form.is_valid()
+            form, conflict = reopen_after_conflict(ProductSettingsForm, request.POST, error.current)
         except ValidationError as error:
             form.add_error(None, error.messages)
         except IntegrityError:
