@@ -69,7 +69,7 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/djade --check $$(find templates -name '*.html')
-	$(PY) -m mypy portal groups products api
+	$(PY) -m mypy portal groups products subscriptions api
 	$(MANAGE) makemigrations --check --dry-run
 
 .PHONY: deploy-check

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from api.errors import ApiError
 from api.models import AccessToken, hash_token
+from portal.models import is_administrator
 
 SUPPORTED_API_VERSIONS = {
     "2021-08-01",
@@ -160,7 +161,7 @@ def _authenticate(request: HttpRequest) -> Any:
     if found is None:
         raise ApiError(401, "AuthenticationFailed", "The token is unknown, expired or revoked.")
     user = found.user
-    if not (user.is_active and user.is_superuser):
+    if not is_administrator(user):
         raise ApiError(
             403, "AuthorizationFailed", "Only administrators may use the management API."
         )

@@ -7,7 +7,8 @@ from typing import Any
 from api.azure import iso, resource, service_id
 from groups.models import Group
 from portal.models import User
-from products.models import Product, Subscription
+from products.models import Product
+from subscriptions.models import Subscription
 
 GROUP_FIELDS = {"displayName": "display_name", "description": "description"}
 PRODUCT_FIELDS = {

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 
 from api import serializers
@@ -28,12 +28,14 @@ from api.azure import (
 )
 from api.errors import ApiError, from_validation_error, not_found
 from groups import services as group_services
-from groups.models import Group, Membership, SystemGroupError
-from groups.system import derived_group_ids
+from groups.models import Group, SystemGroupError, groups_of, members_of
 from portal import services as user_services
+from portal.entities import ConcurrentChangeError
 from portal.models import User
 from products import services as product_services
-from products.models import Product, ProductGroup, Subscription
+from products.models import Product, ProductGroup
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription
 
 ENTITY = {"GET", "HEAD", "PUT", "PATCH", "DELETE"}
 ASSOCIATION = {"HEAD", "PUT", "DELETE"}
@@ -185,7 +187,7 @@ def _update_group(request: HttpRequest, group: Group, changes: dict[str, Any]) -
         return group_services.update_group(
             group=group, expected_version=expected_version(request), **changes
         )
-    except group_services.ConcurrentChangeError:
+    except ConcurrentChangeError:
         raise ApiError(412, "PreconditionFailed", "The group changed since it was read.") from None
     except ValidationError as error:
         raise _validation(error) from None
@@ -203,20 +205,10 @@ USER_FILTERS = {
 }
 
 
-def _group_members(group: Group) -> Any:
-    if group.name == Group.ADMINISTRATORS:
-        return User.objects.filter(is_superuser=True, state=User.State.ACTIVE)
-    if group.name == Group.DEVELOPERS:
-        return User.objects.filter(state=User.State.ACTIVE)
-    if group.name == Group.GUESTS:
-        return User.objects.none()
-    return User.objects.filter(memberships__group=group)
-
-
 @api_view({"GET"})
 def group_user_list(request: HttpRequest, group_id: str) -> HttpResponse:
     group = _get(Group.objects, f"Group '{group_id}'", name=group_id)
-    users = apply_filter(request, _group_members(group).order_by("api_id"), USER_FILTERS)
+    users = apply_filter(request, members_of(group).order_by("api_id"), USER_FILTERS)
     return page(request, users, lambda item: serializers.group_user(item, group.name))
 
 
@@ -224,7 +216,7 @@ def group_user_list(request: HttpRequest, group_id: str) -> HttpResponse:
 def group_user(request: HttpRequest, group_id: str, user_id: str) -> HttpResponse:
     group = _get(Group.objects, f"Group '{group_id}'", name=group_id)
     person = _get(User.objects, f"User '{user_id}'", api_id=user_id)
-    is_member = _group_members(group).filter(pk=person.pk).exists()
+    is_member = members_of(group).filter(pk=person.pk).exists()
     if request.method == "HEAD":
         return HttpResponse(status=204 if is_member else 404)
     try:
@@ -271,7 +263,7 @@ def _product_changes(properties: dict[str, Any]) -> dict[str, Any]:
 def product_entity(request: HttpRequest, product_id: str) -> HttpResponse:
     def delete(product: Product) -> HttpResponse:
         try:
-            product_services.delete_product(
+            subscription_services.delete_product(
                 product=product,
                 delete_subscriptions=request.GET.get("deleteSubscriptions", "").lower() == "true",
             )
@@ -317,7 +309,7 @@ def _update_product(request: HttpRequest, product: Product, changes: dict[str, A
         return product_services.update_product(
             product=product, expected_version=expected_version(request), **changes
         )
-    except product_services.ConcurrentChangeError:
+    except ConcurrentChangeError:
         raise ApiError(
             412, "PreconditionFailed", "The product changed since it was read."
         ) from None
@@ -379,19 +371,14 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @api_view(ENTITY)
 def user_entity(request: HttpRequest, user_id: str) -> HttpResponse:
     def delete(person: User) -> HttpResponse:
-        if person.pk == request.api_user.pk:  # type: ignore[attr-defined]
-            raise ApiError(400, "ValidationError", "You can't delete your own account.")
-        with transaction.atomic():
-            if person.subscriptions.exists():
-                if request.GET.get("deleteSubscriptions", "").lower() != "true":
-                    raise ApiError(
-                        400,
-                        "ValidationError",
-                        "The user has subscriptions; pass deleteSubscriptions=true to delete "
-                        "them too.",
-                    )
-                person.subscriptions.all().delete()
-            person.delete()
+        try:
+            subscription_services.delete_user(
+                user=person,
+                actor=request.api_user,  # type: ignore[attr-defined]
+                delete_subscriptions=request.GET.get("deleteSubscriptions", "").lower() == "true",
+            )
+        except ValidationError as error:
+            raise _validation(error) from None
         # Azure's SDK takes 202 or 204 here, and raises on 200.
         return HttpResponse(status=204)
 
@@ -426,19 +413,15 @@ def _put_user(request: HttpRequest, user_id: str, person: User | None) -> HttpRe
     if User.objects.filter(email__iexact=str(changes["email"]).strip()).exists():
         raise ApiError(409, "Conflict", "A user with this email address already exists.")
     try:
-        with transaction.atomic():
-            person = user_services.create_user(
-                email=str(changes["email"]),
-                first_name=str(changes["first_name"]),
-                last_name=str(changes["last_name"]),
-                password=str(properties.get("password") or "") or None,
-                note=str(changes.get("note") or ""),
-            )
-            person.api_id = user_id
-            if changes.get("state") in (User.State.BLOCKED, User.State.PENDING):
-                person.state = changes["state"]
-            person.full_clean(exclude=["password"])
-            person.save()
+        person = user_services.create_user(
+            email=str(changes["email"]),
+            first_name=str(changes["first_name"]),
+            last_name=str(changes["last_name"]),
+            password=str(properties.get("password") or "") or None,
+            note=str(changes.get("note") or ""),
+            api_id=user_id,
+            state=str(changes.get("state") or User.State.ACTIVE),
+        )
     except ValidationError as error:
         raise _validation(error) from None
     except IntegrityError:
@@ -450,44 +433,32 @@ def _update_user(request: HttpRequest, person: User, properties: dict[str, Any])
     changes = _changes(
         {k: v for k, v in properties.items() if k != "password"}, serializers.USER_FIELDS
     )
-    state = changes.pop("state", None)
-    if state is not None and state not in User.State.values:
+    if changes.get("state", User.State.ACTIVE) not in User.State.values:
         raise ApiError(
             400,
             "ValidationError",
             f"'state' is one of {', '.join(User.State.values)}; to close an account, DELETE it.",
         )
     try:
-        with transaction.atomic():
-            for field, value in changes.items():
-                setattr(person, field, value)
-            if properties.get("password"):
-                person.set_password(str(properties["password"]))
-            person.full_clean(exclude=["password"])
-            person.save()
-            if state == User.State.BLOCKED and person.state != state:
-                user_services.block_user(user=person, actor=request.api_user)  # type: ignore[attr-defined]
-            elif state == User.State.ACTIVE and person.state != state:
-                user_services.unblock_user(user=person)
-            elif state == User.State.PENDING and person.state != state:
-                person.state = state
-                person.save(update_fields=["state"])
+        return user_services.update_user(
+            user=person,
+            actor=request.api_user,  # type: ignore[attr-defined]
+            expected_version=expected_version(request),
+            password=str(properties.get("password") or "") or None,
+            **changes,
+        )
+    except ConcurrentChangeError:
+        raise ApiError(412, "PreconditionFailed", "The user changed since it was read.") from None
     except ValidationError as error:
         raise _validation(error) from None
     except IntegrityError:
         raise ApiError(409, "Conflict", "Another user has this email address.") from None
-    person.refresh_from_db()
-    return person
 
 
 @api_view({"GET"})
 def user_group_list(request: HttpRequest, user_id: str) -> HttpResponse:
     person = _get(User.objects, f"User '{user_id}'", api_id=user_id)
-    stored = Membership.objects.filter(user=person).values("group")
-    # Guests are anonymous visitors, never an account (see _group_members).
-    derived = [name for name in derived_group_ids(person) if name != Group.GUESTS]
-    groups = Group.objects.filter(name__in=derived) | Group.objects.filter(pk__in=stored)
-    groups = apply_filter(request, groups.order_by("name"), GROUP_FILTERS)
+    groups = apply_filter(request, groups_of(person).order_by("name"), GROUP_FILTERS)
     return page(request, groups, serializers.group)
 
 
@@ -539,7 +510,7 @@ def _subscription(sid: str) -> Subscription:
 @api_view(ENTITY)
 def subscription_entity(request: HttpRequest, sid: str) -> HttpResponse:
     def delete(subscription: Subscription) -> HttpResponse:
-        subscription.delete()
+        subscription_services.delete_subscription(subscription=subscription)
         return HttpResponse(status=200)
 
     return _entity(
@@ -576,7 +547,7 @@ def _put_subscription(request: HttpRequest, sid: str, found: Subscription | None
         owner_id = _last_segment(properties["ownerId"], "users")
         owner = _get(User.objects, f"User '{owner_id}'", api_id=owner_id)
     try:
-        subscription = product_services.create_subscription(
+        subscription = subscription_services.create_subscription(
             sid=sid,
             owner=owner,
             product=product,
@@ -618,7 +589,7 @@ def _update_subscription(
         )
     try:
         if properties.get("displayName"):
-            subscription = product_services.rename_subscription(
+            subscription = subscription_services.rename_subscription(
                 subscription=subscription, display_name=str(properties["displayName"])
             )
         target = properties.get("state")
@@ -630,7 +601,7 @@ def _update_subscription(
                     "ValidationError",
                     f"A {subscription.state} subscription can't become {target}.",
                 )
-            subscription = product_services.change_state(
+            subscription = subscription_services.change_state(
                 subscription=subscription,
                 action=action,
                 comment=str(properties.get("stateComment") or ""),
@@ -654,7 +625,7 @@ def subscription_secrets(request: HttpRequest, sid: str) -> HttpResponse:
 
 @api_view({"POST"})
 def subscription_regenerate(request: HttpRequest, sid: str, which: str) -> HttpResponse:
-    product_services.regenerate_key(subscription=_subscription(sid), which=which)
+    subscription_services.regenerate_key(subscription=_subscription(sid), which=which)
     return HttpResponse(status=204)
 
 

@@ -19,7 +19,8 @@ fi
 .venv/bin/python manage.py migrate --noinput -v0
 key=$(.venv/bin/python manage.py shell -v0 -c '
 from portal.models import User
-from products.models import Product, Subscription, new_subscription_key
+from products.models import Product
+from subscriptions.models import Subscription, new_subscription_key
 from products import services
 owner = User.objects.create_user("bench-dev@example.com", None)
 product = services.create_product(name="bench", display_name="Bench", state="published")

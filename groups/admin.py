@@ -39,6 +39,20 @@ class GroupAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def save_model(self, request: HttpRequest, obj: Group, form: Any, change: bool) -> None:
+        # Through the services, as every other path.
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        if change:
+            services.update_group(group=obj, expected_version=None, **fields)
+        else:
+            created = services.create_group(
+                name=obj.name,
+                display_name=obj.display_name,
+                description=obj.description,
+                external_id=obj.external_id if obj.type == Group.Type.EXTERNAL else "",
+            )
+            obj.pk = created.pk
+
     def delete_model(self, request: HttpRequest, obj: Group) -> None:
         # Through the service, so members' subscriptions follow the access rule.
         services.delete_group(group=obj)

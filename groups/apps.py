@@ -5,6 +5,8 @@ from typing import Any
 from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
+from groups.system import ensure_system_groups
+
 
 def _repair_system_groups(sender: AppConfig, *, using: str, **kwargs: Any) -> None:
     # The data migration creates the system groups once; a database flush
@@ -15,8 +17,6 @@ def _repair_system_groups(sender: AppConfig, *, using: str, **kwargs: Any) -> No
         group_model = state_apps.get_model("groups", "Group")
     except LookupError:
         return
-    from groups.system import ensure_system_groups
-
     ensure_system_groups(group_model, using)
 
 

@@ -76,3 +76,8 @@ def derived_group_ids(user: Any) -> list[str]:
     if user.is_superuser:
         return [ADMINISTRATORS, DEVELOPERS]
     return [DEVELOPERS]
+
+
+def display_names(user: Any) -> list[str]:
+    """The names of the system groups a person is in, as the console shows them."""
+    return [SYSTEM_GROUPS[name]["display_name"] for name in derived_group_ids(user)]

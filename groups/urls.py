@@ -2,21 +2,21 @@ from __future__ import annotations
 
 from django.urls import path
 
-import portal.converters  # noqa: F401 - registers <entity_id:>
-from groups import views
+from groups.views import console
+from portal import converters  # noqa: F401 - registers <entity_id:>
 
 app_name = "groups"
 urlpatterns = [
-    path("", views.group_list, name="list"),
-    path("new/", views.group_create, name="create"),
-    path("<entity_id:name>/", views.group_detail, name="detail"),
-    path("<entity_id:name>/settings/", views.group_update, name="update"),
-    path("<entity_id:name>/delete/", views.group_delete, name="delete"),
-    path("<entity_id:name>/members/", views.group_members, name="members"),
-    path("<entity_id:name>/members/add/", views.group_add_members, name="add_members"),
+    path("", console.group_list, name="list"),
+    path("new/", console.group_create, name="create"),
+    path("<entity_id:name>/", console.group_detail, name="detail"),
+    path("<entity_id:name>/settings/", console.group_update, name="update"),
+    path("<entity_id:name>/delete/", console.group_delete, name="delete"),
+    path("<entity_id:name>/members/", console.group_members, name="members"),
+    path("<entity_id:name>/members/add/", console.group_add_members, name="add_members"),
     path(
         "<entity_id:name>/members/<int:user_id>/remove/",
-        views.group_remove_member,
+        console.group_remove_member,
         name="remove_member",
     ),
 ]

@@ -9,11 +9,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from portal.models import is_administrator
+
 View = Callable[..., HttpResponse]
-
-
-def is_administrator(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_superuser)
 
 
 def administrator_required(view: View) -> View:

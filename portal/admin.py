@@ -8,8 +8,8 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from portal.models import User
-from products import services as product_services
+from portal import services
+from portal.models import User, is_administrator
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -52,7 +52,7 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser:
+        if not is_administrator(request.user):
             # Support staff may be allowed to edit people, never to hand out
             # roles or permissions, their own included, nor to change the
             # email a password reset goes to (that would take the account over).
@@ -62,24 +62,39 @@ class UserAdmin(DjangoUserAdmin):
         return fields
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
-        if not request.user.is_superuser:
+        if not is_administrator(request.user):
             raise PermissionDenied("Only administrators set other people's passwords.")
         return super().user_change_password(request, id, form_url)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        previous = User.objects.filter(pk=obj.pk).values_list("state", flat=True).first()
-        super().save_model(request, obj, form, change)
-        if change and previous != obj.state:
-            # Blocking and unblocking apply the subscriptions' access rule.
-            product_services.reconcile_access(owner_ids=[obj.pk])
+        # Through the service: blocking, unblocking and demoting an
+        # administrator change what the person sees, and the rules follow.
+        services.save_user(user=obj)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        services.delete_user(user=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for person in queryset:
+            services.delete_user(user=person, actor=request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and (obj.is_superuser or obj.is_staff) and not request.user.is_superuser:
+        if obj is not None and obj.pk == request.user.pk:
+            return False
+        if (
+            obj is not None
+            and (obj.is_superuser or obj.is_staff)
+            and not is_administrator(request.user)
+        ):
             return False
         return super().has_delete_permission(request, obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Support staff change developers, not administrators or one another.
-        if obj is not None and (obj.is_superuser or obj.is_staff) and not request.user.is_superuser:
+        if (
+            obj is not None
+            and (obj.is_superuser or obj.is_staff)
+            and not is_administrator(request.user)
+        ):
             return False
         return super().has_change_permission(request, obj)

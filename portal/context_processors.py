@@ -2,9 +2,22 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from portal import preview
+from subscriptions.models import Subscription
 
-def console_section(request: HttpRequest) -> dict[str, str]:
-    """Which entry of the console's left menu the current page belongs to."""
+# The console's left menu: section, label, URL name.
+CONSOLE_MENU = [
+    ("home", "Overview", "console:home"),
+    ("groups", "Groups", "groups:list"),
+    ("products", "Products", "products:list"),
+    ("subscriptions", "Subscriptions", "subscriptions:list"),
+    ("users", "Users", "console:users"),
+    ("settings", "Settings", "console:settings"),
+]
+
+
+def console_section(request: HttpRequest) -> dict[str, object]:
+    """The console's menu, which entry the current page belongs to, and waiting requests."""
     match = getattr(request, "resolver_match", None)
     if match is None:
         return {}
@@ -16,17 +29,16 @@ def console_section(request: HttpRequest) -> dict[str, str]:
         section = "settings" if name.startswith("token") else section
     else:
         return {}
-    # The menu shows how many requests wait for approval on every console page.
-    from products.models import Subscription
-
     waiting = Subscription.objects.filter(state=Subscription.State.SUBMITTED).count()
-    return {"console_section": section, "waiting_subscriptions": waiting}
+    return {
+        "console_menu": CONSOLE_MENU,
+        "console_section": section,
+        "waiting_subscriptions": waiting,
+    }
 
 
 def portal_preview(request: HttpRequest) -> dict[str, object]:
     """The console's "View as" preview, for the banner on portal pages."""
-    from portal import preview
-
     if preview.SESSION_KEY not in getattr(request, "session", {}):
         return {}
     return {"preview": preview.current(request)}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -7,8 +9,6 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
-
-from portal.models import PortalSettings
 
 
 class SignInForm(AuthenticationForm):
@@ -141,37 +141,86 @@ class UserCreateForm(forms.ModelForm):
         return cleaned
 
 
-class PortalSettingsForm(forms.ModelForm):
-    class Meta:
-        model = PortalSettings
-        fields = ["notification_email", "on_access_loss"]
-        widgets = {"on_access_loss": forms.RadioSelect}
+MAX_ID_LENGTH = 256
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if value is None or value == "":
-        return "(empty)"
-    return str(value)
+def propose_id(display_name: str) -> str:
+    """A lowercase ID from a display name; static/js/entity-form.js does the same.
 
-
-def reopen_after_conflict[FormT: forms.ModelForm](
-    form_class: type[FormT], data: Any, current: Any
-) -> tuple[FormT, list[tuple[str, str, str]]]:
-    """After a save refused because someone else saved first.
-
-    Returns the form as it was typed, now at the version just read (so the
-    next Save, made knowingly, wins), and each field's saved value beside
-    the typed one.
+    Accents are dropped ("Café" → "cafe"); every run of other characters
+    becomes one hyphen. Names with no usable letters propose nothing.
     """
-    fields = form_class._meta.fields or []
-    theirs = {name: getattr(current, name) for name in fields}
-    data = data.copy()
-    data["version"] = str(current.version)
-    form = form_class(data, instance=current)
-    form.is_valid()
-    rows = [
-        (str(form[name].label), _shown(theirs[name]), _shown(form[name].value())) for name in fields
-    ]
-    return form, rows
+    ascii_name = (
+        unicodedata.normalize("NFKD", display_name).encode("ascii", "ignore").decode("ascii")
+    )
+    slug = re.sub(r"[^a-z0-9._]+", "-", ascii_name.lower()).strip("-.")
+    return slug[:MAX_ID_LENGTH].rstrip("-")
+
+
+class NamedEntityForm(forms.ModelForm):
+    """A form for a named entity (group, product): its name is unique whatever its case."""
+
+    def clean_display_name(self) -> str:
+        display_name = self.cleaned_data["display_name"]
+        taken = self._meta.model._default_manager.named(display_name)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError(
+                f"A {self._meta.model._meta.verbose_name} with this name already exists "
+                "(names ignore upper and lower case). Choose another name.",
+                code="duplicate",
+            )
+        return display_name
+
+
+class EntityCreateForm(NamedEntityForm):
+    """Create a named entity; an ID left blank is proposed from the name, as the page does."""
+
+    ENTITY_WIDGETS: Any = {
+        "name": forms.TextInput(attrs={"data-entity-id": "true", "spellcheck": "false"}),
+        "display_name": forms.TextInput(attrs={"data-entity-name": "true", "autofocus": True}),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = False
+
+    def _id_taken(self, name: str) -> bool:
+        return self._meta.model._default_manager.filter(name__iexact=name).exists()
+
+    def _id_taken_message(self, name: str) -> str:
+        noun = self._meta.model._meta.verbose_name
+        return f"The ID “{name}” is taken by another {noun}. Choose another ID."
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data.get("name", "")
+        if name and self._id_taken(name):
+            raise ValidationError(self._id_taken_message(name), code="duplicate")
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "name" in self.errors or cleaned.get("name") or not cleaned.get("display_name"):
+            return cleaned
+        proposed = propose_id(cleaned["display_name"])
+        if not proposed:
+            self.add_error(
+                "name", "Enter an ID: the name has no letters or digits to propose one from."
+            )
+        elif self._id_taken(proposed):
+            self.add_error("name", self._id_taken_message(proposed))
+        else:
+            cleaned["name"] = proposed
+        return cleaned
+
+
+class EntitySettingsForm(NamedEntityForm):
+    """Edit a named entity; the hidden version detects another administrator's save."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version

@@ -1,4 +1,4 @@
-"""Helpers shared by every paginated, searchable list page."""
+"""Search and paging, for every list page of the console and the developer portal."""
 
 from __future__ import annotations
 
@@ -9,18 +9,6 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
 MAX_QUERY_LENGTH = 200
-
-# Groups and products sort the same ways: by name either way, or latest change.
-NAME_SORTS = {
-    "name": ["display_name_key", "pk"],
-    "-name": ["-display_name_key", "-pk"],
-    "-updated": ["-updated_at", "-pk"],
-}
-NAME_SORT_CHOICES = [
-    ("name", "Name, A–Z"),
-    ("-name", "Name, Z–A"),
-    ("-updated", "Recently changed"),
-]
 
 
 def search_query(request: HttpRequest) -> str:
@@ -44,8 +32,3 @@ def paginate(request: HttpRequest, items: Any, per_page: int | None = None) -> P
     # get_page answers a number past the end with the last page, and
     # anything that isn't a number with the first.
     return paginator.get_page(number)
-
-
-def submitted_names(values: list[str]) -> set[str]:
-    """Non-empty submitted identifiers, without any holding a NUL (PostgreSQL refuses those)."""
-    return {value for value in values if value and "\x00" not in value}

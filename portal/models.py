@@ -5,17 +5,29 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 
-from groups.system import SYSTEM_GROUPS, derived_group_ids
+from portal.entities import ENTITY_ID_VALIDATOR, VersionedModel
+
+
+def is_administrator(viewer: Any) -> bool:
+    """Whether this visitor is an administrator: an active, signed-in superuser."""
+    return bool(viewer.is_authenticated and viewer.is_active and viewer.is_superuser)
 
 
 class UserQuerySet(models.QuerySet["User"]):
+    def active(self) -> UserQuerySet:
+        """Accounts that can sign in."""
+        return self.filter(state=User.State.ACTIVE)
+
+    def administrators(self) -> UserQuerySet:
+        """Accounts that can sign in and have the console."""
+        return self.active().filter(is_superuser=True)
+
     def search(self, query: str) -> UserQuerySet:
         """People whose email, first or last name contain every word of the query."""
         result = self
@@ -64,14 +76,7 @@ def new_api_id() -> str:
     return secrets.token_hex(8)
 
 
-USER_ID_VALIDATOR = RegexValidator(
-    r"^[A-Za-z0-9._-]+$",
-    "Use only letters, digits, hyphens (-), underscores (_) and dots (.).",
-    code="invalid_user_id",
-)
-
-
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin, VersionedModel):
     """A person who signs in with an email address.
 
     Roles: an administrator is a superuser and has the console; support
@@ -91,7 +96,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=80,
         unique=True,
         default=new_api_id,
-        validators=[USER_ID_VALIDATOR],
+        validators=[ENTITY_ID_VALIDATOR],
         editable=False,
     )
     first_name = models.CharField(max_length=100, blank=True)
@@ -99,7 +104,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     state = models.CharField(max_length=10, choices=State, default=State.ACTIVE)
     note = models.TextField(blank=True, help_text="Visible to administrators only.")
     registration_date = models.DateTimeField(default=timezone.now)
-    version = models.PositiveIntegerField(default=1, editable=False)
     is_staff = models.BooleanField(
         "support staff",
         default=False,
@@ -107,6 +111,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
 
     objects = UserManager()
+
+    # A sign-in is not a change to the account.
+    unversioned_fields = frozenset({"last_login"})
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -129,15 +136,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        update_fields = kwargs.get("update_fields")
-        if not self._state.adding and (update_fields is None or "state" in update_fields):
-            # A new version for the API's entity tag; sign-ins don't count.
-            self.version += 1
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "version"}
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
         return reverse("console:user_detail", args=[self.pk])
 
@@ -145,14 +143,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_active(self) -> bool:  # type: ignore[override]
         """Only active accounts may sign in; Django's backends read this."""
         return self.state == self.State.ACTIVE
-
-    @property
-    def is_administrator(self) -> bool:
-        return self.is_active and self.is_superuser
-
-    @property
-    def is_support_staff(self) -> bool:
-        return self.is_active and self.is_staff and not self.is_superuser
 
     @property
     def role(self) -> str:
@@ -169,43 +159,5 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email
 
     @property
-    def system_group_names(self) -> list[str]:
-        """Display names of the built-in groups this account is in (derived)."""
-        return [SYSTEM_GROUPS[name]["display_name"] for name in derived_group_ids(self)]
-
-    @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email
-
-
-class PortalSettings(models.Model):
-    """Console settings that apply to the whole portal; there is one row."""
-
-    class AccessLoss(models.TextChoices):
-        SUSPEND = "suspend", "Suspend the subscription until access comes back"
-        KEEP = "keep", "Keep the subscription working (as Azure does)"
-
-    notification_email = models.EmailField(
-        "administrators' notification address",
-        blank=True,
-        help_text="Gets “new subscription waiting for approval”. Blank: every administrator.",
-    )
-    on_access_loss = models.CharField(
-        "when a developer can no longer see a product they subscribed to",
-        max_length=10,
-        choices=AccessLoss,
-        default=AccessLoss.SUSPEND,
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name_plural = "portal settings"
-
-    def __str__(self) -> str:
-        return "Portal settings"
-
-    @classmethod
-    def load(cls) -> PortalSettings:
-        """The settings row, created with the defaults the first time."""
-        current, _ = cls.objects.get_or_create(pk=1)
-        return current

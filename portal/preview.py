@@ -6,40 +6,20 @@ somebody else and never lets the administrator act for them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 
-from groups.models import Group
-from portal.access import is_administrator
-from portal.models import User
+from groups.models import Group, GroupMember
+from portal.models import User, is_administrator
 
 SESSION_KEY = "portico_view_as"
 
 
 @dataclass(frozen=True)
-class GroupViewer:
-    """A stand-in for "a member of this group" that visibility rules accept."""
-
-    group: Group
-    preview_group_names: list[str] = field(default_factory=list)
-
-    @property
-    def is_authenticated(self) -> bool:
-        return self.group.name != Group.GUESTS
-
-    @property
-    def is_active(self) -> bool:
-        return self.is_authenticated
-
-    @property
-    def is_superuser(self) -> bool:
-        return self.group.name == Group.ADMINISTRATORS
-
-
-@dataclass(frozen=True)
 class Preview:
+    # Whom visibility is worked out for: a User, or a GroupMember.
     viewer: Any
     label: str
 
@@ -75,11 +55,7 @@ def _load(request: HttpRequest) -> Preview | None:
         group = Group.objects.filter(name=wanted.get("key")).first()
         if group is None:
             return None
-        extra = [] if group.is_system else [group.name]
-        return Preview(
-            viewer=GroupViewer(group=group, preview_group_names=extra),
-            label=f"a member of {group.display_name}",
-        )
+        return Preview(viewer=GroupMember(group=group), label=f"a member of {group.display_name}")
     return None
 
 

@@ -15,8 +15,12 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from portal import sight
+from portal.entities import update_entity
 from portal.models import User
-from products import services as product_services
+
+# What decides which products an account sees, besides its groups.
+SIGHT_FIELDS = ("state", "is_superuser")
 
 
 def set_password_url(user: User) -> str:
@@ -47,20 +51,27 @@ def create_user(
     last_name: str,
     password: str | None,
     note: str = "",
+    api_id: str = "",
+    state: str = User.State.ACTIVE,
 ) -> User:
-    """Create an active developer; with no password, email a link to set one."""
-    user = User.objects.create_user(
-        email, password, first_name=first_name, last_name=last_name, note=note
-    )
-    if not password:
+    """Create a developer; with no password, email a link to set one."""
+    fields: dict[str, Any] = {"first_name": first_name, "last_name": last_name, "note": note}
+    if api_id:
+        fields["api_id"] = api_id
+    user = User.objects.create_user(email, password, state=state, **fields)
+    if not password and user.is_active:
         transaction.on_commit(partial(_send_invitation, user_id=user.pk), robust=True)
     return user
 
 
+def _refuse_self_block(*, user: User, actor: Any, state: str) -> None:
+    if state == User.State.BLOCKED and actor is not None and user.pk == actor.pk:
+        raise ValidationError("You can't block your own account.", code="self")
+
+
 def block_user(*, user: User, actor: Any) -> User:
     """Block an account: it is signed out and can't sign in again."""
-    if user.pk == actor.pk:
-        raise ValidationError("You can't block your own account.", code="self")
+    _refuse_self_block(user=user, actor=actor, state=User.State.BLOCKED)
     return _set_state(user=user, state=User.State.BLOCKED)
 
 
@@ -75,7 +86,58 @@ def _set_state(*, user: User, state: str) -> User:
     if current.state != state:
         current.state = state
         current.save(update_fields=["state"])
-        # Blocking and unblocking change what the person sees.
-        product_services.reconcile_access(owner_ids=[current.pk])
+        sight.changed(people=[current.pk])
     user.state, user.version = current.state, current.version
     return current
+
+
+@transaction.atomic
+def update_user(
+    *,
+    user: User,
+    actor: Any,
+    expected_version: int | None = None,
+    password: str | None = None,
+    **changes: Any,
+) -> User:
+    """Change an account's details, state or password (the management API).
+
+    A change of state is a block or an unblock, with their rules.
+    """
+    _refuse_self_block(user=user, actor=actor, state=changes.get("state", user.state))
+    before = _sight_of(user)
+    current = update_entity(
+        user, expected_version=expected_version, changes=changes, clean_exclude=("password",)
+    )
+    if password:
+        current.set_password(password)
+        current.save(update_fields=["password"])
+    if _sight_of(current) != before:
+        sight.changed(people=[current.pk])
+    return current
+
+
+@transaction.atomic
+def save_user(*, user: User) -> User:
+    """Save an account edited in the Django admin, whatever it changed.
+
+    Blocking, unblocking, promoting or demoting an administrator changes
+    what the person sees, so the funnel hears of it.
+    """
+    previous = User.objects.select_for_update().filter(pk=user.pk).first()
+    user.save()
+    if previous is None or _sight_of(previous) != _sight_of(user):
+        sight.changed(people=[user.pk])
+    return user
+
+
+@transaction.atomic
+def delete_user(*, user: User, actor: Any) -> None:
+    """Close an account; its memberships and subscriptions go with it."""
+    if actor is not None and user.pk == actor.pk:
+        raise ValidationError("You can't delete your own account.", code="self")
+    User.objects.filter(pk=user.pk).delete()
+
+
+def _sight_of(user: User) -> tuple[Any, ...]:
+    return tuple(getattr(user, name) for name in SIGHT_FIELDS)

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "portal",
     "groups",
     "products",
+    "subscriptions",
     "api",
 ]
 
@@ -147,7 +148,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.csp",
                 "portal.context_processors.console_section",
                 "portal.context_processors.portal_preview",
             ],
@@ -272,7 +272,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Nothing is loaded from another host: every asset is served from /static/.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
+    "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],

@@ -4,35 +4,22 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-import portal.converters  # noqa: F401 - registers <entity_id:>
 from api import console as api_console
 from portal.forms import PasswordResetByEmailForm, SignInForm
-from portal.views import console, subscriptions
+from portal.views import console
 from portal.views import portal as portal_views
-from products import gateway
+from products import urls as product_urls
+from subscriptions import urls as subscription_urls
+from subscriptions.views import console as subscription_console
+from subscriptions.views import gateway
 
+# The developer portal: its shell and sign-in here, the pages of each
+# domain from the app that owns it, all under one namespace.
 portal_patterns = (
     [
         path("", portal_views.landing, name="landing"),
-        path("products/", portal_views.product_list, name="products"),
-        path("products/<entity_id:name>/", portal_views.product_detail, name="product"),
-        path("products/<entity_id:name>/subscribe/", subscriptions.subscribe, name="subscribe"),
-        path("profile/", subscriptions.profile, name="profile"),
-        path(
-            "profile/subscriptions/<subscription_id:sid>/keys/<str:which>/regenerate/",
-            subscriptions.regenerate_key,
-            name="regenerate_key",
-        ),
-        path(
-            "profile/subscriptions/<subscription_id:sid>/rename/",
-            subscriptions.rename_subscription,
-            name="rename_subscription",
-        ),
-        path(
-            "profile/subscriptions/<subscription_id:sid>/cancel/",
-            subscriptions.cancel_subscription,
-            name="cancel_subscription",
-        ),
+        *product_urls.portal_urlpatterns,
+        *subscription_urls.portal_urlpatterns,
         path(
             "signin/",
             auth_views.LoginView.as_view(authentication_form=SignInForm),
@@ -73,7 +60,7 @@ portal_patterns = (
 console_patterns = (
     [
         path("", console.console_home, name="home"),
-        path("settings/", console.portal_settings, name="settings"),
+        path("settings/", subscription_console.subscription_settings, name="settings"),
         path("settings/tokens/", api_console.token_list, name="tokens"),
         path("settings/tokens/<int:pk>/revoke/", api_console.token_revoke, name="token_revoke"),
         path("users/", console.user_list, name="users"),
@@ -95,7 +82,7 @@ admin.site.index_title = "Support"
 urlpatterns = [
     path("console/groups/", include("groups.urls")),
     path("console/products/", include("products.urls")),
-    path("console/subscriptions/", include("products.subscription_urls")),
+    path("console/subscriptions/", include("subscriptions.urls")),
     path("gateway/check", gateway.check, name="gateway_check"),
     path("console/", include(console_patterns)),
     path("admin/", admin.site.urls),

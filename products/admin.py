@@ -1,7 +1,11 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from products import services
 from products.models import Product, ProductGroup
 
 
@@ -47,3 +51,13 @@ class ProductAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         # The ID is fixed once the product exists, as in the console.
         return [*self.readonly_fields, "name"] if obj else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        # Through the services: a new product gets the Administrators' access.
+        if change:
+            fields = {name: form.cleaned_data[name] for name in form.changed_data}
+            services.update_product(product=obj, expected_version=None, **fields)
+        else:
+            fields = {name: form.cleaned_data[name] for name in form.cleaned_data}
+            created = services.create_product(added_by=request.user, **fields)
+            obj.pk = created.pk

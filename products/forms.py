@@ -4,8 +4,8 @@ from typing import Any, cast
 
 from django import forms
 
-from groups.forms import ProposedIdMixin
 from groups.models import Group
+from portal.forms import EntityCreateForm, EntitySettingsForm
 from products.models import Product
 
 GROUPS_OFFERED = 30
@@ -25,28 +25,7 @@ WIDGETS = {
 }
 
 
-class ProductNameMixin:
-    """Refuse a name another product has, whatever its case."""
-
-    instance: Product
-    cleaned_data: dict[str, Any]
-
-    def clean_display_name(self) -> str:
-        display_name = self.cleaned_data["display_name"]
-        taken = Product.objects.named(display_name)
-        if self.instance.pk:
-            taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise forms.ValidationError(
-                "A product with this name already exists (names ignore upper and lower case).",
-                code="duplicate",
-            )
-        return display_name
-
-
-class ProductCreateForm(ProposedIdMixin, ProductNameMixin, forms.ModelForm):
-    id_owner = "product"
-
+class ProductCreateForm(EntityCreateForm):
     groups = forms.ModelMultipleChoiceField(
         queryset=Group.objects.none(),
         required=False,
@@ -63,15 +42,10 @@ class ProductCreateForm(ProposedIdMixin, ProductNameMixin, forms.ModelForm):
         help_texts = {
             "name": "Used in URLs and the API. Proposed from the name; it can't be changed later.",
         }
-        widgets = {
-            **WIDGETS,
-            "name": forms.TextInput(attrs={"data-group-id": "true", "spellcheck": "false"}),
-            "display_name": forms.TextInput(attrs={"data-group-name": "true", "autofocus": True}),
-        }
+        widgets = {**WIDGETS, **EntityCreateForm.ENTITY_WIDGETS}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["name"].required = False
         # Administrators are always included; offering them would mislead.
         offered = Group.objects.exclude(name=Group.ADMINISTRATORS).order_by(
             "-built_in", "display_name_key"
@@ -85,18 +59,11 @@ class ProductCreateForm(ProposedIdMixin, ProductNameMixin, forms.ModelForm):
         ]
 
 
-class ProductSettingsForm(ProductNameMixin, forms.ModelForm):
-    """Everything but the ID and the state; the version detects a concurrent save."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class ProductSettingsForm(EntitySettingsForm):
+    """Everything but the ID and the state."""
 
     class Meta:
         model = Product
         fields = PRODUCT_FIELDS
         labels = {"display_name": "Name"}
         widgets = WIDGETS
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial["version"] = self.instance.version

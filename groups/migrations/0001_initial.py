@@ -4,7 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
-import groups.models
+import portal.entities
 from django.conf import settings
 from django.db import migrations, models
 
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             name='Group',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="Letters, digits, -, _ and . only. It can't be changed later.", max_length=256, unique=True, validators=[django.core.validators.RegexValidator('^(?!\\.+$)[A-Za-z0-9._-]+$', 'Use only letters, digits, hyphens (-), underscores (_) and dots (.).', code='invalid_group_id'), groups.models.validate_group_id_not_reserved], verbose_name='ID')),
+                ('name', models.CharField(help_text="Letters, digits, -, _ and . only. It can't be changed later.", max_length=256, unique=True, validators=[django.core.validators.RegexValidator('^(?!\\.+$)[A-Za-z0-9._-]+$', 'Use only letters, digits, hyphens (-), underscores (_) and dots (.).', code='invalid_group_id'), portal.entities.validate_id_not_reserved], verbose_name='ID')),
                 ('display_name', models.CharField(max_length=300, verbose_name='name')),
                 ('display_name_key', models.CharField(editable=False, error_messages={'unique': 'A group with this name already exists.'}, max_length=1200, unique=True)),
                 ('description', models.TextField(blank=True, max_length=1000, validators=[django.core.validators.MaxLengthValidator(1000)])),

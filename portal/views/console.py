@@ -1,4 +1,4 @@
-"""The console's shell and its Users tab."""
+"""The console's Overview, its Users tab, and "View as"."""
 
 from __future__ import annotations
 
@@ -12,27 +12,33 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groups import services as group_services
 from groups.models import Group, Membership
-from groups.system import derived_group_ids
-from portal import preview, services
+from groups.system import derived_group_ids, display_names
+from portal import console, preview, services
 from portal.access import administrator_required
-from portal.forms import PortalSettingsForm, UserCreateForm
-from portal.lists import choice, paginate, search_query, submitted_names
-from portal.models import PortalSettings, User
+from portal.forms import UserCreateForm
+from portal.models import User
 from products.models import Product
 
-# Sections on a detail page show this many rows and say how many there are.
-SECTION_ROWS = 50
+STATE_FILTER = console.Filter(
+    field="state", label="State", everything="All states", choices=User.State.choices
+)
+USER_SORTING = console.Sorts(
+    orders={
+        "email": ["email"],
+        "-registered": ["-registration_date", "-pk"],
+        "registered": ["registration_date", "pk"],
+    },
+    choices=[
+        ("email", "Email, A–Z"),
+        ("-registered", "Newest first"),
+        ("registered", "Oldest first"),
+    ],
+    default="email",
+)
 
-USER_SORT_CHOICES = [
-    ("email", "Email, A–Z"),
-    ("-registered", "Newest first"),
-    ("registered", "Oldest first"),
-]
-USER_SORTS = {
-    "email": ["email"],
-    "-registered": ["-registration_date", "-pk"],
-    "registered": ["registration_date", "pk"],
-}
+
+def _breadcrumbs() -> list[tuple[str, str]]:
+    return [("Users", reverse("console:users"))]
 
 
 @require_GET
@@ -46,48 +52,24 @@ def console_home(request: HttpRequest) -> HttpResponse:
     return render(request, "console/home.html", context)
 
 
-@require_http_methods(["GET", "POST"])
-@administrator_required
-def portal_settings(request: HttpRequest) -> HttpResponse:
-    form = PortalSettingsForm(request.POST or None, instance=PortalSettings.load())
-    if form.is_valid():
-        form.save()
-        messages.success(request, "Saved the portal settings.")
-        return redirect("console:settings")
-    return render(request, "portal/console/settings.html", {"form": form})
-
-
-def _with_groups(users):  # type: ignore[no-untyped-def]
-    """Prefetch each person's stored groups in one query for the whole page."""
-    return users.prefetch_related(
-        Prefetch(
-            "memberships",
-            queryset=Membership.objects.select_related("group").order_by("group__display_name"),
-        )
-    )
-
-
 @require_GET
 @administrator_required
 def user_list(request: HttpRequest) -> HttpResponse:
-    query = search_query(request)
-    state = choice(request, "state", User.State.values)
-    sort = choice(request, "sort", USER_SORTS, default="email")
-    users = User.objects.search(query).order_by(*USER_SORTS[sort])
-    if state:
-        users = users.filter(state=state)
-    page = paginate(request, _with_groups(users))
-    return render(
+    return console.list_page(
         request,
-        "portal/console/user_list.html",
-        {
-            "page": page,
-            "query": query,
-            "state": state,
-            "sort": sort,
-            "sort_choices": USER_SORT_CHOICES,
-            "states": User.State.choices,
-        },
+        "portal/user_list.html",
+        # Each person's stored groups come in one query for the whole page.
+        items=lambda query: User.objects.search(query).prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("group").order_by("group__display_name"),
+            )
+        ),
+        search_label="Search by name or email",
+        filter=STATE_FILTER,
+        sorts=USER_SORTING,
+        each=lambda person: setattr(person, "system_groups", display_names(person)),
+        context={"title": "Users", "add_url": reverse("console:user_create")},
     )
 
 
@@ -108,7 +90,13 @@ def user_create(request: HttpRequest) -> HttpResponse:
             text += " An email with a link to set a password is on its way to them."
         messages.success(request, text + " Add them to groups below.")
         return redirect("console:user_detail", pk=user.pk)
-    return render(request, "portal/console/user_form.html", {"form": form})
+    return console.create_page(
+        request,
+        form,
+        title="Add a developer",
+        list_url=reverse("console:users"),
+        list_label="Users",
+    )
 
 
 @require_GET
@@ -127,11 +115,16 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     return render(
         request,
-        "portal/console/user_detail.html",
-        {
+        "portal/user_detail.html",
+        console.detail_context(
+            heading=person.display_name, breadcrumbs=_breadcrumbs(), tabs=[], tab=""
+        )
+        | {
             "person": person,
-            "subscriptions": person.subscriptions.select_related("owner", "product")[:SECTION_ROWS],
-            "seen": seen[:SECTION_ROWS],
+            "subscriptions": person.subscriptions.select_related("owner", "product")[
+                : console.SECTION_ROWS
+            ],
+            "seen": seen[: console.SECTION_ROWS],
             "seen_count": seen.count(),
             "derived_groups": Group.objects.filter(name__in=derived_group_ids(person)).order_by(
                 "display_name"
@@ -145,60 +138,73 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @administrator_required
 def user_add_groups(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
-    query = search_query(request)
-    error = ""
-    if request.method == "POST":
-        chosen = submitted_names(request.POST.getlist("group"))
-        groups = list(Group.objects.custom().filter(name__in=chosen))
-        if not groups:
-            error = "Choose at least one group, then press Select."
+
+    def select(picked: console.Picked) -> HttpResponse:
+        added = [
+            group
+            for group in picked.items
+            if group_services.add_members(group=group, users=[person], added_by=request.user)
+        ]
+        if added:
+            names = ", ".join(group.display_name for group in added)
+            messages.success(request, f"Added {person.display_name} to {names}.")
         else:
-            added = [
-                group
-                for group in groups
-                if group_services.add_members(group=group, users=[person], added_by=request.user)
-            ]
-            if added:
-                names = ", ".join(group.display_name for group in added)
-                messages.success(request, f"Added {person.display_name} to {names}.")
-            else:
-                messages.info(request, f"{person.display_name} was already in those groups.")
-            return redirect("console:user_detail", pk=person.pk)
-    candidates = Group.objects.custom().search(query).order_by("display_name", "pk")
-    page = paginate(request, candidates)
-    member_of = set(
-        Membership.objects.filter(user=person, group__in=list(page.object_list)).values_list(
-            "group_id", flat=True
-        )
-    )
-    return render(
+            messages.info(request, f"{person.display_name} was already in those groups.")
+        return redirect(person)
+
+    return console.picker_page(
         request,
-        "portal/console/user_add_groups.html",
-        {
-            "person": person,
-            "page": page,
-            "query": query,
-            "member_of": member_of,
-            "error": error,
-            "action": reverse("console:user_add_groups", args=[person.pk]),
-        },
+        console.Picker(
+            title=f"Add {person.display_name} to groups",
+            help="Tick the groups and press Select. Built-in groups are not listed: their "
+            "members are worked out by Portico.",
+            search_label="Search groups by name or description",
+            columns=["Group", "Type", "Description"],
+            row_template="console/picker_group.html",
+            taken_label="Member",
+            nothing_chosen="Choose at least one group, then press Select.",
+            cancel_url=person.get_absolute_url(),
+            breadcrumbs=[*_breadcrumbs(), (person.email, person.get_absolute_url())],
+            empty="There are no custom groups yet. Create one in the Groups tab.",
+            key="name",
+        ),
+        candidates=Group.objects.custom().order_by("display_name", "pk"),
+        taken=lambda groups: set(
+            Membership.objects.filter(user=person, group__in=groups).values_list(
+                "group_id", flat=True
+            )
+        ),
+        select=select,
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @administrator_required
 def user_block(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
-    try:
-        services.block_user(user=person, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            f"Blocked {person.email}. They are signed out and can't sign in until unblocked.",
-        )
-    return redirect("console:user_detail", pk=person.pk)
+    if request.method == "POST":
+        try:
+            services.block_user(user=person, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                f"Blocked {person.email}. They are signed out and can't sign in until unblocked.",
+            )
+        return redirect(person)
+    return console.confirm_page(
+        request,
+        console.Confirmation(
+            title=f"Block {person.email}?",
+            text="They are signed out at their next request and can't sign in until "
+            "unblocked. Their groups are kept; what the console's Settings say happens to "
+            "their subscriptions.",
+            button="Block",
+            cancel_url=person.get_absolute_url(),
+            breadcrumbs=[*_breadcrumbs(), (person.email, person.get_absolute_url())],
+        ),
+    )
 
 
 @require_POST
@@ -209,7 +215,7 @@ def user_unblock(request: HttpRequest, pk: int) -> HttpResponse:
     services.unblock_user(user=person)
     verb = "Unblocked" if was == User.State.BLOCKED else "Activated"
     messages.success(request, f"{verb} {person.email}. They can sign in now.")
-    return redirect("console:user_detail", pk=person.pk)
+    return redirect(person)
 
 
 @require_POST

@@ -1,16 +1,14 @@
-"""The developer portal: the landing page, the catalogue, a product, the profile."""
+"""The developer portal's shell: the landing page, and the health check."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from portal import preview
-from portal.lists import paginate, search_query
-from portal.views.subscriptions import subscribe_context
 from products.models import Product
 
 LANDING_PRODUCTS = 3
@@ -23,29 +21,6 @@ def landing(request: HttpRequest) -> HttpResponse:
     viewer, _ = preview.viewer_for(request)
     products = Product.objects.visible_to(viewer).order_by("display_name_key")
     return render(request, "portal/landing.html", {"products": products[:LANDING_PRODUCTS]})
-
-
-@login_not_required
-@require_GET
-def product_list(request: HttpRequest) -> HttpResponse:
-    """The catalogue of what the visitor may see; public, as guests see Guests' products."""
-    viewer, _ = preview.viewer_for(request)
-    query = search_query(request)
-    products = Product.objects.visible_to(viewer).search(query).order_by("display_name_key", "pk")
-    return render(
-        request,
-        "portal/product_list.html",
-        {"page": paginate(request, products, per_page=12), "query": query},
-    )
-
-
-@login_not_required
-@require_GET
-def product_detail(request: HttpRequest, name: str) -> HttpResponse:
-    """One product; a product the visitor may not see is a 404, like one that doesn't exist."""
-    viewer, _ = preview.viewer_for(request)
-    product = get_object_or_404(Product.objects.visible_to(viewer), name=name)
-    return render(request, "portal/product_detail.html", subscribe_context(request, product))
 
 
 @login_not_required

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import products.models
+import subscriptions.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -19,11 +19,11 @@ class Migration(migrations.Migration):
             name='Subscription',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sid', models.CharField(default=products.models.new_subscription_id, max_length=256, unique=True, validators=[django.core.validators.RegexValidator('^[^*#&+:<>?/\\s]+$', "An ID can't contain spaces, slashes or any of * # & + : < > ?", code='invalid_subscription_id')], verbose_name='ID')),
+                ('sid', models.CharField(default=subscriptions.models.new_subscription_id, max_length=256, unique=True, validators=[django.core.validators.RegexValidator('^[^*#&+:<>?/\\s]+$', "An ID can't contain spaces, slashes or any of * # & + : < > ?", code='invalid_subscription_id')], verbose_name='ID')),
                 ('display_name', models.CharField(max_length=100, verbose_name='name')),
                 ('state', models.CharField(choices=[('submitted', 'Waiting for approval'), ('active', 'Active'), ('suspended', 'Suspended'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled'), ('expired', 'Expired')], default='submitted', max_length=10)),
-                ('primary_secret', models.CharField(default=products.models.new_subscription_key, editable=False, max_length=256, unique=True, verbose_name='primary key')),
-                ('secondary_secret', models.CharField(default=products.models.new_subscription_key, editable=False, max_length=256, unique=True, verbose_name='secondary key')),
+                ('primary_secret', models.CharField(default=subscriptions.models.new_subscription_key, editable=False, max_length=256, unique=True, verbose_name='primary key')),
+                ('secondary_secret', models.CharField(default=subscriptions.models.new_subscription_key, editable=False, max_length=256, unique=True, verbose_name='secondary key')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('activated_at', models.DateTimeField(blank=True, null=True)),
                 ('expires_at', models.DateTimeField(blank=True, null=True)),

@@ -16,7 +16,9 @@ from groups import services as group_services
 from groups.models import Group, Membership
 from portal.models import User
 from products import services as product_services
-from products.models import Product, ProductGroup, Subscription
+from products.models import Product, ProductGroup
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription
 
 API_VERSION = "2024-05-01"
 SERVICE = (
@@ -217,7 +219,7 @@ def _make_entity(kind: str, make_user) -> tuple[str, object]:
         user = make_user(first_name="Una")
         return f"users/{user.api_id}", user
     product = product_services.create_product(name="logistics", display_name="Logistics")
-    subscription = product_services.create_subscription(
+    subscription = subscription_services.create_subscription(
         sid="standalone", owner=None, product=product, display_name="Standalone"
     )
     return "subscriptions/standalone", subscription

@@ -17,7 +17,9 @@ from groups import services as group_services
 from groups.models import Group, Membership
 from portal.models import User
 from products import services as product_services
-from products.models import Product, ProductGroup, Subscription
+from products.models import Product, ProductGroup
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription
 
 API_VERSION = "2024-05-01"
 SERVICE = (
@@ -505,7 +507,7 @@ def test_product_groups_put_head_delete_list(api, partners):
 def test_product_delete_with_subscriptions_needs_delete_subscriptions(
     api, shared_product, developer
 ):
-    product_services.create_subscription(
+    subscription_services.create_subscription(
         sid="dev-logistics", owner=developer, product=shared_product, display_name="App"
     )
     refused = api.delete("products/logistics")
@@ -630,7 +632,7 @@ def test_user_delete_is_204(api, developer):
 
 
 def test_user_delete_with_subscriptions_needs_delete_subscriptions(api, developer, shared_product):
-    product_services.create_subscription(
+    subscription_services.create_subscription(
         sid="dev-logistics", owner=developer, product=shared_product, display_name="App"
     )
     refused = api.delete(f"users/{developer.api_id}")
@@ -775,7 +777,7 @@ def test_subscription_put_with_bad_references(api, shared_product, properties, s
 
 @pytest.fixture
 def subscription(developer, shared_product):
-    return product_services.create_subscription(
+    return subscription_services.create_subscription(
         sid="dev-logistics", owner=developer, product=shared_product, display_name="App"
     )
 
@@ -799,7 +801,7 @@ def test_subscription_reads_never_contain_keys(api, subscription):
 
 def test_subscription_lists(api, subscription, make_user, shared_product):
     other = make_user()
-    product_services.create_subscription(
+    subscription_services.create_subscription(
         sid="other", owner=other, product=shared_product, display_name="Other"
     )
     assert names(api.get("subscriptions")) == ["dev-logistics", "other"]

@@ -21,6 +21,7 @@ from groups import services as group_services
 from portal.wsgi import application
 from products import services as product_services
 from products.models import Product
+from subscriptions import services as subscription_services
 
 # IDs of the rows the `bearer` fixture makes, offered to Schemathesis as
 # examples so that some calls reach real entities instead of 404s.
@@ -65,7 +66,7 @@ def bearer(administrator, developer):
         name="logistics", display_name="Logistics", state=Product.State.PUBLISHED
     )
     product_services.grant_access(product=product, groups=[partners], added_by=None)
-    product_services.create_subscription(
+    subscription_services.create_subscription(
         sid="dev-logistics", owner=developer, product=product, display_name="App"
     )
     _, clear = AccessToken.issue(user=administrator, name="schemathesis", days=1)

@@ -19,7 +19,8 @@ from django.conf import settings
 
 from api.models import AccessToken
 from groups.models import Group, Membership
-from products.models import ProductGroup, Subscription
+from products.models import ProductGroup
+from subscriptions.models import Subscription
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PLAIN_HTTP = {"enforce_https": False}

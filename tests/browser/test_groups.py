@@ -130,6 +130,8 @@ def test_add_a_developer_in_the_users_tab_and_put_them_in_a_group(
     expect(groups).to_contain_text("Developers")
     expect(groups).to_contain_text("Partners")
     screenshot("user-detail")
+    page.get_by_role("link", name="Block").click()
+    expect(page.get_by_role("heading", name="Block grace@example.com?")).to_be_visible()
     page.get_by_role("button", name="Block").click()
     expect(page.get_by_text("Blocked grace@example.com")).to_be_visible()
     expect(page.get_by_role("button", name="Unblock")).to_be_visible()

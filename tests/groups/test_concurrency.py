@@ -6,6 +6,7 @@ import pytest
 
 from groups import services
 from groups.models import Group, Membership
+from portal.entities import ConcurrentChangeError
 from tests.concurrency import run_together
 
 THREADS = 8
@@ -61,7 +62,7 @@ def test_update_group_racing_saves_with_one_version_lets_exactly_one_win():
     winners = [result for result in results if result is not None]
     assert len(winners) == 1
     assert len(errors) == 1
-    assert isinstance(errors[0], services.ConcurrentChangeError)
+    assert isinstance(errors[0], ConcurrentChangeError)
     assert errors[0].current.version == 2
     assert errors[0].current.display_name == winners[0].display_name
     stored = Group.objects.get(pk=group.pk)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from groups import services
 from groups.models import Group, Membership, SystemGroupError
+from portal.entities import ConcurrentChangeError
 from portal.models import User
 
 SYSTEM_GROUPS = [Group.ADMINISTRATORS, Group.DEVELOPERS, Group.GUESTS]
@@ -95,7 +96,7 @@ def test_update_group_with_a_stale_version_raises_with_the_current_row(custom_gr
     services.update_group(group=custom_group, expected_version=1, display_name="Theirs")
     stale = Group.objects.get(pk=custom_group.pk)
     stale.version = 1
-    with pytest.raises(services.ConcurrentChangeError) as error:
+    with pytest.raises(ConcurrentChangeError) as error:
         services.update_group(group=stale, expected_version=1, display_name="Mine")
     current = error.value.current
     assert isinstance(current, Group)
@@ -149,7 +150,7 @@ def test_delete_group_removes_memberships_and_keeps_users(custom_group, make_use
     people = [make_user(), make_user()]
     services.add_members(group=custom_group, users=people, added_by=None)
     summary = services.delete_group(group=custom_group)
-    assert summary == services.DeletionSummary(display_name="Partners", members_removed=2)
+    assert summary.message("group") == "Deleted the group Partners; 2 members lost the membership."
     assert not Group.objects.filter(pk=custom_group.pk).exists()
     assert not Membership.objects.exists()
     assert User.objects.filter(pk__in=[p.pk for p in people]).count() == 2
@@ -257,10 +258,10 @@ def test_membership_full_clean_refuses_a_duplicate(custom_group, make_user):
 # Reads the console relies on
 
 
-def test_with_counts_counts_stored_members(custom_group, make_user):
+def test_with_member_count_counts_stored_members(custom_group, make_user):
     services.add_members(group=custom_group, users=[make_user(), make_user()], added_by=None)
     services.create_group(name="empty", display_name="Empty")
-    counts = dict(Group.objects.custom().with_counts().values_list("name", "member_count"))
+    counts = dict(Group.objects.custom().with_member_count().values_list("name", "member_count"))
     assert counts == {"partners": 2, "empty": 0}
 
 

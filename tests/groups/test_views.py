@@ -66,7 +66,7 @@ def routes(custom_group, group_member, outsider):
         ),
         "groups:delete": ([name], {}),
         "groups:members": ([name], {}),
-        "groups:add_members": ([name], {"user": [outsider.pk]}),
+        "groups:add_members": ([name], {"pick": [outsider.pk]}),
         "groups:remove_member": ([name, group_member.pk], {}),
     }
 
@@ -141,10 +141,12 @@ def test_group_writes_by_administrators_take_effect(client, administrator, route
     assert snapshot() != before
 
 
-def test_group_remove_member_refuses_get(client, administrator, custom_group, group_member):
+def test_group_remove_member_asks_first(client, administrator, custom_group, group_member):
     client.force_login(administrator)
     url = reverse("groups:remove_member", args=[custom_group.name, group_member.pk])
-    assert client.get(url).status_code == 405
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Remove Mia Member from Partners?" in response.content.decode()
     assert custom_group.memberships.filter(user=group_member).exists()
 
 
@@ -202,7 +204,7 @@ def test_system_group_add_members_is_refused(client, administrator, developer, n
     client.force_login(administrator)
     url = reverse("groups:add_members", args=[name])
     assert client.get(url).status_code == 403
-    assert client.post(url, {"user": [developer.pk, administrator.pk]}).status_code == 403
+    assert client.post(url, {"pick": [developer.pk, administrator.pk]}).status_code == 403
     assert not Membership.objects.exists()
 
 
@@ -498,7 +500,8 @@ def test_group_settings_refuse_a_name_taken_in_another_case(client, administrato
     )
     assert response.status_code == 200
     assert (
-        "Another group already has this name" in response.context["form"].errors["display_name"][0]
+        "A group with this name already exists"
+        in response.context["form"].errors["display_name"][0]
     )
     group = Group.objects.get(pk=custom_group.pk)
     assert (group.display_name, group.version) == ("Partners", custom_group.version)
@@ -726,12 +729,12 @@ def test_group_add_members_picker_marks_existing_members(
     body = client.get(reverse("groups:add_members", args=[custom_group.name])).content.decode()
     member_box = re.search(rf'<input[^>]*id="pick-{group_member.pk}"[^>]*>', body)[0]
     assert "disabled" in member_box
-    assert 'name="user"' not in member_box
-    assert f'id="member-{group_member.pk}">Member</span>' in body
+    assert 'name="pick"' not in member_box
+    assert f'id="taken-{group_member.pk}">Member</span>' in body
     outsider_box = re.search(rf'<input[^>]*id="pick-{outsider.pk}"[^>]*>', body)[0]
     assert "disabled" not in outsider_box
     assert f'value="{outsider.pk}"' in outsider_box
-    assert f'id="member-{outsider.pk}"' not in body
+    assert f'id="taken-{outsider.pk}"' not in body
 
 
 def test_group_add_members_adds_everyone_selected(client, administrator, custom_group, make_user):
@@ -739,7 +742,7 @@ def test_group_add_members_adds_everyone_selected(client, administrator, custom_
     client.force_login(administrator)
     response = client.post(
         reverse("groups:add_members", args=[custom_group.name]),
-        {"user": [person.pk for person in people]},
+        {"pick": [person.pk for person in people]},
         follow=True,
     )
     assert response.redirect_chain == [(reverse("groups:members", args=[custom_group.name]), 302)]
@@ -756,7 +759,7 @@ def test_group_add_members_keeps_one_membership_for_an_existing_member(
     client.force_login(administrator)
     response = client.post(
         reverse("groups:add_members", args=[custom_group.name]),
-        {"user": [group_member.pk, outsider.pk]},
+        {"pick": [group_member.pk, outsider.pk]},
         follow=True,
     )
     assert "Added 1 member to Partners. 1 was already a member." in messages_of(response)
@@ -790,7 +793,7 @@ def test_group_add_members_needs_a_choice(client, administrator, custom_group):
 def test_group_add_members_ignores_garbage_ids(client, administrator, custom_group, values):
     client.force_login(administrator)
     response = client.post(
-        reverse("groups:add_members", args=[custom_group.name]), {"user": values}
+        reverse("groups:add_members", args=[custom_group.name]), {"pick": values}
     )
     assert response.status_code == 200
     assert "Choose at least one person" in response.content.decode()
@@ -803,7 +806,7 @@ def test_group_add_members_skips_unknown_ids_among_real_ones(
     client.force_login(administrator)
     response = client.post(
         reverse("groups:add_members", args=[custom_group.name]),
-        {"user": ["abc", "999999", str(outsider.pk)]},
+        {"pick": ["abc", "999999", str(outsider.pk)]},
         follow=True,
     )
     assert response.status_code == 200
@@ -816,7 +819,7 @@ def test_group_added_member_shows_on_the_users_tab(client, administrator, custom
     users_url = reverse("console:users")
     row = re.compile(r"<tr>(?:(?!</tr>).)*outsider@example\.com(?:(?!</tr>).)*</tr>", re.S)
     assert "Partners" not in row.search(client.get(users_url).content.decode())[0]
-    client.post(reverse("groups:add_members", args=[custom_group.name]), {"user": [outsider.pk]})
+    client.post(reverse("groups:add_members", args=[custom_group.name]), {"pick": [outsider.pk]})
     cells = row.search(client.get(users_url).content.decode())[0]
     assert f'<a href="{custom_group.get_absolute_url()}">Partners</a>' in cells
 

@@ -8,7 +8,8 @@ from django.contrib.auth.models import Permission
 from groups import services as group_services
 from groups.models import Group, Membership
 from products import services as product_services
-from products.models import Subscription
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription
 
 
 def grant(user, *codenames):
@@ -22,7 +23,7 @@ def partner_subscription(db, developer, administrator):
     product = product_services.create_product(
         name="logistics", display_name="Logistics", state="published", groups=[partners]
     )
-    return product_services.subscribe(developer=developer, product=product, display_name="App")
+    return subscription_services.subscribe(developer=developer, product=product, display_name="App")
 
 
 @pytest.mark.django_db

@@ -66,7 +66,7 @@ def routes(group_member, other_group, blocked_user):
             },
         ),
         "console:user_detail": ([group_member.pk], {}),
-        "console:user_add_groups": ([group_member.pk], {"group": [other_group.name]}),
+        "console:user_add_groups": ([group_member.pk], {"pick": [other_group.name]}),
         "console:user_block": ([group_member.pk], {}),
         "console:user_unblock": ([blocked_user.pk], {}),
     }
@@ -133,10 +133,17 @@ def test_users_writes_by_administrators_take_effect(client, administrator, route
     assert snapshot() != before
 
 
-@pytest.mark.parametrize("route", ["console:user_block", "console:user_unblock"])
-def test_users_block_and_unblock_refuse_get(client, administrator, developer, route):
+def test_users_unblock_refuses_get(client, administrator, blocked_user):
     client.force_login(administrator)
-    assert client.get(reverse(route, args=[developer.pk])).status_code == 405
+    assert client.get(reverse("console:user_unblock", args=[blocked_user.pk])).status_code == 405
+    assert User.objects.get(pk=blocked_user.pk).state == User.State.BLOCKED
+
+
+def test_users_block_asks_first(client, administrator, developer):
+    client.force_login(administrator)
+    response = client.get(reverse("console:user_block", args=[developer.pk]))
+    assert response.status_code == 200
+    assert "Block dev@example.com?" in response.content.decode()
     assert User.objects.get(pk=developer.pk).state == User.State.ACTIVE
 
 
@@ -202,7 +209,7 @@ def test_user_list_search(client, administrator, people, query, expected):
     response = client.get(reverse("console:users"), {"q": query})
     assert emails_listed(response) == expected
     if not expected:
-        assert "Nobody matches your search" in response.content.decode()
+        assert "No users match" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -389,7 +396,7 @@ def test_user_detail_remove_from_group_comes_back_to_the_user(
 ):
     client.force_login(administrator)
     page = client.get(reverse("console:user_detail", args=[group_member.pk])).content.decode()
-    assert f'name="next" value="{group_member.get_absolute_url()}"' in page
+    assert f'?next={group_member.get_absolute_url()}"' in page
     response = client.post(
         reverse("groups:remove_member", args=[custom_group.name, group_member.pk]),
         {"next": group_member.get_absolute_url()},
@@ -429,7 +436,7 @@ def test_user_add_groups_adds_the_chosen_groups(
     client.force_login(administrator)
     response = client.post(
         reverse("console:user_add_groups", args=[developer.pk]),
-        {"group": ["partners", "beta"]},
+        {"pick": ["partners", "beta"]},
         follow=True,
     )
     assert response.redirect_chain == [(reverse("console:user_detail", args=[developer.pk]), 302)]
@@ -445,7 +452,7 @@ def test_user_add_groups_when_already_in_them(client, administrator, group_membe
     client.force_login(administrator)
     response = client.post(
         reverse("console:user_add_groups", args=[group_member.pk]),
-        {"group": ["partners"]},
+        {"pick": ["partners"]},
         follow=True,
     )
     assert "Mia Member was already in those groups." in messages_of(response)
@@ -458,7 +465,7 @@ def test_user_add_groups_refuses_system_unknown_or_no_groups(
 ):
     client.force_login(administrator)
     response = client.post(
-        reverse("console:user_add_groups", args=[developer.pk]), {"group": chosen}
+        reverse("console:user_add_groups", args=[developer.pk]), {"pick": chosen}
     )
     assert response.status_code == 200
     assert "Choose at least one group" in response.content.decode()

@@ -5,7 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from portal.models import User
+from portal.models import User, is_administrator
 
 
 @pytest.mark.django_db
@@ -44,8 +44,8 @@ def test_roles(administrator, support_staff, developer):
         "Support staff",
         "Developer",
     )
-    assert administrator.is_administrator and not support_staff.is_administrator
-    assert support_staff.is_support_staff and not developer.is_support_staff
+    assert is_administrator(administrator) and not is_administrator(support_staff)
+    assert not is_administrator(developer)
 
 
 @pytest.mark.django_db

@@ -112,7 +112,7 @@ def routes(product, others, group_member):
         "products:unpublish": ([name], {}),
         "products:delete": ([name], {}),
         "products:access": ([name], {}),
-        "products:add_groups": ([name], {"group": [others.name]}),
+        "products:add_groups": ([name], {"pick": [others.name]}),
         "products:remove_group": ([name, "partners"], {}),
     }
 
@@ -667,7 +667,7 @@ def test_product_settings_ignore_a_posted_id(client, administrator, product):
     url = reverse("products:update", args=[product.name])
     body = client.get(url).content.decode()
     assert 'name="name"' not in body
-    assert re.search(r'<input[^>]*id="product-id"[^>]*readonly', body)
+    assert re.search(r'<input[^>]*id="entity-id"[^>]*readonly', body)
     response = client.post(url, settings_data(product, name="hijacked"))
     assert response.status_code == 302
     assert Product.objects.get(pk=product.pk).name == "payments"
@@ -961,11 +961,11 @@ def test_product_add_groups_picker_marks_groups_with_access(
     for group in [partners, Group.objects.get(name=Group.ADMINISTRATORS)]:
         box = checkbox(body, group.pk)
         assert "disabled" in box
-        assert 'name="group"' not in box
+        assert 'name="pick"' not in box
     assert body.count(">Has access</span>") == 2
     box = checkbox(body, others.pk)
     assert "disabled" not in box
-    assert 'name="group" value="others"' in box
+    assert 'name="pick" value="others"' in box
 
 
 @pytest.mark.parametrize(
@@ -985,7 +985,7 @@ def test_product_add_groups_picker_searches(
     response = client.get(reverse("products:add_groups", args=[product.name]), {"q": query})
     assert sorted(group.name for group in response.context["page"]) == expected
     if not expected:
-        assert "No group matches" in html.unescape(response.content.decode())
+        assert "Nothing matches “nothing-matches”" in html.unescape(response.content.decode())
 
 
 @pytest.mark.parametrize("query", ["équipe", "ÉQUIPE", "Équipe"])
@@ -1021,7 +1021,7 @@ def test_product_add_groups_links_every_selected_group(client, administrator, pr
     client.force_login(administrator)
     response = client.post(
         reverse("products:add_groups", args=[product.name]),
-        {"group": ["others", Group.DEVELOPERS, Group.GUESTS]},
+        {"pick": ["others", Group.DEVELOPERS, Group.GUESTS]},
         follow=True,
     )
     assert response.redirect_chain == [(reverse("products:access", args=[product.name]), 302)]
@@ -1041,7 +1041,7 @@ def test_product_add_groups_to_an_unpublished_product_says_when(client, administ
     draft = services.create_product(name="draft", display_name="Draft")
     client.force_login(administrator)
     response = client.post(
-        reverse("products:add_groups", args=[draft.name]), {"group": ["others"]}, follow=True
+        reverse("products:add_groups", args=[draft.name]), {"pick": ["others"]}, follow=True
     )
     assert "Others can now see Draft once it is published." in messages_of(response)
 
@@ -1050,7 +1050,7 @@ def test_product_add_groups_keeps_one_link_for_a_group_with_access(client, admin
     client.force_login(administrator)
     response = client.post(
         reverse("products:add_groups", args=[product.name]),
-        {"group": ["partners", "partners"]},
+        {"pick": ["partners", "partners"]},
         follow=True,
     )
     assert "Partners could already see Payments." in messages_of(response)
@@ -1075,7 +1075,7 @@ def test_product_add_groups_needs_a_choice(client, administrator, product):
 def test_product_add_groups_ignores_unknown_ids(client, administrator, product, values):
     client.force_login(administrator)
     before = snapshot()
-    response = client.post(reverse("products:add_groups", args=[product.name]), {"group": values})
+    response = client.post(reverse("products:add_groups", args=[product.name]), {"pick": values})
     assert response.status_code == 200
     assert "Choose at least one group" in response.content.decode()
     assert snapshot() == before
@@ -1087,7 +1087,7 @@ def test_product_add_groups_skips_unknown_ids_among_real_ones(
     client.force_login(administrator)
     response = client.post(
         reverse("products:add_groups", args=[product.name]),
-        {"group": ["nope", "others", "999999"]},
+        {"pick": ["nope", "others", "999999"]},
         follow=True,
     )
     assert response.status_code == 200
@@ -1142,7 +1142,7 @@ def test_product_access_pages_escape_html_in_group_names(client, administrator, 
     group_services.create_group(name="bold", display_name=name)
     client.force_login(administrator)
     response = client.post(
-        reverse("products:add_groups", args=[product.name]), {"group": ["bold"]}, follow=True
+        reverse("products:add_groups", args=[product.name]), {"pick": ["bold"]}, follow=True
     )
     assert f"{name} can now see Payments." in messages_of(response)
     for url in [

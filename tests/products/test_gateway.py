@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from portal.models import User
 from products import services
-from products.models import Subscription
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription
 
 URL = "/gateway/check"
 
@@ -35,7 +36,7 @@ def other_product(partners):
 
 @pytest.fixture
 def subscription(member, product):
-    created = services.subscribe(developer=member, product=product, display_name="App")
+    created = subscription_services.subscribe(developer=member, product=product, display_name="App")
     return Subscription.objects.get(pk=created.pk)
 
 
@@ -130,7 +131,7 @@ def test_gateway_refuses_a_subscription_that_is_not_active_with_403(gateway, sub
 @pytest.mark.parametrize("action", ["suspend", "cancel"])
 def test_gateway_follows_state_changes(gateway, subscription, action):
     assert check(gateway, subscription.primary_secret, "payments").status_code == 204
-    services.change_state(subscription=subscription, action=action)
+    subscription_services.change_state(subscription=subscription, action=action)
     assert check(gateway, subscription.primary_secret, "payments").status_code == 403
 
 
@@ -162,7 +163,7 @@ def test_gateway_refuses_a_blocked_owner_blocked_through_the_console(
 )
 def test_gateway_refuses_the_old_key_after_regenerating(gateway, subscription, which, field, other):
     old = getattr(subscription, field)
-    services.regenerate_key(subscription=subscription, which=which)
+    subscription_services.regenerate_key(subscription=subscription, which=which)
     stored = Subscription.objects.get(pk=subscription.pk)
     assert check(gateway, old, "payments").status_code == 401
     assert check(gateway, getattr(stored, field), "payments").status_code == 204

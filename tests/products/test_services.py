@@ -7,8 +7,10 @@ from django.core.exceptions import ValidationError
 
 from groups import services as group_services
 from groups.models import Group
+from portal.entities import ConcurrentChangeError
 from products import services
 from products.models import Product, ProductGroup
+from subscriptions import services as subscription_services
 from tests.concurrency import run_together
 
 THREADS = 8
@@ -158,7 +160,7 @@ def test_update_product_saves_and_bumps_the_version(product):
 
 def test_update_product_with_a_stale_version_raises_with_the_current_row(product):
     services.update_product(product=product, expected_version=1, display_name="Theirs")
-    with pytest.raises(services.ConcurrentChangeError) as caught:
+    with pytest.raises(ConcurrentChangeError) as caught:
         services.update_product(product=product, expected_version=1, display_name="Mine")
     current = caught.value.current
     assert isinstance(current, Product)
@@ -226,8 +228,8 @@ def test_set_state_refuses_an_unknown_state(product):
 
 def test_delete_product_reports_and_removes_the_links_not_the_groups(product, partners):
     kept = services.create_product(name="kept", display_name="Kept", groups=[partners])
-    summary = services.delete_product(product=product)
-    assert summary == services.DeletionSummary(display_name="Payments", groups_removed=2)
+    summary = subscription_services.delete_product(product=product)
+    assert summary.message("product") == "Deleted the product Payments; 2 groups lost access to it."
     assert not Product.objects.filter(pk=product.pk).exists()
     assert not ProductGroup.objects.filter(product_id=product.pk).exists()
     assert Group.objects.filter(name__in=["partners", Group.ADMINISTRATORS]).count() == 2
@@ -341,7 +343,7 @@ def test_update_product_racing_saves_with_one_version_lets_exactly_one_win():
     winners = [result for result in results if result is not None]
     assert len(winners) == 1
     assert len(errors) == 1
-    assert isinstance(errors[0], services.ConcurrentChangeError)
+    assert isinstance(errors[0], ConcurrentChangeError)
     assert errors[0].current.version == 2
     assert errors[0].current.display_name == winners[0].display_name
     after = stored(product)

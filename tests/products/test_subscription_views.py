@@ -14,9 +14,10 @@ from django.utils.html import escape
 
 from groups import services as group_services
 from portal import preview
-from portal.models import PortalSettings
-from products import services
-from products.models import Product, Subscription, new_subscription_key
+from products.models import Product
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription, SubscriptionSettings, new_subscription_key
+from subscriptions.services import PAST_TENSE
 
 SIGN_IN = "/signin/"
 
@@ -174,7 +175,7 @@ def test_product_page_names_the_waiting_request_and_refuses_another(client, memb
     response = client.get(reverse("portal:product", args=[needs_approval.name]))
     text = page(response)
     assert "“First ask”" in text
-    assert "waiting for an administrator" in text
+    assert "waiting for approval" in text
     assert 'disabled aria-describedby="subscribe-blocked">Subscribe' in text
     response = subscribe(client, needs_approval)
     assert response.status_code == 400
@@ -188,7 +189,7 @@ def test_product_page_at_a_limit_filled_by_a_waiting_request_says_so(client, mem
     make_subscription(member, limited, "submitted", display_name="Pending one")
     client.force_login(member)
     response = client.get(reverse("portal:product", args=[limited.name]))
-    blocked = response.context["subscribe_blocked"]
+    blocked = response.context["offer"].refused
     assert "waiting" in blocked
     assert "“Pending one”" in blocked
     assert 'disabled aria-describedby="subscribe-blocked">Subscribe' in page(response)
@@ -218,12 +219,16 @@ def test_subscribe_refuses_get(client, member, product):
 
 @pytest.fixture
 def mine(member, product):
-    return fresh(services.subscribe(developer=member, product=product, display_name="Mine"))
+    return fresh(
+        subscription_services.subscribe(developer=member, product=product, display_name="Mine")
+    )
 
 
 @pytest.fixture
 def theirs(colleague, product):
-    return fresh(services.subscribe(developer=colleague, product=product, display_name="Theirs"))
+    return fresh(
+        subscription_services.subscribe(developer=colleague, product=product, display_name="Theirs")
+    )
 
 
 def test_profile_lists_only_my_subscriptions(client, member, mine, theirs):
@@ -354,7 +359,7 @@ def test_cancel_confirms_then_cancels(client, member, mine):
 
 
 def test_cancel_of_a_cancelled_subscription_changes_nothing(client, member, mine):
-    services.change_state(subscription=mine, action="cancel")
+    subscription_services.change_state(subscription=mine, action="cancel")
     before = fresh(mine)
     client.force_login(member)
     response = client.post(reverse("portal:cancel_subscription", args=[mine.sid]), follow=True)
@@ -393,7 +398,9 @@ def test_rename_refuses_an_empty_name(client, member, mine):
 def waiting(member, make_product):
     needs_approval = make_product(display_name="Ledger", approval_required=True)
     return fresh(
-        services.subscribe(developer=member, product=needs_approval, display_name="Please")
+        subscription_services.subscribe(
+            developer=member, product=needs_approval, display_name="Please"
+        )
     )
 
 
@@ -445,10 +452,18 @@ def test_console_change_state_is_for_administrators(client, request, waiting, wh
         assert fresh(waiting).state == "submitted"
 
 
-def test_console_change_state_refuses_get(client, administrator, waiting):
+def test_console_change_state_by_get_changes_nothing(client, administrator, waiting):
     client.force_login(administrator)
     url = reverse("subscriptions:change_state", args=[waiting.sid, "approve"])
-    assert client.get(url).status_code == 405
+    assert client.get(url)["Location"] == waiting.get_absolute_url()
+    assert fresh(waiting).state == "submitted"
+
+
+def test_console_reject_asks_first_with_a_reason(client, administrator, waiting):
+    client.force_login(administrator)
+    response = client.get(reverse("subscriptions:change_state", args=[waiting.sid, "reject"]))
+    assert response.status_code == 200
+    assert 'name="comment"' in response.content.decode()
     assert fresh(waiting).state == "submitted"
 
 
@@ -483,7 +498,7 @@ def test_console_forbidden_action_shows_why_and_changes_nothing(
         reverse("subscriptions:change_state", args=[subscription.sid, action]), follow=True
     )
     label = Subscription.State(state).label.lower()
-    expected = f"A subscription that is {label} can't be {services.PAST_TENSE[action]}."
+    expected = f"A subscription that is {label} can't be {PAST_TENSE[action]}."
     assert expected in follow_messages(response)
     assert escape(expected) in page(response)
     after = fresh(subscription)
@@ -649,7 +664,7 @@ def test_product_delete_with_the_box_deletes_subscriptions(client, administrator
 def test_product_delete_service_refuses_without_the_flag(member, product):
     make_subscription(member, product, "active")
     with pytest.raises(ValidationError) as refused:
-        services.delete_product(product=product)
+        subscription_services.delete_product(product=product)
     assert refused.value.code == "has_subscriptions"
     assert Product.objects.filter(pk=product.pk).exists()
 
@@ -674,7 +689,7 @@ def test_settings_page_is_for_administrators(client, request, db, who, outcome, 
         reverse("console:settings"),
         {"notification_email": "ops@example.com", "on_access_loss": "keep"},
     )
-    stored = PortalSettings.load()
+    stored = SubscriptionSettings.load()
     if outcome == "sign-in":
         assert response.status_code == 302
         assert response["Location"].startswith(SIGN_IN)
@@ -696,12 +711,12 @@ def test_settings_page_saves_both_fields(client, administrator):
         follow=True,
     )
     assert "Saved the portal settings." in follow_messages(response)
-    stored = PortalSettings.load()
+    stored = SubscriptionSettings.load()
     assert (stored.notification_email, stored.on_access_loss) == ("ops@example.com", "keep")
     client.post(
         reverse("console:settings"), {"notification_email": "", "on_access_loss": "suspend"}
     )
-    stored = PortalSettings.load()
+    stored = SubscriptionSettings.load()
     assert (stored.notification_email, stored.on_access_loss) == ("", "suspend")
 
 
@@ -718,5 +733,5 @@ def test_settings_page_refuses_bad_values(client, administrator, data):
     response = client.post(reverse("console:settings"), data)
     assert response.status_code == 200
     assert response.context["form"].errors
-    stored = PortalSettings.load()
+    stored = SubscriptionSettings.load()
     assert (stored.notification_email, stored.on_access_loss) == ("", "suspend")

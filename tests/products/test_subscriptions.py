@@ -16,9 +16,12 @@ from django.urls import reverse
 
 from groups import services as group_services
 from portal import services as portal_services
-from portal.models import PortalSettings, User
+from portal.models import User
 from products import services
-from products.models import Product, Subscription
+from products.models import Product
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription, SubscriptionSettings
+from subscriptions.services import PAST_TENSE
 
 STATES = [value for value, _ in Subscription.State.choices]
 ACTIONS = list(Subscription.TRANSITIONS)
@@ -66,7 +69,9 @@ def snapshot(subscription):
 
 
 def test_subscribe_without_approval_is_active_at_once(member, product):
-    subscription = services.subscribe(developer=member, product=product, display_name="My app")
+    subscription = subscription_services.subscribe(
+        developer=member, product=product, display_name="My app"
+    )
     stored = fresh(subscription)
     assert stored.state == Subscription.State.ACTIVE
     assert stored.activated_at is not None
@@ -75,7 +80,7 @@ def test_subscribe_without_approval_is_active_at_once(member, product):
 
 
 def test_subscribe_with_approval_waits(member, approval_product):
-    subscription = services.subscribe(
+    subscription = subscription_services.subscribe(
         developer=member, product=approval_product, display_name="My app"
     )
     stored = fresh(subscription)
@@ -88,21 +93,21 @@ def test_subscribe_to_a_product_not_shared_with_the_developer_is_refused(
 ):
     # The developer is not in Partners.
     with pytest.raises(Product.DoesNotExist):
-        services.subscribe(developer=developer, product=product, display_name="Nope")
+        subscription_services.subscribe(developer=developer, product=product, display_name="Nope")
     assert not Subscription.objects.exists()
 
 
 def test_subscribe_to_an_unpublished_product_is_refused(member, make_product):
     hidden = make_product(state="notPublished")
     with pytest.raises(Product.DoesNotExist):
-        services.subscribe(developer=member, product=hidden, display_name="Nope")
+        subscription_services.subscribe(developer=member, product=hidden, display_name="Nope")
     assert not Subscription.objects.exists()
 
 
 def test_subscribe_to_an_open_product_is_refused(member, make_product):
     open_product = make_product(subscription_required=False)
-    with pytest.raises(services.SubscriptionRefused) as refused:
-        services.subscribe(developer=member, product=open_product, display_name="Nope")
+    with pytest.raises(subscription_services.SubscriptionRefused) as refused:
+        subscription_services.subscribe(developer=member, product=open_product, display_name="Nope")
     assert refused.value.code == "open"
     assert "need no subscription" in " ".join(refused.value.messages)
     assert not Subscription.objects.exists()
@@ -110,11 +115,11 @@ def test_subscribe_to_an_open_product_is_refused(member, make_product):
 
 def test_subscribe_without_accepting_the_terms_is_refused_on_the_field(member, make_product):
     with_terms = make_product(terms="Be nice.")
-    with pytest.raises(services.SubscriptionRefused) as refused:
-        services.subscribe(developer=member, product=with_terms, display_name="Nope")
+    with pytest.raises(subscription_services.SubscriptionRefused) as refused:
+        subscription_services.subscribe(developer=member, product=with_terms, display_name="Nope")
     assert refused.value.message_dict == {"accept_terms": ["Accept the terms of use to subscribe."]}
     assert not Subscription.objects.exists()
-    accepted = services.subscribe(
+    accepted = subscription_services.subscribe(
         developer=member, product=with_terms, display_name="Yes", accepted_terms=True
     )
     assert accepted.is_active
@@ -139,19 +144,21 @@ def test_subscribe_limit_counts_held_subscriptions_only(member, make_product, ex
         make_subscription(member, limited, state)
     before = Subscription.objects.count()
     if refused:
-        with pytest.raises(services.SubscriptionRefused):
-            services.subscribe(developer=member, product=limited, display_name="One more")
+        with pytest.raises(subscription_services.SubscriptionRefused):
+            subscription_services.subscribe(
+                developer=member, product=limited, display_name="One more"
+            )
         assert Subscription.objects.count() == before
     else:
-        services.subscribe(developer=member, product=limited, display_name="One more")
+        subscription_services.subscribe(developer=member, product=limited, display_name="One more")
         assert Subscription.objects.count() == before + 1
 
 
 def test_subscribe_limit_message_names_the_limit(member, make_product):
     limited = make_product(subscriptions_limit=1)
-    services.subscribe(developer=member, product=limited, display_name="First")
-    with pytest.raises(services.SubscriptionRefused) as refused:
-        services.subscribe(developer=member, product=limited, display_name="Second")
+    subscription_services.subscribe(developer=member, product=limited, display_name="First")
+    with pytest.raises(subscription_services.SubscriptionRefused) as refused:
+        subscription_services.subscribe(developer=member, product=limited, display_name="Second")
     assert refused.value.code == "limit"
     assert refused.value.messages == [
         "You have reached this product's limit of 1 subscription per developer. "
@@ -164,44 +171,44 @@ def test_subscribe_limit_is_per_developer_and_product(member, make_product, make
     other_product = make_product(subscriptions_limit=1)
     colleague = make_user()
     group_services.add_members(group=partners, users=[colleague], added_by=None)
-    services.subscribe(developer=member, product=limited, display_name="Mine")
-    services.subscribe(developer=colleague, product=limited, display_name="Theirs")
-    services.subscribe(developer=member, product=other_product, display_name="Other")
+    subscription_services.subscribe(developer=member, product=limited, display_name="Mine")
+    subscription_services.subscribe(developer=colleague, product=limited, display_name="Theirs")
+    subscription_services.subscribe(developer=member, product=other_product, display_name="Other")
     assert Subscription.objects.count() == 3
 
 
 def test_subscribe_while_a_request_waits_is_refused_naming_it(member, approval_product):
-    services.subscribe(developer=member, product=approval_product, display_name="First ask")
-    with pytest.raises(services.SubscriptionRefused) as refused:
-        services.subscribe(developer=member, product=approval_product, display_name="Again")
+    subscription_services.subscribe(
+        developer=member, product=approval_product, display_name="First ask"
+    )
+    with pytest.raises(subscription_services.SubscriptionRefused) as refused:
+        subscription_services.subscribe(
+            developer=member, product=approval_product, display_name="Again"
+        )
     assert refused.value.code == "pending"
     assert "“First ask”" in refused.value.messages[0]
     assert "waiting for approval" in refused.value.messages[0]
     assert Subscription.objects.count() == 1
 
 
-def test_limit_message_says_when_a_waiting_request_fills_the_limit(member, make_product):
-    limited = make_product(subscriptions_limit=2, approval_required=True)
-    make_subscription(member, limited, "active")
-    make_subscription(member, limited, "submitted")
-    mine = Subscription.objects.filter(owner=member, product=limited)
-    text = services.limit_message(limited, mine)
-    assert "limit of 2 subscriptions" in text
-    assert "waiting for approval" in text
-
-
 @pytest.mark.parametrize("ending", ["cancel", "delete"])
 def test_subscribe_again_after_an_approved_one_ended_still_needs_approval(
     member, approval_product, administrator, ending
 ):
-    first = services.subscribe(developer=member, product=approval_product, display_name="First")
-    first = services.change_state(subscription=first, action="approve", actor=administrator)
+    first = subscription_services.subscribe(
+        developer=member, product=approval_product, display_name="First"
+    )
+    first = subscription_services.change_state(
+        subscription=first, action="approve", actor=administrator
+    )
     assert first.is_active
     if ending == "cancel":
-        services.change_state(subscription=first, action="cancel", actor=administrator)
+        subscription_services.change_state(subscription=first, action="cancel", actor=administrator)
     else:
         first.delete()
-    again = services.subscribe(developer=member, product=approval_product, display_name="Again")
+    again = subscription_services.subscribe(
+        developer=member, product=approval_product, display_name="Again"
+    )
     stored = fresh(again)
     assert stored.state == Subscription.State.SUBMITTED
     assert stored.activated_at is None
@@ -216,7 +223,7 @@ def _race_to_subscribe(developer_pk, product_pk):
         try:
             barrier.wait()
             results.append(
-                services.subscribe(
+                subscription_services.subscribe(
                     developer=User.objects.get(pk=developer_pk),
                     product=Product.objects.get(pk=product_pk),
                     display_name="Racer",
@@ -251,7 +258,7 @@ def test_subscribe_racing_at_the_limit_leaves_exactly_one(developer):
     assert Subscription.objects.filter(owner=developer, product=limited).count() == 1
     assert len(results) == 1
     assert len(errors) == 1
-    assert isinstance(errors[0], services.SubscriptionRefused)
+    assert isinstance(errors[0], subscription_services.SubscriptionRefused)
     assert errors[0].code == "limit"
 
 
@@ -260,7 +267,7 @@ def test_subscribe_racing_at_the_limit_leaves_exactly_one(developer):
 
 def test_keys_are_long_random_hex_and_unique(member, product):
     subscriptions = [
-        services.subscribe(developer=member, product=product, display_name=f"App {i}")
+        subscription_services.subscribe(developer=member, product=product, display_name=f"App {i}")
         for i in range(5)
     ]
     keys = []
@@ -282,9 +289,11 @@ def test_keys_are_long_random_hex_and_unique(member, product):
     ],
 )
 def test_regenerate_key_replaces_only_the_chosen_key(member, product, which, changed, kept):
-    subscription = services.subscribe(developer=member, product=product, display_name="App")
+    subscription = subscription_services.subscribe(
+        developer=member, product=product, display_name="App"
+    )
     before = fresh(subscription)
-    services.regenerate_key(subscription=fresh(subscription), which=which)
+    subscription_services.regenerate_key(subscription=fresh(subscription), which=which)
     after = fresh(subscription)
     assert getattr(after, changed) != getattr(before, changed)
     assert re.fullmatch(r"[0-9a-f]{32,}", getattr(after, changed))
@@ -293,7 +302,9 @@ def test_regenerate_key_replaces_only_the_chosen_key(member, product, which, cha
 
 
 def test_keys_are_not_in_str_or_repr(member, product):
-    subscription = fresh(services.subscribe(developer=member, product=product, display_name="App"))
+    subscription = fresh(
+        subscription_services.subscribe(developer=member, product=product, display_name="App")
+    )
     for text in (str(subscription), repr(subscription)):
         assert subscription.primary_secret not in text
         assert subscription.secondary_secret not in text
@@ -308,13 +319,15 @@ def test_keys_never_reach_the_logs(
         caplog.set_level(logging.DEBUG, logger=name)
     seen = []
     with django_capture_on_commit_callbacks(execute=True):
-        subscription = services.subscribe(
+        subscription = subscription_services.subscribe(
             developer=member, product=approval_product, display_name="App"
         )
         seen += [fresh(subscription).primary_secret, fresh(subscription).secondary_secret]
-        services.change_state(subscription=subscription, action="approve", actor=administrator)
-        services.regenerate_key(subscription=fresh(subscription), which="primary")
-        services.regenerate_key(subscription=fresh(subscription), which="secondary")
+        subscription_services.change_state(
+            subscription=subscription, action="approve", actor=administrator
+        )
+        subscription_services.regenerate_key(subscription=fresh(subscription), which="primary")
+        subscription_services.regenerate_key(subscription=fresh(subscription), which="secondary")
     current = fresh(subscription)
     seen += [current.primary_secret, current.secondary_secret]
     gateway = Client()
@@ -342,7 +355,7 @@ def test_change_state_follows_the_transition_table(member, product, administrato
     subscription = make_subscription(member, product, state)
     before = snapshot(subscription)
     if state in sources:
-        changed = services.change_state(
+        changed = subscription_services.change_state(
             subscription=subscription, action=action, comment="  Because.  ", actor=administrator
         )
         stored = fresh(changed)
@@ -357,22 +370,26 @@ def test_change_state_follows_the_transition_table(member, product, administrato
             assert stored.ended_at is None
     else:
         with pytest.raises(ValidationError) as refused:
-            services.change_state(
+            subscription_services.change_state(
                 subscription=subscription, action=action, comment="Nope", actor=administrator
             )
         message = refused.value.messages[0]
         label = Subscription.State(state).label.lower()
-        assert message == f"A subscription that is {label} can't be {services.PAST_TENSE[action]}."
+        assert message == f"A subscription that is {label} can't be {PAST_TENSE[action]}."
         assert snapshot(subscription) == before
 
 
 def test_change_state_approve_sets_activated_at_once(member, approval_product, administrator):
     subscription = make_subscription(member, approval_product, "submitted")
-    approved = fresh(services.change_state(subscription=subscription, action="approve"))
+    approved = fresh(
+        subscription_services.change_state(subscription=subscription, action="approve")
+    )
     first = approved.activated_at
     assert first is not None
-    services.change_state(subscription=approved, action="suspend")
-    reactivated = fresh(services.change_state(subscription=approved, action="activate"))
+    subscription_services.change_state(subscription=approved, action="suspend")
+    reactivated = fresh(
+        subscription_services.change_state(subscription=approved, action="activate")
+    )
     assert reactivated.state == "active"
     assert reactivated.activated_at == first
     assert reactivated.ended_at is None
@@ -382,7 +399,7 @@ def test_change_state_unknown_action_is_refused(member, product):
     subscription = make_subscription(member, product, "active")
     before = snapshot(subscription)
     with pytest.raises(ValidationError) as refused:
-        services.change_state(subscription=subscription, action="explode")
+        subscription_services.change_state(subscription=subscription, action="explode")
     assert "explode" in refused.value.messages[0]
     assert snapshot(subscription) == before
 
@@ -390,18 +407,24 @@ def test_change_state_unknown_action_is_refused(member, product):
 def test_change_state_reads_the_current_row_not_the_callers_copy(member, product):
     subscription = make_subscription(member, product, "active")
     stale = fresh(subscription)
-    services.change_state(subscription=subscription, action="cancel")
+    subscription_services.change_state(subscription=subscription, action="cancel")
     with pytest.raises(ValidationError):
-        services.change_state(subscription=stale, action="suspend")
+        subscription_services.change_state(subscription=stale, action="suspend")
     assert fresh(subscription).state == "cancelled"
 
 
 def test_rename_subscription_validates_the_length(member, product):
-    subscription = services.subscribe(developer=member, product=product, display_name="App")
-    services.rename_subscription(subscription=fresh(subscription), display_name="x" * 100)
+    subscription = subscription_services.subscribe(
+        developer=member, product=product, display_name="App"
+    )
+    subscription_services.rename_subscription(
+        subscription=fresh(subscription), display_name="x" * 100
+    )
     assert fresh(subscription).display_name == "x" * 100
     with pytest.raises(ValidationError):
-        services.rename_subscription(subscription=fresh(subscription), display_name="y" * 101)
+        subscription_services.rename_subscription(
+            subscription=fresh(subscription), display_name="y" * 101
+        )
     assert fresh(subscription).display_name == "x" * 100
 
 
@@ -411,11 +434,11 @@ def test_rename_subscription_validates_the_length(member, product):
 def test_waiting_email_goes_to_the_notification_address(
     member, approval_product, administrator, mailoutbox, django_capture_on_commit_callbacks
 ):
-    settings_row = PortalSettings.load()
+    settings_row = SubscriptionSettings.load()
     settings_row.notification_email = "approvals@example.com"
     settings_row.save()
     with django_capture_on_commit_callbacks(execute=True):
-        subscription = services.subscribe(
+        subscription = subscription_services.subscribe(
             developer=member, product=approval_product, display_name="My app"
         )
     assert len(mailoutbox) == 1
@@ -439,7 +462,7 @@ def test_waiting_email_goes_to_every_active_administrator_without_an_address(
     User.objects.create_superuser("gone@example.com", "x-long-password-1", state=User.State.BLOCKED)
     make_user(email="staffer@example.com", is_staff=True)
     with django_capture_on_commit_callbacks(execute=True):
-        subscription = services.subscribe(
+        subscription = subscription_services.subscribe(
             developer=member, product=approval_product, display_name="My app"
         )
     assert len(mailoutbox) == 1
@@ -452,18 +475,20 @@ def test_no_waiting_email_without_approval(
     member, product, administrator, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.subscribe(developer=member, product=product, display_name="My app")
+        subscription_services.subscribe(developer=member, product=product, display_name="My app")
     assert mailoutbox == []
 
 
 def test_approved_email_goes_to_the_developer(
     member, approval_product, administrator, mailoutbox, django_capture_on_commit_callbacks
 ):
-    subscription = services.subscribe(
+    subscription = subscription_services.subscribe(
         developer=member, product=approval_product, display_name="My app"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.change_state(subscription=subscription, action="approve", actor=administrator)
+        subscription_services.change_state(
+            subscription=subscription, action="approve", actor=administrator
+        )
     assert len(mailoutbox) == 1
     email = mailoutbox[0]
     assert email.to == [member.email]
@@ -475,11 +500,11 @@ def test_approved_email_goes_to_the_developer(
 def test_rejected_email_gives_the_reason(
     member, approval_product, administrator, mailoutbox, django_capture_on_commit_callbacks
 ):
-    subscription = services.subscribe(
+    subscription = subscription_services.subscribe(
         developer=member, product=approval_product, display_name="My app"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.change_state(
+        subscription_services.change_state(
             subscription=subscription,
             action="reject",
             comment="Use the sandbox first.",
@@ -499,7 +524,9 @@ def test_other_state_changes_send_no_email(
 ):
     subscription = make_subscription(member, product, "active")
     with django_capture_on_commit_callbacks(execute=True):
-        services.change_state(subscription=subscription, action=action, actor=administrator)
+        subscription_services.change_state(
+            subscription=subscription, action=action, actor=administrator
+        )
     assert mailoutbox == []
 
 
@@ -512,11 +539,17 @@ def setup_rule(member, partners, make_product):
 
     def make():
         shared = make_product(display_name="Shared")
-        active = services.subscribe(developer=member, product=shared, display_name="Working")
-        by_hand = services.subscribe(developer=member, product=shared, display_name="By hand")
-        services.change_state(subscription=by_hand, action="suspend", comment="Abuse")
-        cancelled = services.subscribe(developer=member, product=shared, display_name="Ended")
-        services.change_state(subscription=cancelled, action="cancel")
+        active = subscription_services.subscribe(
+            developer=member, product=shared, display_name="Working"
+        )
+        by_hand = subscription_services.subscribe(
+            developer=member, product=shared, display_name="By hand"
+        )
+        subscription_services.change_state(subscription=by_hand, action="suspend", comment="Abuse")
+        cancelled = subscription_services.subscribe(
+            developer=member, product=shared, display_name="Ended"
+        )
+        subscription_services.change_state(subscription=cancelled, action="cancel")
         return shared, active, by_hand, cancelled
 
     return make
@@ -621,7 +654,7 @@ def test_cancelling_one_the_rule_suspended_keeps_it_cancelled(
 ):
     shared, active, _, _ = setup_rule()
     group_services.remove_member(group=partners, user=member)
-    services.change_state(subscription=active, action="cancel", actor=administrator)
+    subscription_services.change_state(subscription=active, action="cancel", actor=administrator)
     group_services.add_members(group=partners, users=[member], added_by=administrator)
     assert fresh(active).state == "cancelled"
 
@@ -636,8 +669,8 @@ def test_keep_rule_leaves_subscriptions_working(
     django_capture_on_commit_callbacks,
     path,
 ):
-    rule = PortalSettings.load()
-    rule.on_access_loss = PortalSettings.AccessLoss.KEEP
+    rule = SubscriptionSettings.load()
+    rule.on_access_loss = SubscriptionSettings.AccessLoss.KEEP
     rule.save()
     shared, active, by_hand, _ = setup_rule()
     with django_capture_on_commit_callbacks(execute=True):
@@ -685,7 +718,9 @@ def test_access_rule_touches_only_the_people_who_lost_sight(
     shared, active, _, _ = setup_rule()
     colleague = make_user()
     group_services.add_members(group=partners, users=[colleague], added_by=None)
-    theirs = services.subscribe(developer=colleague, product=shared, display_name="Theirs")
+    theirs = subscription_services.subscribe(
+        developer=colleague, product=shared, display_name="Theirs"
+    )
     group_services.remove_member(group=partners, user=member)
     assert fresh(active).state == "suspended"
     assert fresh(theirs).state == "active"
@@ -696,8 +731,8 @@ def test_access_removed_email_lists_every_suspended_subscription(
 ):
     first = make_product(display_name="Alpha")
     second = make_product(display_name="Beta")
-    services.subscribe(developer=member, product=first, display_name="One")
-    services.subscribe(developer=member, product=second, display_name="Two")
+    subscription_services.subscribe(developer=member, product=first, display_name="One")
+    subscription_services.subscribe(developer=member, product=second, display_name="Two")
     with django_capture_on_commit_callbacks(execute=True):
         group_services.remove_member(group=partners, user=member)
     assert len(mailoutbox) == 1
@@ -712,10 +747,14 @@ def test_approving_a_request_from_someone_who_lost_sight_gives_no_working_key(
     member, partners, approval_product, administrator
 ):
     """With the suspend rule, keys work only while the owner sees the product."""
-    request = services.subscribe(developer=member, product=approval_product, display_name="Ask")
+    request = subscription_services.subscribe(
+        developer=member, product=approval_product, display_name="Ask"
+    )
     group_services.remove_member(group=partners, user=member)
     try:
-        services.change_state(subscription=request, action="approve", actor=administrator)
+        subscription_services.change_state(
+            subscription=request, action="approve", actor=administrator
+        )
     except ValidationError:
         assert fresh(request).state == "submitted"
         return
@@ -729,13 +768,19 @@ def test_approving_a_request_from_someone_who_lost_sight_gives_no_working_key(
 def test_key_and_name_writes_keep_a_state_changed_since_the_row_was_read(
     member, product, administrator, write
 ):
-    subscription = services.subscribe(developer=member, product=product, display_name="App")
+    subscription = subscription_services.subscribe(
+        developer=member, product=product, display_name="App"
+    )
     read_by_the_developer = fresh(subscription)
-    services.change_state(subscription=subscription, action="suspend", actor=administrator)
+    subscription_services.change_state(
+        subscription=subscription, action="suspend", actor=administrator
+    )
     if write == "regenerate_key":
-        services.regenerate_key(subscription=read_by_the_developer, which="primary")
+        subscription_services.regenerate_key(subscription=read_by_the_developer, which="primary")
     else:
-        services.rename_subscription(subscription=read_by_the_developer, display_name="Renamed")
+        subscription_services.rename_subscription(
+            subscription=read_by_the_developer, display_name="Renamed"
+        )
     assert fresh(subscription).state == "suspended"
 
 
@@ -747,10 +792,14 @@ def test_approving_for_someone_who_lost_sight_sends_the_access_email_not_approve
     mailoutbox,
     django_capture_on_commit_callbacks,
 ):
-    request = services.subscribe(developer=member, product=approval_product, display_name="Ask")
+    request = subscription_services.subscribe(
+        developer=member, product=approval_product, display_name="Ask"
+    )
     group_services.remove_member(group=partners, user=member)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.change_state(subscription=request, action="approve", actor=administrator)
+        subscription_services.change_state(
+            subscription=request, action="approve", actor=administrator
+        )
     subjects = [message.subject for message in mailoutbox]
     assert subjects == ["Some of your subscriptions are suspended"]

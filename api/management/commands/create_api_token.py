@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from api.models import AccessToken
-from portal.models import User
+from portal.models import User, is_administrator
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(email__iexact=options["email"]).first()
-        if user is None or not (user.is_active and user.is_superuser):
+        if user is None or not is_administrator(user):
             raise CommandError(f"{options['email']} is not an active administrator.")
         if not 1 <= options["days"] <= 366:
             raise CommandError("--days must be between 1 and 366.")

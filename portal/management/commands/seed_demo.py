@@ -15,7 +15,9 @@ from groups import services as group_services
 from groups.models import Group
 from portal.models import User
 from products import services as product_services
-from products.models import Product, Subscription
+from products.models import Product
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription
 
 ADMIN_EMAIL = "admin@example.com"
 
@@ -233,7 +235,7 @@ class Command(BaseCommand):
             product = Product.objects.get(name=product_name)
             if Subscription.objects.filter(owner=developer, product=product).exists():
                 continue
-            product_services.subscribe(
+            subscription_services.subscribe(
                 developer=developer,
                 product=product,
                 display_name=display_name,

@@ -1,0 +1,283 @@
+"""The console's Groups tab: list, + Add, the group's page, Settings, Members, Delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
+
+from groups import services
+from groups.forms import GroupCreateForm, GroupSettingsForm
+from groups.models import Group, Membership, members_of, system_group_error
+from portal import console
+from portal.access import administrator_required
+from portal.entities import related_count
+from portal.lists import paginate, search_query
+from portal.models import User
+from products.models import ProductGroup
+
+TYPE_FILTER = console.Filter(
+    field="type", label="Type", everything="All types", choices=Group.Type.choices
+)
+
+
+def _get_group(name: str, *, write: bool = False) -> Group:
+    group = get_object_or_404(Group, name=name)
+    if write and group.is_system:
+        raise PermissionDenied(system_group_error(group).messages[0])
+    return group
+
+
+def _page(group: Group, tab: str) -> dict[str, Any]:
+    """The group's heading and tabs, for each of its pages."""
+    tabs = [
+        console.Tab("overview", "Overview", reverse("groups:detail", args=[group.name])),
+        console.Tab("settings", "Settings", reverse("groups:update", args=[group.name])),
+        console.Tab("members", "Members", reverse("groups:members", args=[group.name])),
+    ]
+    return console.detail_context(
+        heading=group.display_name,
+        breadcrumbs=[("Groups", reverse("groups:list"))],
+        tabs=tabs,
+        tab=tab,
+    ) | {"group": group}
+
+
+def _member_count(group: Group) -> int | None:
+    """How many people the group holds now; None for Guests, who are anonymous."""
+    return None if group.name == Group.GUESTS else members_of(group).count()
+
+
+@require_GET
+@administrator_required
+def group_list(request: HttpRequest) -> HttpResponse:
+    return console.list_page(
+        request,
+        "groups/group_list.html",
+        items=lambda query: (
+            Group.objects.search(query)
+            .with_member_count()
+            .annotate(product_count=related_count(ProductGroup.objects, "group"))
+        ),
+        search_label="Search by name or description",
+        filter=TYPE_FILTER,
+        sorts=console.NAME_SORTING,
+        context={
+            "title": "Groups",
+            "add_url": reverse("groups:create"),
+            "intro": "Groups decide which developers see which products. Administrators, "
+            "Developers and Guests are built in; their members are worked out by Portico.",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def group_create(request: HttpRequest) -> HttpResponse:
+    form = GroupCreateForm(request.POST or None)
+    if form.is_valid():
+        try:
+            group = services.create_group(
+                name=form.cleaned_data["name"],
+                display_name=form.cleaned_data["display_name"],
+                description=form.cleaned_data["description"],
+            )
+        except IntegrityError:
+            # Another administrator created the same name or ID a moment ago.
+            form.add_error(None, "A group with this name or ID was just created. Try another.")
+        else:
+            messages.success(
+                request,
+                f"Created the group {group.display_name}. "
+                "Next, add members under Members, or give it access to products.",
+            )
+            return redirect("groups:list")
+    return console.create_page(
+        request, form, title="Add a group", list_url=reverse("groups:list"), list_label="Groups"
+    )
+
+
+@require_GET
+@administrator_required
+def group_detail(request: HttpRequest, name: str) -> HttpResponse:
+    group = _get_group(name)
+    links = group.product_links.select_related("product").order_by("product__display_name_key")
+    return render(
+        request,
+        "groups/group_detail.html",
+        _page(group, "overview")
+        | {
+            "member_count": _member_count(group),
+            "product_links": links[: console.SECTION_ROWS],
+            "product_count": links.count(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def group_update(request: HttpRequest, name: str) -> HttpResponse:
+    group = _get_group(name)
+    if group.is_system:
+        if request.method == "POST":
+            raise PermissionDenied(system_group_error(group).messages[0])
+        return render(request, "groups/group_settings.html", _page(group, "settings"))
+    return console.settings_page(
+        request,
+        "groups/group_settings.html",
+        entity=group,
+        form_class=GroupSettingsForm,
+        save=lambda **changes: services.update_group(group=group, **changes),
+        noun="group",
+        context=_page(group, "settings"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def group_delete(request: HttpRequest, name: str) -> HttpResponse:
+    group = _get_group(name, write=True)
+    if request.method == "POST":
+        summary = services.delete_group(group=group)
+        messages.success(request, summary.message("group"))
+        return redirect("groups:list")
+    member_count = group.memberships.count()
+    links = group.product_links.select_related("product").order_by("product__display_name_key")
+    product_count = links.count()
+    if product_count:
+        names = ", ".join(link.product.display_name for link in links[: console.SECTION_ROWS])
+        if product_count > console.SECTION_ROWS:
+            names += f" and {product_count - console.SECTION_ROWS} more"
+        access = (
+            f"Access to {product_count} product{'s' if product_count != 1 else ''}: {names}. "
+            "Members who see them through no other group lose sight of them, and the "
+            "console's Settings decide what happens to their subscriptions."
+        )
+    else:
+        access = "No product access: this group gives access to no product."
+    people = (
+        f"{member_count} {'person is' if member_count == 1 else 'people are'} no longer in "
+        "this group."
+        if member_count
+        else "nobody is in this group."
+    )
+    return console.confirm_page(
+        request,
+        console.Confirmation(
+            title=f"Delete the group {group.display_name}?",
+            text="This can't be undone.",
+            button="Delete",
+            cancel_url=group.get_absolute_url(),
+            breadcrumbs=[
+                ("Groups", reverse("groups:list")),
+                (group.display_name, group.get_absolute_url()),
+            ],
+            lost=[
+                "The group itself, with its name and description.",
+                f"{member_count} membership{'s' if member_count != 1 else ''}: {people}",
+                access,
+            ],
+            kept=[
+                "The people: their accounts and their other groups.",
+                "The products, with their other groups' access.",
+            ],
+        ),
+    )
+
+
+@require_GET
+@administrator_required
+def group_members(request: HttpRequest, name: str) -> HttpResponse:
+    group = _get_group(name)
+    query = search_query(request)
+    context = _page(group, "members") | {"query": query}
+    if group.is_system:
+        context["member_count"] = _member_count(group)
+    else:
+        memberships = Membership.objects.filter(group=group).select_related("user")
+        if query:
+            memberships = memberships.filter(user__in=User.objects.search(query))
+        context["page"] = paginate(request, memberships.order_by("-added_at", "-pk"))
+    return render(request, "groups/group_members.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def group_add_members(request: HttpRequest, name: str) -> HttpResponse:
+    group = _get_group(name, write=True)
+    members_url = reverse("groups:members", args=[group.name])
+
+    def select(picked: console.Picked) -> HttpResponse:
+        added = services.add_members(group=group, users=picked.items, added_by=request.user)
+        already = len(picked.items) - added
+        text = f"Added {added} member{'s' if added != 1 else ''} to {group.display_name}."
+        if already:
+            text += f" {already} {'was' if already == 1 else 'were'} already a member."
+        if picked.missing:
+            text += " Some of the people chosen no longer exist and were skipped."
+        messages.success(request, text)
+        return redirect(members_url)
+
+    return console.picker_page(
+        request,
+        console.Picker(
+            title=f"Add members to {group.display_name}",
+            help="Search for developers, tick the ones to add, and press Select. "
+            "What you tick stays ticked while you search and turn pages.",
+            search_label="Search developers by name or email",
+            columns=["Name", "Email", "State"],
+            row_template="console/picker_person.html",
+            taken_label="Member",
+            nothing_chosen="Choose at least one person, then press Select.",
+            cancel_url=members_url,
+            breadcrumbs=[("Groups", reverse("groups:list")), (group.display_name, members_url)],
+            empty="There are no developer accounts yet. Create one in the Users tab.",
+        ),
+        candidates=User.objects.order_by("email"),
+        taken=lambda people: set(
+            Membership.objects.filter(group=group, user__in=people).values_list(
+                "user_id", flat=True
+            )
+        ),
+        select=select,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def group_remove_member(request: HttpRequest, name: str, user_id: int) -> HttpResponse:
+    group = _get_group(name, write=True)
+    person = get_object_or_404(User, pk=user_id)
+    back = request.POST.get("next") or request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("groups:members", args=[group.name])
+    if request.method == "POST":
+        if services.remove_member(group=group, user=person):
+            messages.success(request, f"Removed {person.display_name} from {group.display_name}.")
+        else:
+            messages.info(
+                request, f"{person.display_name} was not a member of {group.display_name}."
+            )
+        return redirect(back)
+    return console.confirm_page(
+        request,
+        console.Confirmation(
+            title=f"Remove {person.display_name} from {group.display_name}?",
+            text=f"{person.display_name} stops seeing the products {group.display_name} gives "
+            "access to, unless another of their groups gives it too. Their account and other "
+            "groups are kept; you can add them back at any time.",
+            button="Remove",
+            cancel_url=back,
+            breadcrumbs=[
+                ("Groups", reverse("groups:list")),
+                (group.display_name, reverse("groups:members", args=[group.name])),
+            ],
+        ),
+    )

@@ -1,0 +1,319 @@
+"""The console's pages, written once for every tab.
+
+A list (search, a filter, sort, paging), Settings with optimistic
+concurrency, a confirmation before anything destructive, and the picker
+(search, tick across pages, Select). Groups, products, subscriptions and
+users build their pages from these; each view still states its own access
+rule with @administrator_required.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from portal.entities import ConcurrentChangeError
+from portal.lists import choice, paginate, search_query
+
+# Named entities (groups, products) sort the same ways.
+NAME_SORTS = {
+    "name": ["display_name_key", "pk"],
+    "-name": ["-display_name_key", "-pk"],
+    "-updated": ["-updated_at", "-pk"],
+}
+NAME_SORT_CHOICES = [
+    ("name", "Name, A–Z"),
+    ("-name", "Name, Z–A"),
+    ("-updated", "Recently changed"),
+]
+# Sections of a detail page show this many rows and say how many there are.
+SECTION_ROWS = 50
+
+
+@dataclass(frozen=True)
+class Filter:
+    """The one drop-down beside a list's search box."""
+
+    field: str
+    label: str
+    everything: str
+    choices: Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Sorts:
+    orders: dict[str, list[str]]
+    choices: Sequence[tuple[str, str]]
+    default: str
+
+
+NAME_SORTING = Sorts(orders=NAME_SORTS, choices=NAME_SORT_CHOICES, default="name")
+
+
+def list_page(
+    request: HttpRequest,
+    template: str,
+    *,
+    items: Callable[[str], QuerySet[Any]],
+    search_label: str,
+    filter: Filter | None = None,
+    sorts: Sorts | None = None,
+    each: Callable[[Any], None] | None = None,
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """A searchable, filtered, sorted list, one page at a time.
+
+    items(query) gives the rows matching the search; the page's queries
+    don't grow with the rows, as long as items() annotates instead of
+    following relations per row. each(row), if given, prepares every row
+    of the page for the template.
+    """
+    query = search_query(request)
+    rows = items(query)
+    value = ""
+    if filter is not None:
+        value = choice(request, filter.field, [key for key, _ in filter.choices])
+        if value:
+            rows = rows.filter(**{filter.field: value})
+    sort = ""
+    if sorts is not None:
+        sort = choice(request, "sort", sorts.orders, default=sorts.default)
+        rows = rows.order_by(*sorts.orders[sort])
+    page = paginate(request, rows)
+    if each is not None:
+        page.object_list = list(page.object_list)
+        for row in page.object_list:
+            each(row)
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "query": query,
+            "search_label": search_label,
+            "filter": filter,
+            "filter_value": value,
+            "sort": sort,
+            "sort_choices": sorts.choices if sorts else (),
+            "filtered": bool(query or value),
+            **(context or {}),
+        },
+    )
+
+
+def create_page(
+    request: HttpRequest, form: forms.BaseForm, *, title: str, list_url: str, list_label: str
+) -> HttpResponse:
+    """+ Add: the form, with Create and Cancel; a name proposes the ID as it is typed."""
+    return render(
+        request,
+        "console/create_form.html",
+        {"form": form, "title": title, "list_url": list_url, "list_label": list_label},
+    )
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    url: str
+
+
+def detail_context(
+    *, heading: str, breadcrumbs: Sequence[tuple[str, str]], tabs: Sequence[Tab], tab: str
+) -> dict[str, Any]:
+    """The heading, breadcrumbs and tabs every page of an entity shows (console/detail.html)."""
+    label = next((item.label for item in tabs if item.key == tab and item.key != "overview"), "")
+    return {
+        "heading": heading,
+        "breadcrumbs": breadcrumbs,
+        "tabs": tabs,
+        "tab": tab,
+        "tab_label": label,
+    }
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return "(empty)"
+    return str(value)
+
+
+def reopen_after_conflict[FormT: forms.ModelForm](
+    form_class: type[FormT], data: Any, current: Any
+) -> tuple[FormT, list[tuple[str, str, str]]]:
+    """After a save refused because someone else saved first.
+
+    Returns the form as it was typed, now at the version just read (so the
+    next Save, made knowingly, wins), and each field's saved value beside
+    the typed one.
+    """
+    fields = form_class._meta.fields or []
+    theirs = {name: getattr(current, name) for name in fields}
+    data = data.copy()
+    data["version"] = str(current.version)
+    form = form_class(data, instance=current)
+    form.is_valid()
+    rows = [
+        (str(form[name].label), _shown(theirs[name]), _shown(form[name].value())) for name in fields
+    ]
+    return form, rows
+
+
+def settings_page(
+    request: HttpRequest,
+    template: str,
+    *,
+    entity: Model,
+    form_class: type[forms.ModelForm],
+    save: Callable[..., Any],
+    noun: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """Settings that refuse to overwrite another administrator's save.
+
+    save(expected_version=..., **changes) is the entity's update service.
+    The form edits a copy, so that a refused save leaves the page's heading
+    showing the saved name.
+    """
+    form = form_class(request.POST or None, instance=copy.copy(entity))
+    conflict = None
+    if form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form_class._meta.fields or []}
+        try:
+            save(expected_version=form.cleaned_data["version"], **changes)
+        except ConcurrentChangeError as error:
+            form, conflict = reopen_after_conflict(form_class, request.POST, error.current)
+        except IntegrityError:
+            form.add_error("display_name", f"Another {noun} was just given this name.")
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, f"Saved the settings of {changes['display_name']}.")
+            return redirect(request.path)
+    return render(request, template, {**context, "form": form, "conflict": conflict, "noun": noun})
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A page that asks before a destructive action, naming what is lost and kept."""
+
+    title: str
+    button: str
+    cancel_url: str
+    breadcrumbs: Sequence[tuple[str, str]] = ()
+    text: str = ""
+    lost: Sequence[str] = ()
+    kept: Sequence[str] = ()
+    # A checkbox the action reads (name, label), e.g. "also delete its subscriptions".
+    option: tuple[str, str] | None = None
+    # The label of a free-text reason field, for actions that keep one.
+    reason: str = ""
+    danger: bool = True
+
+
+def confirm_page(
+    request: HttpRequest, confirmation: Confirmation, *, error: str = ""
+) -> HttpResponse:
+    """Render the confirmation; 400 when it comes back with an error."""
+    return render(
+        request,
+        "console/confirm.html",
+        {"confirm": confirmation, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@dataclass(frozen=True)
+class Picker:
+    """Members › + Add, Access control › + Add group, + Add to groups: one page.
+
+    Candidates are searched and paged; what is ticked survives paging and
+    searching (static/js/picker.js), and Select submits it all at once.
+    """
+
+    title: str
+    help: str
+    search_label: str
+    columns: Sequence[str]
+    # Renders a candidate's cells after the checkbox, given `item`.
+    row_template: str
+    # The badge on candidates that are already in (e.g. "Member").
+    taken_label: str
+    nothing_chosen: str
+    cancel_url: str
+    breadcrumbs: Sequence[tuple[str, str]] = ()
+    empty: str = "Nothing matches your search. Try another."
+    # What the checkboxes submit: the primary key, or the entity's ID.
+    key: str = "pk"
+
+
+@dataclass
+class PickerRow:
+    item: Any
+    value: str
+    taken: bool = False
+
+
+@dataclass
+class Picked:
+    """What was ticked and still exists, and how many ticked values did not."""
+
+    items: list[Any]
+    missing: int = 0
+
+
+def _submitted(values: list[str], *, numeric: bool) -> set[str]:
+    """The submitted values worth looking up; PostgreSQL refuses NUL, and
+    an ID column refuses what isn't a number that fits it."""
+    kept = {value for value in values if value and "\x00" not in value}
+    if numeric:
+        kept = {value for value in kept if value.isascii() and value.isdigit() and len(value) < 19}
+    return kept
+
+
+def picker_page(
+    request: HttpRequest,
+    picker: Picker,
+    *,
+    candidates: Any,
+    taken: Callable[[list[Any]], set[int]],
+    select: Callable[[Picked], HttpResponse],
+) -> HttpResponse:
+    """Search and page through candidates; on Select, hand the ticked ones to select().
+
+    taken(items) gives the primary keys, among the shown items, that are
+    already in and can't be ticked.
+    """
+    error = ""
+    if request.method == "POST":
+        values = _submitted(request.POST.getlist("pick"), numeric=picker.key == "pk")
+        found = list(candidates.filter(**{f"{picker.key}__in": values}))
+        if found:
+            return select(Picked(items=found, missing=len(values) - len(found)))
+        error = picker.nothing_chosen
+    query = search_query(request)
+    page = paginate(request, candidates.search(query))
+    shown = list(page.object_list)
+    already = taken(shown)
+    rows = [
+        PickerRow(item=item, value=str(getattr(item, picker.key)), taken=item.pk in already)
+        for item in shown
+    ]
+    return render(
+        request,
+        "console/picker.html",
+        {"picker": picker, "page": page, "rows": rows, "query": query, "error": error},
+    )

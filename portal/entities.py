@@ -1,0 +1,197 @@
+"""The versioned, named entity: what groups, products and users share.
+
+Every save is a new version, whoever saves (console, Django admin, API,
+commands), so the console's optimistic concurrency and the management API's
+entity tags see it. A named entity also has an Azure-style ID and a display
+name that is unique whatever its case.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, RegexValidator
+from django.db import models, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Lower
+
+ENTITY_ID_VALIDATOR = RegexValidator(
+    r"^(?!\.+$)[A-Za-z0-9._-]+$",
+    "Use only letters, digits, hyphens (-), underscores (_) and dots (.).",
+    code="invalid_id",
+)
+# Console paths that sit beside /console/<tab>/<id>/.
+RESERVED_IDS = frozenset({"new"})
+
+
+def validate_id_not_reserved(value: str) -> None:
+    if value.lower() in RESERVED_IDS:
+        raise ValidationError(f"“{value}” is reserved; choose another ID.", code="reserved")
+
+
+def fold_name(display_name: str) -> str:
+    """The form of a name that uniqueness compares: Unicode-normalised and case folded."""
+    return unicodedata.normalize("NFKC", display_name).casefold()
+
+
+class ConcurrentChangeError(Exception):
+    """The entity changed since the caller read it; nothing was written."""
+
+    def __init__(self, current: Any) -> None:
+        super().__init__(f"{current} changed since it was read")
+        self.current = current
+
+
+class VersionedModel(models.Model):
+    """A row whose every saved change is a new version."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    # Fields whose change alone is not a new version (a sign-in's last_login).
+    unversioned_fields: ClassVar[frozenset[str]] = frozenset()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if not self._state.adding and (
+            update_fields is None or set(update_fields) - self.unversioned_fields - {"version"}
+        ):
+            self.version += 1
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
+
+
+@transaction.atomic
+def update_entity[EntityT: VersionedModel](
+    entity: EntityT,
+    *,
+    expected_version: int | None,
+    changes: dict[str, Any],
+    clean_exclude: tuple[str, ...] = (),
+) -> EntityT:
+    """Save changes unless someone else saved the entity since it was read.
+
+    The row is re-read under lock. expected_version None means "whatever
+    the current version is" (the management API's If-Match: *).
+    """
+    current = type(entity)._default_manager.select_for_update().get(pk=entity.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ConcurrentChangeError(current)
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.full_clean(exclude=list(clean_exclude))
+    current.save()
+    return current
+
+
+class NamedEntityQuerySet[EntityT: NamedEntity](models.QuerySet[EntityT]):
+    def named(self, display_name: str) -> Self:
+        """Entities whose name equals this one, ignoring case."""
+        return self.filter(display_name_key=fold_name(display_name))
+
+    def search(self, query: str) -> Self:
+        """Entities whose name, ID or description contains the query."""
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(
+            models.Q(display_name__icontains=query)
+            # SQLite's LIKE ignores the case of A-Z only; the folded key
+            # finds "Équipe" when searching "équipe".
+            | models.Q(display_name_key__contains=fold_name(query))
+            | models.Q(name__icontains=query)
+            | models.Q(description__icontains=query)
+        )
+
+
+class NamedEntity(VersionedModel):
+    """An entity with an Azure-style ID, a case-insensitively unique name and a description."""
+
+    name = models.CharField(
+        "ID",
+        max_length=256,
+        unique=True,
+        validators=[ENTITY_ID_VALIDATOR, validate_id_not_reserved],
+        help_text="Letters, digits, -, _ and . only. It can't be changed later.",
+    )
+    display_name = models.CharField("name", max_length=300)
+    # display_name.casefold(): what "unique whatever the case" compares.
+    # SQLite's LOWER() and LIKE only fold ASCII letters, so the rule can't
+    # rest on them ("ÉQUIPE" and "équipe" would both be allowed).
+    display_name_key = models.CharField(max_length=1200, unique=True, editable=False)
+    description = models.TextField(
+        max_length=1000, blank=True, validators=[MaxLengthValidator(1000)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.display_name_key = fold_name(self.display_name)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.display_name_key = fold_name(self.display_name)
+
+    def unique_error_message(self, model_class: Any, unique_check: Any) -> ValidationError:
+        if tuple(unique_check) == ("display_name_key",):
+            return ValidationError(
+                f"A {self._meta.verbose_name} with this name already exists.", code="unique"
+            )
+        return super().unique_error_message(model_class, unique_check)
+
+
+def entity_constraints(prefix: str, noun: str) -> list[models.BaseConstraint]:
+    """The database's own guard for a named entity's ID and name."""
+    return [
+        models.UniqueConstraint(
+            Lower("name"),
+            name=f"{prefix}_name_ci",
+            violation_error_message=f"A {noun} with this ID already exists.",
+        ),
+        models.CheckConstraint(condition=~models.Q(name=""), name=f"{prefix}_name_not_empty"),
+        models.CheckConstraint(
+            condition=~models.Q(display_name=""), name=f"{prefix}_display_name_not_empty"
+        ),
+    ]
+
+
+def related_count(rows: models.QuerySet[Any] | models.Manager[Any], field: str) -> Coalesce:
+    """How many of these rows point at the outer row through `field`.
+
+    A correlated subquery, evaluated for the rows of the page only; a JOIN
+    with GROUP BY would aggregate every related row first.
+    """
+    counted = (
+        rows.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
+@dataclass(frozen=True)
+class DeletionSummary:
+    """What deleting an entity took with it, in words, for the message that confirms it."""
+
+    display_name: str
+    consequences: list[str] = field(default_factory=list)
+
+    def message(self, noun: str) -> str:
+        text = f"Deleted the {noun} {self.display_name}"
+        if self.consequences:
+            text += "; " + ", and ".join(self.consequences)
+        return text + "."

@@ -1,0 +1,44 @@
+# Subscriptions move to their own app, keeping their table and rows: here the
+# model leaves the products app's state only. Products take their ID and name
+# fields from portal.entities.NamedEntity (no SQL).
+
+import django.core.validators
+from django.db import migrations, models
+
+import portal.entities
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("products", "0002_add_subscriptions"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.DeleteModel(name="Subscription")],
+            database_operations=[],
+        ),
+        migrations.AlterField(
+            model_name="product",
+            name="display_name_key",
+            field=models.CharField(editable=False, max_length=1200, unique=True),
+        ),
+        migrations.AlterField(
+            model_name="product",
+            name="name",
+            field=models.CharField(
+                help_text="Letters, digits, -, _ and . only. It can't be changed later.",
+                max_length=256,
+                unique=True,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^(?!\\.+$)[A-Za-z0-9._-]+$",
+                        "Use only letters, digits, hyphens (-), underscores (_) and dots (.).",
+                        code="invalid_id",
+                    ),
+                    portal.entities.validate_id_not_reserved,
+                ],
+                verbose_name="ID",
+            ),
+        ),
+    ]

@@ -1,0 +1,30 @@
+// Propose an entity's ID from its name while the ID is untouched; the server
+// proposes the same one (portal.forms.propose_id) when it is left blank.
+(function () {
+  "use strict";
+  var nameInput = document.querySelector("[data-entity-name]");
+  var idInput = document.querySelector("[data-entity-id]");
+  if (!nameInput || !idInput) {
+    return;
+  }
+  var maxLength = parseInt(idInput.getAttribute("maxlength") || "256", 10);
+
+  function propose(name) {
+    var ascii = name.normalize("NFKD").replace(/[^\x00-\x7f]/g, "");
+    var slug = ascii.toLowerCase().replace(/[^a-z0-9._]+/g, "-").replace(/^[-.]+|[-.]+$/g, "");
+    return slug.slice(0, maxLength).replace(/-+$/, "");
+  }
+
+  var touched = idInput.value !== "" && idInput.value !== propose(nameInput.value);
+  idInput.addEventListener("input", function () {
+    touched = idInput.value !== "";
+  });
+  function update() {
+    if (!touched) {
+      idInput.value = propose(nameInput.value);
+    }
+  }
+  nameInput.addEventListener("input", update);
+  // A name typed before this script loaded still gets its ID.
+  update();
+}());

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django import forms
+
+from subscriptions.models import SubscriptionSettings
+
+
+class SubscribeForm(forms.Form):
+    display_name = forms.CharField(
+        label="Subscription name",
+        max_length=100,
+        help_text="For your own reference, e.g. the app that will use the keys.",
+    )
+    accept_terms = forms.BooleanField(required=False, label="I accept the terms of use")
+
+
+class RenameForm(forms.Form):
+    display_name = forms.CharField(label="Subscription name", max_length=100)
+
+
+class SubscriptionSettingsForm(forms.ModelForm):
+    class Meta:
+        model = SubscriptionSettings
+        fields = ["notification_email", "on_access_loss"]
+        widgets = {"on_access_loss": forms.RadioSelect}

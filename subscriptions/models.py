@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import secrets
+from typing import ClassVar, Self
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from portal.entities import VersionedModel
+from products.models import Product
+
+
+def new_subscription_id() -> str:
+    return secrets.token_hex(12)
+
+
+def new_subscription_key() -> str:
+    """A subscription key: 192 bits from the operating system's CSPRNG, as hex."""
+    return secrets.token_hex(24)
+
+
+SUBSCRIPTION_ID_VALIDATOR = RegexValidator(
+    r"^[^*#&+:<>?/\s]+$",
+    "An ID can't contain spaces, slashes or any of * # & + : < > ?",
+    code="invalid_subscription_id",
+)
+
+
+class SubscriptionQuerySet(models.QuerySet["Subscription"]):
+    def holding(self) -> Self:
+        """Subscriptions that count towards a developer's limit."""
+        return self.filter(state__in=Subscription.HOLDING_STATES)
+
+    def search(self, query: str) -> Self:
+        """Subscriptions whose name, developer or product contains every word."""
+        result = self
+        for word in query.split()[:5]:
+            result = result.filter(
+                Q(display_name__icontains=word)
+                | Q(sid__icontains=word)
+                | Q(owner__email__icontains=word)
+                | Q(owner__first_name__icontains=word)
+                | Q(owner__last_name__icontains=word)
+                | Q(product__display_name__icontains=word)
+            )
+        return result
+
+
+class Subscription(VersionedModel):
+    """A developer's subscription to a product, with the two keys that call its APIs."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", "Waiting for approval"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        REJECTED = "rejected", "Rejected"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    # Transitions an administrator (or the developer, for cancel) may make,
+    # as Azure API Management allows them: action -> (from states, to state).
+    TRANSITIONS: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {
+        "approve": (("submitted",), "active"),
+        "reject": (("submitted",), "rejected"),
+        "suspend": (("active",), "suspended"),
+        "activate": (("suspended",), "active"),
+        "cancel": (("submitted", "active", "suspended"), "cancelled"),
+    }
+    HOLDING_STATES: ClassVar[tuple[str, ...]] = ("submitted", "active", "suspended")
+    ACCESS_REMOVED = "Access removed"
+
+    sid = models.CharField(
+        "ID",
+        max_length=256,
+        unique=True,
+        default=new_subscription_id,
+        validators=[SUBSCRIPTION_ID_VALIDATOR],
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        null=True,
+        blank=True,
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="subscriptions")
+    display_name = models.CharField("name", max_length=100)
+    state = models.CharField(max_length=10, choices=State, default=State.SUBMITTED)
+    primary_secret = models.CharField(
+        "primary key", max_length=256, unique=True, default=new_subscription_key, editable=False
+    )
+    secondary_secret = models.CharField(
+        "secondary key", max_length=256, unique=True, default=new_subscription_key, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    state_comment = models.TextField(blank=True, max_length=1000)
+    # True only while suspended by the "access removed" rule, so that regained
+    # access reactivates these and never one an administrator suspended.
+    suspended_for_access = models.BooleanField(default=False, editable=False)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        # The table, its constraints and indexes were made when subscriptions
+        # lived in the products app; they keep their names.
+        db_table = "products_subscription"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    state__in=[
+                        "submitted",
+                        "active",
+                        "suspended",
+                        "rejected",
+                        "cancelled",
+                        "expired",
+                    ]
+                ),
+                name="products_subscription_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(display_name=""), name="products_subscription_name_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(suspended_for_access=False) | Q(state="suspended"),
+                name="products_subscription_access_flag_only_when_suspended",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "product", "state"], name="products_sub_owner"),
+            models.Index(fields=["state", "-created_at"], name="products_sub_state"),
+        ]
+
+    def __str__(self) -> str:
+        # Never the keys: this string ends up in logs and the admin.
+        return f"{self.display_name} ({self.sid})"
+
+    def __repr__(self) -> str:
+        return f"<Subscription {self.sid} {self.state}>"
+
+    def get_absolute_url(self) -> str:
+        return reverse("subscriptions:detail", args=[self.sid])
+
+    def allows(self, action: str) -> bool:
+        """Whether the action may be taken from the current state."""
+        sources, _ = self.TRANSITIONS[action]
+        return self.state in sources
+
+    @property
+    def actions(self) -> list[str]:
+        return [action for action in self.TRANSITIONS if self.allows(action)]
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == self.State.ACTIVE
+
+
+class SubscriptionSettings(models.Model):
+    """The console's settings for subscriptions; there is one row."""
+
+    class AccessLoss(models.TextChoices):
+        SUSPEND = "suspend", "Suspend the subscription until access comes back"
+        KEEP = "keep", "Keep the subscription working (as Azure does)"
+
+    notification_email = models.EmailField(
+        "administrators' notification address",
+        blank=True,
+        help_text="Gets “new subscription waiting for approval”. Blank: every administrator.",
+    )
+    on_access_loss = models.CharField(
+        "when a developer can no longer see a product they subscribed to",
+        max_length=10,
+        choices=AccessLoss,
+        default=AccessLoss.SUSPEND,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # Made as the portal's settings before subscriptions had an app.
+        db_table = "portal_portalsettings"
+        verbose_name = verbose_name_plural = "subscription settings"
+
+    def __str__(self) -> str:
+        return "Subscription settings"
+
+    @classmethod
+    def load(cls) -> SubscriptionSettings:
+        """The settings row, created with the defaults the first time."""
+        current, _ = cls.objects.get_or_create(pk=1)
+        return current

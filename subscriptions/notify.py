@@ -1,0 +1,56 @@
+"""Email about subscriptions. Called through transaction.on_commit, never inside a transaction."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from portal.models import User
+from subscriptions.models import Subscription, SubscriptionSettings
+
+
+def _send(template: str, context: dict, recipients: list[str]) -> None:
+    if not recipients:
+        return
+    context = {**context, "base_url": settings.PORTICO_BASE_URL}
+    subject = render_to_string(f"subscriptions/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"subscriptions/email/{template}.txt", context)
+    send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)
+
+
+def administrators_addresses() -> list[str]:
+    """The console's notification address, or every active administrator's."""
+    address = SubscriptionSettings.load().notification_email
+    if address:
+        return [address]
+    return list(User.objects.administrators().values_list("email", flat=True))
+
+
+def subscription_waiting(*, subscription_id: int) -> None:
+    subscription = Subscription.objects.select_related("owner", "product").get(pk=subscription_id)
+    link = settings.PORTICO_BASE_URL + reverse("subscriptions:detail", args=[subscription.sid])
+    _send(
+        "subscription_waiting",
+        {"subscription": subscription, "link": link},
+        administrators_addresses(),
+    )
+
+
+def subscription_approved(*, subscription_id: int) -> None:
+    subscription = Subscription.objects.select_related("owner", "product").get(pk=subscription_id)
+    if subscription.owner:
+        _send("subscription_approved", {"subscription": subscription}, [subscription.owner.email])
+
+
+def subscription_rejected(*, subscription_id: int) -> None:
+    subscription = Subscription.objects.select_related("owner", "product").get(pk=subscription_id)
+    if subscription.owner:
+        _send("subscription_rejected", {"subscription": subscription}, [subscription.owner.email])
+
+
+def access_removed(*, owner_id: int, subscription_ids: list[int]) -> None:
+    owner = User.objects.get(pk=owner_id)
+    subscriptions = Subscription.objects.filter(pk__in=subscription_ids).select_related("product")
+    _send("access_removed", {"owner": owner, "subscriptions": subscriptions}, [owner.email])

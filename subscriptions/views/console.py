@@ -1,0 +1,134 @@
+"""The console's Subscriptions tab: every subscription, approvals and state changes,
+and the Settings page, whose rules are the subscriptions'."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portal import console
+from portal.access import administrator_required
+from subscriptions import services
+from subscriptions.forms import SubscriptionSettingsForm
+from subscriptions.models import Subscription, SubscriptionSettings
+
+ACTION_LABELS = {
+    "approve": "Approve",
+    "reject": "Reject",
+    "suspend": "Suspend",
+    "activate": "Activate",
+    "cancel": "Cancel",
+}
+# Actions that ask first, and what they say. Reject and suspend keep a
+# reason, shown to the developer.
+CONFIRMED = {
+    "reject": "The request is refused and the developer is emailed the reason.",
+    "suspend": "Its keys stop working until the subscription is activated again.",
+    "cancel": "Its keys stop working at once. This can't be undone; the developer can "
+    "subscribe again, within the product's limit.",
+}
+ACTIONS_WITH_REASON = ("reject", "suspend")
+STATE_FILTER = console.Filter(
+    field="state", label="State", everything="All states", choices=Subscription.State.choices
+)
+
+
+@require_GET
+@administrator_required
+def subscription_list(request: HttpRequest) -> HttpResponse:
+    return console.list_page(
+        request,
+        "subscriptions/subscription_list.html",
+        items=lambda query: (
+            Subscription.objects.search(query)
+            .select_related("owner", "product")
+            .order_by("-created_at", "-pk")
+        ),
+        search_label="Search by developer, product or name",
+        filter=STATE_FILTER,
+        context={"title": "Subscriptions"},
+    )
+
+
+@require_GET
+@administrator_required
+def subscription_detail(request: HttpRequest, sid: str) -> HttpResponse:
+    subscription = get_object_or_404(
+        Subscription.objects.select_related("owner", "product"), sid=sid
+    )
+    return render(
+        request,
+        "subscriptions/subscription_detail.html",
+        console.detail_context(
+            heading=subscription.display_name,
+            breadcrumbs=[("Subscriptions", reverse("subscriptions:list"))],
+            tabs=[],
+            tab="",
+        )
+        | {
+            "subscription": subscription,
+            "actions": [(action, ACTION_LABELS[action]) for action in subscription.actions],
+            "confirmed": CONFIRMED,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def subscription_change_state(request: HttpRequest, sid: str, action: str) -> HttpResponse:
+    subscription = get_object_or_404(
+        Subscription.objects.select_related("owner", "product"), sid=sid
+    )
+    if action not in Subscription.TRANSITIONS:
+        raise Http404("No such action.")
+    if request.method == "GET":
+        if action not in CONFIRMED or not subscription.allows(action):
+            return redirect(subscription)
+        return console.confirm_page(
+            request,
+            console.Confirmation(
+                title=f"{ACTION_LABELS[action]} “{subscription.display_name}”?",
+                text=CONFIRMED[action],
+                button=ACTION_LABELS[action],
+                cancel_url=subscription.get_absolute_url(),
+                breadcrumbs=[
+                    ("Subscriptions", reverse("subscriptions:list")),
+                    (subscription.display_name, subscription.get_absolute_url()),
+                ],
+                reason=(
+                    "Reason, sent to the developer"
+                    if action == "reject"
+                    else "Reason, shown to the developer"
+                )
+                if action in ACTIONS_WITH_REASON
+                else "",
+            ),
+        )
+    comment = request.POST.get("comment", "")[:1000]
+    try:
+        changed = services.change_state(
+            subscription=subscription, action=action, comment=comment, actor=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        text = f"“{changed.display_name}” is now {changed.get_state_display().lower()}."
+        if action in ("approve", "reject") and changed.owner_id is not None:
+            text += " The developer has been emailed."
+        messages.success(request, text)
+    return redirect(subscription)
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def subscription_settings(request: HttpRequest) -> HttpResponse:
+    form = SubscriptionSettingsForm(request.POST or None, instance=SubscriptionSettings.load())
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Saved the portal settings.")
+        return redirect("console:settings")
+    return render(request, "subscriptions/settings.html", {"form": form})
