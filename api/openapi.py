@@ -6,76 +6,76 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.validators import MinValueValidator
+from django.db import models
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from api import serializers
 from api.azure import SUPPORTED_API_VERSIONS
 
 ERROR = {"$ref": "#/components/responses/Error"}
 STRING = {"type": "string"}
 
 
-def _properties(**fields: Any) -> dict[str, Any]:
-    return {"type": "object", "properties": fields, "additionalProperties": True}
+def field_schema(field: models.Field, *, nullable: bool = False) -> dict[str, Any]:
+    """A model field's JSON schema: its type, its choices, its length and range limits."""
+    schema: dict[str, Any]
+    if field.choices:
+        schema = {"type": "string", "enum": [value for value, _ in field.flatchoices]}
+    elif isinstance(field, models.BooleanField):
+        schema = {"type": "boolean"}
+    elif isinstance(field, models.IntegerField):
+        schema = {"type": "integer"}
+        for validator in field.validators:
+            if isinstance(validator, MinValueValidator):
+                schema["minimum"] = validator.limit_value
+    elif isinstance(field, models.DateTimeField):
+        schema = {"type": "string", "format": "date-time"}
+    elif isinstance(field, models.ForeignKey):
+        schema = {"type": "string"}
+    else:
+        schema = {"type": "string"}
+        if field.max_length:
+            schema["maxLength"] = field.max_length
+        if not field.blank:
+            schema["minLength"] = 1
+    if nullable or field.null:
+        schema["type"] = [schema["type"], "null"]
+    return schema
 
 
-def _entity(properties: dict[str, Any]) -> dict[str, Any]:
+def resource_schema(table: serializers.Resource) -> dict[str, Any]:
+    """Azure's envelope around a resource's properties, read from its table."""
+    properties = {
+        prop.name: prop.schema
+        or field_schema(
+            table.model_field(prop.field or prop.name),
+            nullable=prop.nullable or prop.empty_is_null,
+        )
+        for prop in table.properties
+    }
     return {
         "type": "object",
         "properties": {
             "id": STRING,
             "type": STRING,
             "name": STRING,
-            "properties": properties,
+            "properties": {
+                "type": "object",
+                "properties": properties,
+                "additionalProperties": True,
+            },
         },
     }
 
 
 SCHEMAS = {
-    "Group": _entity(
-        _properties(
-            displayName={"type": "string", "minLength": 1, "maxLength": 300},
-            description={"type": ["string", "null"], "maxLength": 1000},
-            builtIn={"type": "boolean"},
-            type={"type": "string", "enum": ["custom", "system", "external"]},
-            externalId={"type": ["string", "null"]},
-        )
-    ),
-    "Product": _entity(
-        _properties(
-            displayName={"type": "string", "minLength": 1, "maxLength": 300},
-            description={"type": ["string", "null"], "maxLength": 1000},
-            terms={"type": ["string", "null"]},
-            subscriptionRequired={"type": "boolean"},
-            approvalRequired={"type": ["boolean", "null"]},
-            subscriptionsLimit={"type": ["integer", "null"], "minimum": 1},
-            state={"type": "string", "enum": ["notPublished", "published"]},
-        )
-    ),
-    "User": _entity(
-        _properties(
-            email={"type": "string"},
-            firstName={"type": "string"},
-            lastName={"type": "string"},
-            state={"type": "string", "enum": ["active", "blocked", "pending", "deleted"]},
-            note={"type": ["string", "null"]},
-            registrationDate={"type": ["string", "null"], "format": "date-time"},
-        )
-    ),
-    "Subscription": _entity(
-        _properties(
-            ownerId={"type": ["string", "null"]},
-            scope=STRING,
-            displayName=STRING,
-            state={
-                "type": "string",
-                "enum": ["submitted", "active", "suspended", "rejected", "cancelled", "expired"],
-            },
-            createdDate={"type": ["string", "null"], "format": "date-time"},
-            stateComment={"type": ["string", "null"]},
-        )
-    ),
+    "Group": resource_schema(serializers.GROUP),
+    "Product": resource_schema(serializers.PRODUCT),
+    "User": resource_schema(serializers.USER),
+    "Subscription": resource_schema(serializers.SUBSCRIPTION),
     "Secrets": {
         "type": "object",
         "properties": {"primaryKey": STRING, "secondaryKey": STRING},

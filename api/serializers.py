@@ -1,8 +1,19 @@
-"""Portico's models in Azure API Management's JSON shapes."""
+"""Portico's models in Azure API Management's JSON shapes.
+
+Each resource is one table of properties: the Azure name, the model field it
+comes from, and whether a client may write it. The serializers, the checks on
+what a client sends, the names in validation errors and the OpenAPI document
+(api/openapi.py) are all read from these tables and the models' fields.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from django.db import models
 
 from api.azure import iso, resource, service_id
 from groups.models import Group
@@ -10,86 +21,160 @@ from portal.models import User
 from products.models import Product
 from subscriptions.models import Subscription
 
-GROUP_FIELDS = {"displayName": "display_name", "description": "description"}
-PRODUCT_FIELDS = {
-    "displayName": "display_name",
-    "description": "description",
-    "terms": "terms",
-    "subscriptionRequired": "subscription_required",
-    "approvalRequired": "approval_required",
-    "subscriptionsLimit": "subscriptions_limit",
-    "state": "state",
-}
-USER_FIELDS = {
-    "email": "email",
-    "firstName": "first_name",
-    "lastName": "last_name",
-    "note": "note",
-    "state": "state",
-}
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    # The model field the value comes from; None for a computed property.
+    field: str | None = None
+    writable: bool = False
+    # Null is accepted, as "empty" when written.
+    nullable: bool = False
+    # Sent as null when empty.
+    empty_is_null: bool = False
+    # A computed value, or one that differs from the field's.
+    value: Callable[[Any], Any] | None = None
+    # The JSON schema of a computed property.
+    schema: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Resource:
+    kind: str
+    model: type[models.Model]
+    id_field: str
+    properties: tuple[Property, ...]
+
+    def serialize(self, item: Any) -> dict[str, Any]:
+        return resource(
+            self.kind,
+            getattr(item, self.id_field),
+            {prop.name: _value(prop, item) for prop in self.properties},
+        )
+
+    def model_field(self, name: str) -> models.Field:
+        return self.model._meta.get_field(name)  # type: ignore[return-value]
+
+
+def _value(prop: Property, item: Any) -> Any:
+    if prop.value is not None:
+        return prop.value(item)
+    value = getattr(item, prop.field or prop.name)
+    if isinstance(value, datetime):
+        return iso(value)
+    if prop.empty_is_null and value == "":
+        return None
+    return value
+
+
+GROUP = Resource(
+    kind="groups",
+    model=Group,
+    id_field="name",
+    properties=(
+        Property("displayName", "display_name", writable=True),
+        Property("description", "description", writable=True, nullable=True),
+        Property("builtIn", "built_in"),
+        Property("type", "type"),
+        Property("externalId", "external_id", nullable=True, empty_is_null=True),
+    ),
+)
+PRODUCT = Resource(
+    kind="products",
+    model=Product,
+    id_field="name",
+    properties=(
+        Property("displayName", "display_name", writable=True),
+        Property("description", "description", writable=True, nullable=True),
+        Property("terms", "terms", writable=True, nullable=True),
+        Property("subscriptionRequired", "subscription_required", writable=True),
+        # Azure leaves approval out (null) for products that need no subscription.
+        Property(
+            "approvalRequired",
+            "approval_required",
+            writable=True,
+            nullable=True,
+            value=lambda item: item.approval_required if item.subscription_required else None,
+        ),
+        Property("subscriptionsLimit", "subscriptions_limit", writable=True),
+        Property("state", "state", writable=True),
+    ),
+)
+USER = Resource(
+    kind="users",
+    model=User,
+    id_field="api_id",
+    properties=(
+        Property("firstName", "first_name", writable=True),
+        Property("lastName", "last_name", writable=True),
+        Property("email", "email", writable=True),
+        Property("state", "state", writable=True),
+        Property("note", "note", writable=True, nullable=True, empty_is_null=True),
+        Property("registrationDate", "registration_date"),
+        Property(
+            "identities",
+            value=lambda item: [{"provider": "Basic", "id": item.email}],
+            schema={"type": "array", "items": {"type": "object"}},
+        ),
+    ),
+)
+SUBSCRIPTION = Resource(
+    kind="subscriptions",
+    model=Subscription,
+    id_field="sid",
+    properties=(
+        Property(
+            "ownerId",
+            "owner",
+            value=lambda item: f"{service_id()}/users/{item.owner.api_id}" if item.owner else None,
+            schema={"type": ["string", "null"]},
+        ),
+        Property(
+            "scope",
+            "product",
+            value=lambda item: f"{service_id()}/products/{item.product.name}",
+            schema={"type": "string"},
+        ),
+        Property("displayName", "display_name", writable=True),
+        Property("state", "state", writable=True),
+        Property("createdDate", "created_at"),
+        Property("startDate", "activated_at"),
+        Property("expirationDate", "expires_at"),
+        Property("endDate", "ended_at"),
+        Property("notificationDate", value=lambda item: None, schema={"type": "null"}),
+        Property("stateComment", "state_comment", writable=True, nullable=True, empty_is_null=True),
+        Property("allowTracing", value=lambda item: False, schema={"type": "boolean"}),
+    ),
+)
+RESOURCES = (GROUP, PRODUCT, USER, SUBSCRIPTION)
+
 # Model field -> Azure property, for naming fields in validation errors.
 AZURE_NAMES = {
-    **{model: azure for azure, model in GROUP_FIELDS.items()},
-    **{model: azure for azure, model in PRODUCT_FIELDS.items()},
-    **{model: azure for azure, model in USER_FIELDS.items()},
+    **{
+        prop.field: prop.name
+        for item in RESOURCES
+        for prop in item.properties
+        if prop.field is not None
+    },
     "name": "name",
-    "display_name_key": "displayName",
-    "external_id": "externalId",
-    "subscription_required": "subscriptionRequired",
-    "approval_required": "approvalRequired",
-    "subscriptions_limit": "subscriptionsLimit",
     "sid": "name",
+    "api_id": "name",
+    "display_name_key": "displayName",
     "primary_secret": "primaryKey",
     "secondary_secret": "secondaryKey",
-    "owner": "ownerId",
-    "product": "scope",
 }
 
 
 def group(item: Group) -> dict[str, Any]:
-    return resource(
-        "groups",
-        item.name,
-        {
-            "displayName": item.display_name,
-            "description": item.description,
-            "builtIn": item.built_in,
-            "type": item.type,
-            "externalId": item.external_id or None,
-        },
-    )
+    return GROUP.serialize(item)
 
 
 def product(item: Product) -> dict[str, Any]:
-    return resource(
-        "products",
-        item.name,
-        {
-            "displayName": item.display_name,
-            "description": item.description,
-            "terms": item.terms,
-            "subscriptionRequired": item.subscription_required,
-            "approvalRequired": item.approval_required if item.subscription_required else None,
-            "subscriptionsLimit": item.subscriptions_limit,
-            "state": item.state,
-        },
-    )
+    return PRODUCT.serialize(item)
 
 
 def user(item: User) -> dict[str, Any]:
-    return resource(
-        "users",
-        item.api_id,
-        {
-            "firstName": item.first_name,
-            "lastName": item.last_name,
-            "email": item.email,
-            "state": item.state,
-            "note": item.note or None,
-            "registrationDate": iso(item.registration_date),
-            "identities": [{"provider": "Basic", "id": item.email}],
-        },
-    )
+    return USER.serialize(item)
 
 
 def group_user(item: User, group_name: str) -> dict[str, Any]:
@@ -99,20 +184,4 @@ def group_user(item: User, group_name: str) -> dict[str, Any]:
 
 
 def subscription(item: Subscription) -> dict[str, Any]:
-    return resource(
-        "subscriptions",
-        item.sid,
-        {
-            "ownerId": f"{service_id()}/users/{item.owner.api_id}" if item.owner else None,
-            "scope": f"{service_id()}/products/{item.product.name}",
-            "displayName": item.display_name,
-            "state": item.state,
-            "createdDate": iso(item.created_at),
-            "startDate": iso(item.activated_at),
-            "expirationDate": iso(item.expires_at),
-            "endDate": iso(item.ended_at),
-            "notificationDate": None,
-            "stateComment": item.state_comment or None,
-            "allowTracing": False,
-        },
-    )
+    return SUBSCRIPTION.serialize(item)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, models
 from django.http import HttpRequest, HttpResponse
 
 from api import serializers
@@ -45,32 +45,45 @@ def _validation(error: ValidationError) -> ApiError:
     return from_validation_error(error, serializers.AZURE_NAMES)
 
 
-# What each accepted property must be; JSON gives loose types (true, 1, 1.0,
-# "1", 1e400), and the models must never see the wrong one.
-BOOLEAN_FIELDS = {"subscription_required", "approval_required"}
-INTEGER_FIELDS = {"subscriptions_limit"}
-NULLABLE_TEXT = {"description", "terms", "note", "state_comment"}
-IGNORED_PROPERTIES = {"builtIn", "type", "externalId", "identities", "appType", "confirmation"}
+# Options a client may send with a user that are no property of one.
+USER_OPTIONS = frozenset({"password", "confirmation", "appType"})
 
 
-def _changes(properties: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
-    unknown = set(properties) - set(fields) - IGNORED_PROPERTIES
+def _changes(
+    properties: dict[str, Any],
+    table: serializers.Resource,
+    *,
+    options: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """The model changes a client asks for, each value of the type its field takes.
+
+    JSON gives loose types (true, 1, 1.0, "1", 1e400) and the models must
+    never see the wrong one. Read-only properties, which clients echo back
+    from a GET, are ignored; anything else unknown is refused.
+    """
+    writable = {prop.name: prop for prop in table.properties if prop.writable and prop.field}
+    known = {prop.name for prop in table.properties} | options
+    unknown = set(properties) - known
     if unknown:
         names = ", ".join(sorted(unknown))
         raise ApiError(400, "ValidationError", f"Unknown properties: {names}.")
-    changes = {fields[key]: value for key, value in properties.items() if key in fields}
-    for field, value in changes.items():
-        name = serializers.AZURE_NAMES.get(field, field)
-        if field in BOOLEAN_FIELDS:
+    changes = {}
+    for key, value in properties.items():
+        prop = writable.get(key)
+        if prop is None or prop.field is None:
+            continue
+        field = table.model_field(prop.field)
+        if isinstance(field, models.BooleanField):
             if not isinstance(value, bool) and value is not None:
-                raise ApiError(400, "ValidationError", f"'{name}' must be true or false.")
-        elif field in INTEGER_FIELDS:
+                raise ApiError(400, "ValidationError", f"'{key}' must be true or false.")
+        elif isinstance(field, models.IntegerField):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                raise ApiError(400, "ValidationError", f"'{name}' must be a whole number.")
-        elif value is None and field in NULLABLE_TEXT:
-            changes[field] = ""
+                raise ApiError(400, "ValidationError", f"'{key}' must be a whole number.")
+        elif value is None and prop.nullable:
+            value = ""
         elif not isinstance(value, str):
-            raise ApiError(400, "ValidationError", f"'{name}' must be a string.")
+            raise ApiError(400, "ValidationError", f"'{key}' must be a string.")
+        changes[prop.field] = value
     return changes
 
 
@@ -138,7 +151,7 @@ def group_entity(request: HttpRequest, group_id: str) -> HttpResponse:
         serialize=serializers.group,
         put=lambda found: _put_group(request, group_id, found),
         patch=lambda found, properties: _update_group(
-            request, found, _changes(properties, serializers.GROUP_FIELDS)
+            request, found, _changes(properties, serializers.GROUP)
         ),
         delete=_delete_group,
     )
@@ -154,7 +167,7 @@ def _delete_group(group: Group) -> HttpResponse:
 
 def _put_group(request: HttpRequest, group_id: str, group: Group | None) -> HttpResponse:
     properties = read_json(request)
-    changes = _changes(properties, serializers.GROUP_FIELDS)
+    changes = _changes(properties, serializers.GROUP)
     if group is not None:
         check_if_match(request, group.version)
         group = _update_group(request, group, changes)
@@ -253,7 +266,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 def _product_changes(properties: dict[str, Any]) -> dict[str, Any]:
-    changes = _changes(properties, serializers.PRODUCT_FIELDS)
+    changes = _changes(properties, serializers.PRODUCT)
     if changes.get("approval_required") is None:
         changes.pop("approval_required", None)
     return changes
@@ -399,10 +412,7 @@ def _put_user(request: HttpRequest, user_id: str, person: User | None) -> HttpRe
         check_if_match(request, person.version)
         person = _update_user(request, person, properties)
         return json_response(serializers.user(person), version=person.version)
-    changes = _changes(
-        {k: v for k, v in properties.items() if k not in ("password", "confirmation", "appType")},
-        serializers.USER_FIELDS,
-    )
+    changes = _changes(properties, serializers.USER, options=USER_OPTIONS)
     if changes.get("state") not in (None, *User.State.values):
         raise ApiError(400, "ValidationError", f"'state' is one of {', '.join(User.State.values)}.")
     for required in ("email", "first_name", "last_name"):
@@ -430,9 +440,7 @@ def _put_user(request: HttpRequest, user_id: str, person: User | None) -> HttpRe
 
 
 def _update_user(request: HttpRequest, person: User, properties: dict[str, Any]) -> User:
-    changes = _changes(
-        {k: v for k, v in properties.items() if k != "password"}, serializers.USER_FIELDS
-    )
+    changes = _changes(properties, serializers.USER, options=USER_OPTIONS)
     if changes.get("state", User.State.ACTIVE) not in User.State.values:
         raise ApiError(
             400,

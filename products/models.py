@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any, Self
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -91,6 +91,7 @@ class Product(NamedEntity):
         "subscriptions per developer",
         null=True,
         blank=True,
+        validators=[MinValueValidator(1)],
         help_text="How many subscriptions one developer may hold at once. Blank means no limit.",
     )
     groups = models.ManyToManyField(

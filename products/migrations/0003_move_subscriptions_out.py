@@ -1,6 +1,7 @@
 # Subscriptions move to their own app, keeping their table and rows: here the
 # model leaves the products app's state only. Products take their ID and name
-# fields from portal.entities.NamedEntity (no SQL).
+# fields from portal.entities.NamedEntity, and the limit's floor of 1, which a
+# constraint already kept, becomes a validator too (no SQL).
 
 import django.core.validators
 from django.db import migrations, models
@@ -39,6 +40,18 @@ class Migration(migrations.Migration):
                     portal.entities.validate_id_not_reserved,
                 ],
                 verbose_name="ID",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="product",
+            name="subscriptions_limit",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="How many subscriptions one developer may hold at once. "
+                "Blank means no limit.",
+                null=True,
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="subscriptions per developer",
             ),
         ),
     ]
