@@ -91,7 +91,7 @@ class Product(NamedEntity):
         "subscriptions per developer",
         null=True,
         blank=True,
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1, "The limit is at least 1, or blank for no limit.")],
         help_text="How many subscriptions one developer may hold at once. Blank means no limit.",
     )
     groups = models.ManyToManyField(

@@ -50,7 +50,11 @@ class Migration(migrations.Migration):
                 help_text="How many subscriptions one developer may hold at once. "
                 "Blank means no limit.",
                 null=True,
-                validators=[django.core.validators.MinValueValidator(1)],
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        1, "The limit is at least 1, or blank for no limit."
+                    )
+                ],
                 verbose_name="subscriptions per developer",
             ),
         ),

@@ -68,7 +68,7 @@ def test_create_product_links_administrators_once_when_given_them(administrators
     [
         ({"description": "d" * 1001}, "description"),
         ({"terms": "t" * 10001}, "terms"),
-        ({"subscriptions_limit": 0}, "__all__"),
+        ({"subscriptions_limit": 0}, "subscriptions_limit"),
         ({"subscription_required": False, "approval_required": True}, "__all__"),
         ({"name": "new"}, "name"),
         ({"name": "a b"}, "name"),
