@@ -46,10 +46,10 @@ def service_id() -> str:
     )
 
 
-def resource(kind: str, name: str, properties: dict[str, Any], path: str = "") -> dict[str, Any]:
+def resource(kind: str, name: str, properties: dict[str, Any]) -> dict[str, Any]:
     """Azure's envelope around an entity's properties."""
     return {
-        "id": f"{service_id()}/{path or kind}/{name}",
+        "id": f"{service_id()}/{kind}/{name}",
         "type": f"{PROVIDER}/{kind}",
         "name": name,
         "properties": properties,
@@ -71,8 +71,8 @@ def json_response(body: Any, status: int = 200, version: int | None = None) -> J
     return response
 
 
-def head_response(version: int | None = None, status: int = 200) -> HttpResponse:
-    response = HttpResponse(status=status)
+def head_response(version: int | None = None) -> HttpResponse:
+    response = HttpResponse(status=200)
     if version is not None:
         response["ETag"] = etag(version)
     return response

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -13,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from api import serializers
-from api.azure import SUPPORTED_API_VERSIONS
+from api.azure import SUPPORTED_API_VERSIONS, service_id
 
 ERROR = {"$ref": "#/components/responses/Error"}
 STRING = {"type": "string"}
@@ -220,11 +219,7 @@ def _association(schema: str, noun: str, *path: str) -> dict[str, Any]:
 
 
 def document(server: str) -> dict[str, Any]:
-    base = (
-        f"/subscriptions/{settings.PORTICO_AZURE_SUBSCRIPTION_ID}"
-        f"/resourceGroups/{settings.PORTICO_AZURE_RESOURCE_GROUP}"
-        f"/providers/Microsoft.ApiManagement/service/{settings.PORTICO_AZURE_SERVICE_NAME}"
-    )
+    base = service_id()
     paths = {
         "/groups": _list("Group", "List groups"),
         "/groups/{groupId}": _entity_ops("Group", "group", "groupId"),
@@ -321,5 +316,5 @@ def openapi_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "api/docs.html",
-        {"doc": doc, "operations": operations, "server": doc["servers"][0]["url"]},
+        {"operations": operations, "server": doc["servers"][0]["url"]},
     )

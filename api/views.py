@@ -490,15 +490,11 @@ SUBSCRIPTION_FILTERS = {
     "productId": "product__name",
     "userId": "owner__api_id",
 }
-# The state a PATCH asks for, from the current one -> the console's action.
+# The state a PATCH asks for, from the current one -> the action that makes it.
 STATE_ACTIONS = {
-    ("submitted", "active"): "approve",
-    ("submitted", "rejected"): "reject",
-    ("active", "suspended"): "suspend",
-    ("suspended", "active"): "activate",
-    ("submitted", "cancelled"): "cancel",
-    ("active", "cancelled"): "cancel",
-    ("suspended", "cancelled"): "cancel",
+    (source, target): action
+    for action, (sources, target) in Subscription.TRANSITIONS.items()
+    for source in sources
 }
 
 

@@ -136,7 +136,8 @@ class Group(NamedEntity):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The protection lives here so that the console, the Django admin
         # and the API all inherit it. System groups are created only by the
-        # data migration, which works on the historical model.
+        # data migration and the post_migrate repair, with bulk_create on
+        # the historical model, which never calls save().
         if self.is_system or self._loaded_type == self.Type.SYSTEM:
             raise system_group_error(self)
         super().save(*args, **kwargs)
@@ -194,10 +195,10 @@ def members_of(group: Group) -> models.QuerySet[User]:
 
 
 def groups_of(person: User) -> GroupQuerySet:
-    """The groups an account is in, as the Users tab and the API list them.
+    """The groups an account is in, as the management API lists them.
 
     Unlike Group.objects.for_user, a blocked account keeps its stored
-    memberships, and is never a Guest: Guests are anonymous visitors.
+    memberships, and is never listed in Guests, which has no accounts.
     """
     derived = [name for name in system.derived_group_ids(person) if name != system.GUESTS]
     stored = Membership.objects.filter(user=person).values("group_id")

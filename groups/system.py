@@ -1,13 +1,14 @@
 """The three system groups, as Azure API Management names and describes them.
 
-This module imports no models, so the data migration and the post_migrate
-repair both use it with the historical model they are handed.
+This module imports no model of the project, so the data migration and the
+post_migrate repair both use it with the historical model they are handed.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
+
+from portal.names import fold_name
 
 ADMINISTRATORS = "administrators"
 DEVELOPERS = "developers"
@@ -52,7 +53,7 @@ def ensure_system_groups(group_model: Any, using: str = "default") -> None:
             group_model(
                 name=name,
                 display_name=data["display_name"],
-                display_name_key=unicodedata.normalize("NFKC", data["display_name"]).casefold(),
+                display_name_key=fold_name(data["display_name"]),
                 description=data["description"],
                 type="system",
                 built_in=True,

@@ -1,4 +1,4 @@
-"""Who may open what. Every console view states its rule with one of these."""
+"""Who may open the console: every console view states it with administrator_required."""
 
 from __future__ import annotations
 

@@ -221,7 +221,6 @@ class Confirmation:
     option: tuple[str, str] | None = None
     # The label of a free-text reason field, for actions that keep one.
     reason: str = ""
-    danger: bool = True
 
 
 def confirm_page(
@@ -254,8 +253,9 @@ class Picker:
     taken_label: str
     nothing_chosen: str
     cancel_url: str
+    # What the page says when there is nothing to pick at all.
+    empty: str
     breadcrumbs: Sequence[tuple[str, str]] = ()
-    empty: str = "Nothing matches your search. Try another."
     # What the checkboxes submit: the primary key, or the entity's ID.
     key: str = "pk"
 

@@ -1,4 +1,5 @@
-"""The versioned, named entity: what groups, products and users share.
+"""The versioned, named entity that groups and products are, and the version
+counter that users and subscriptions have too.
 
 Every save is a new version, whoever saves (console, Django admin, API,
 commands), so the console's optimistic concurrency and the management API's
@@ -8,7 +9,6 @@ name that is unique whatever its case.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
@@ -17,6 +17,8 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Lower
+
+from portal.names import fold_name
 
 ENTITY_ID_VALIDATOR = RegexValidator(
     r"^(?!\.+$)[A-Za-z0-9._-]+$",
@@ -30,11 +32,6 @@ RESERVED_IDS = frozenset({"new"})
 def validate_id_not_reserved(value: str) -> None:
     if value.lower() in RESERVED_IDS:
         raise ValidationError(f"“{value}” is reserved; choose another ID.", code="reserved")
-
-
-def fold_name(display_name: str) -> str:
-    """The form of a name that uniqueness compares: Unicode-normalised and case folded."""
-    return unicodedata.normalize("NFKC", display_name).casefold()
 
 
 class ConcurrentChangeError(Exception):

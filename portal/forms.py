@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +7,8 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+
+from portal.names import propose_id
 
 
 class SignInForm(AuthenticationForm):
@@ -139,22 +139,6 @@ class UserCreateForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error("password", error)
         return cleaned
-
-
-MAX_ID_LENGTH = 256
-
-
-def propose_id(display_name: str) -> str:
-    """A lowercase ID from a display name; static/js/entity-form.js does the same.
-
-    Accents are dropped ("Café" → "cafe"); every run of other characters
-    becomes one hyphen. Names with no usable letters propose nothing.
-    """
-    ascii_name = (
-        unicodedata.normalize("NFKD", display_name).encode("ascii", "ignore").decode("ascii")
-    )
-    slug = re.sub(r"[^a-z0-9._]+", "-", ascii_name.lower()).strip("-.")
-    return slug[:MAX_ID_LENGTH].rstrip("-")
 
 
 class NamedEntityForm(forms.ModelForm):

@@ -34,7 +34,11 @@ def set_password_url(user: User) -> str:
 
 def _send_invitation(*, user_id: int) -> None:
     user = User.objects.get(pk=user_id)
-    context = {"user": user, "url": set_password_url(user), "base_url": settings.PORTICO_BASE_URL}
+    context = {
+        "user": user,
+        "url": set_password_url(user),
+        "sign_in_url": settings.PORTICO_BASE_URL + reverse("portal:login"),
+    }
     send_mail(
         subject="Your Portico developer account",
         message=render_to_string("portal/email/invitation.txt", context),

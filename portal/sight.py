@@ -4,8 +4,8 @@ Memberships, a group's access to a product, blocking, unblocking, promotion
 and demotion all change which products someone sees. The service that makes
 such a change calls `changed()` inside its transaction; the rules that
 depend on sight (the subscriptions' access rule) listen to `sight_changed`,
-connected in their app's `ready()`. Lower apps never import the higher
-ones, and no caller has to remember the rule.
+connected in their app's `ready()`. So no domain module of a lower app
+imports a higher one, and no caller has to remember the rule.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Writes to products and their groups' access; the console and the API call these."""
+"""Writes to products and their groups' access, for every caller: the console, the
+Django admin, the management API and the commands."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from subscriptions.models import Subscription, SubscriptionSettings
 def _send(template: str, context: dict, recipients: list[str]) -> None:
     if not recipients:
         return
-    context = {**context, "base_url": settings.PORTICO_BASE_URL}
+    context = {**context, "profile_url": settings.PORTICO_BASE_URL + reverse("portal:profile")}
     subject = render_to_string(f"subscriptions/email/{template}_subject.txt", context).strip()
     body = render_to_string(f"subscriptions/email/{template}.txt", context)
     send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)

@@ -130,7 +130,10 @@ def _checked_key(key: str, field: str) -> str:
 def change_state(
     *, subscription: Subscription, action: str, comment: str = "", actor: Any = None
 ) -> Subscription:
-    """Approve, reject, suspend, activate or cancel, where Azure allows it."""
+    """Approve, reject, suspend, activate or cancel, where Azure allows it.
+
+    The actor (who asked) is unused until the activity record lands (#17).
+    """
     current = Subscription.objects.select_for_update().get(pk=subscription.pk)
     if action not in Subscription.TRANSITIONS:
         raise ValidationError(f"Unknown action “{action}”.", code="action")
@@ -205,8 +208,8 @@ def delete_product(*, product: Product, delete_subscriptions: bool = False) -> D
     count = product.subscriptions.count()
     if count and not delete_subscriptions:
         raise ValidationError(
-            f"{product.display_name} has {count} subscription{'s' if count != 1 else ''}. "
-            "Tick “Also delete its subscriptions”, or cancel them first.",
+            f"{product.display_name} has {count} subscription{'s' if count != 1 else ''}: "
+            "delete them with the product, or cancel them first.",
             code="has_subscriptions",
         )
     product.subscriptions.all().delete()

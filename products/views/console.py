@@ -113,12 +113,12 @@ def _who_can_see(product: Product) -> list[dict[str, Any]]:
     for link in links:
         group = link.group
         if group.name == Group.GUESTS:
-            people = "Every visitor, signed in or not"
+            people = "Visitors who are not signed in"
         elif group.is_system:
             people = f"{members_of(group).count()} ({group.derived_membership.lower()})"
         else:
             people = str(link.active_members)
-        rows.append({"group": group, "people": people, "link": link})
+        rows.append({"group": group, "people": people})
     return rows
 
 

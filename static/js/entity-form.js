@@ -1,5 +1,5 @@
 // Propose an entity's ID from its name while the ID is untouched; the server
-// proposes the same one (portal.forms.propose_id) when it is left blank.
+// proposes the same one (portal.names.propose_id) when it is left blank.
 (function () {
   "use strict";
   var nameInput = document.querySelector("[data-entity-name]");

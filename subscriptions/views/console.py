@@ -129,6 +129,6 @@ def subscription_settings(request: HttpRequest) -> HttpResponse:
     form = SubscriptionSettingsForm(request.POST or None, instance=SubscriptionSettings.load())
     if form.is_valid():
         form.save()
-        messages.success(request, "Saved the portal settings.")
+        messages.success(request, "Saved the settings.")
         return redirect("console:settings")
     return render(request, "subscriptions/settings.html", {"form": form})

@@ -110,7 +110,6 @@ def regenerate_key(request: HttpRequest, sid: str, which: str) -> HttpResponse:
         request,
         "subscriptions/portal/subscription_confirm.html",
         {
-            "subscription": subscription,
             "title": f"Regenerate the {which} key?",
             "text": f"The current {which} key of “{subscription.display_name}” stops working "
             "at once. Apps that still send it will be refused.",
@@ -143,7 +142,6 @@ def cancel_subscription(request: HttpRequest, sid: str) -> HttpResponse:
         request,
         "subscriptions/portal/subscription_confirm.html",
         {
-            "subscription": subscription,
             "title": f"Cancel “{subscription.display_name}”?",
             "text": "Its keys stop working at once. This can't be undone; you can subscribe "
             "again later, within the product's limit.",

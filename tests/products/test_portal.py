@@ -845,7 +845,7 @@ def test_product_page_explains_who_can_see_it(
     assert who_can_see_rows(response) == {
         "Administrators": "2 (all administrators)",
         "Developers": "4 (all signed-in developers)",
-        "Guests": "Every visitor, signed in or not",
+        "Guests": "Visitors who are not signed in",
         "Partners": "2",
         "Directory people": "2",
     }

@@ -644,7 +644,7 @@ def test_product_delete_with_subscriptions_needs_the_box(client, administrator, 
     client.force_login(administrator)
     response = client.post(reverse("products:delete", args=[product.name]))
     assert response.status_code == 400
-    assert escape("Payments has 2 subscriptions.") in page(response)
+    assert escape("Payments has 2 subscriptions:") in page(response)
     assert Product.objects.filter(pk=product.pk).exists()
     assert Subscription.objects.filter(product=product).count() == 2
 
@@ -710,7 +710,7 @@ def test_settings_page_saves_both_fields(client, administrator):
         {"notification_email": "ops@example.com", "on_access_loss": "keep"},
         follow=True,
     )
-    assert "Saved the portal settings." in follow_messages(response)
+    assert "Saved the settings." in follow_messages(response)
     stored = SubscriptionSettings.load()
     assert (stored.notification_email, stored.on_access_loss) == ("ops@example.com", "keep")
     client.post(
