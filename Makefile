@@ -28,6 +28,7 @@ help:
 	@echo "make test    set up and run lint, unit, integration and browser tests"
 	@echo "make lint    ruff, template formatting, mypy and migration checks only"
 	@echo "make deploy-check   manage.py check --deploy with production-like settings"
+	@echo "make screenshots    refresh docs/screenshots/ from the browser tests"
 
 $(READY): requirements.lock pyproject.toml
 	@python="$$( ( $(find_python) ) || true )"; \
@@ -87,3 +88,8 @@ pytest: venv chromium
 
 .PHONY: test
 test: lint deploy-check pytest
+
+# The README's pictures: the browser tests, saving their screenshots there.
+.PHONY: screenshots
+screenshots: venv chromium
+	PORTICO_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -m browser tests/browser
