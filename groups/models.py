@@ -8,10 +8,15 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
 from groups import system
-from portal.entities import NamedEntity, NamedEntityQuerySet, entity_constraints, related_count
+from portal.entities import (
+    Link,
+    NamedEntity,
+    NamedEntityQuerySet,
+    entity_constraints,
+    related_count,
+)
 from portal.models import User
 
 
@@ -207,20 +212,12 @@ def groups_of(person: User) -> GroupQuerySet:
     )
 
 
-class Membership(models.Model):
+class Membership(Link):
     """A person stored as a member of a custom or external group."""
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    added_at = models.DateTimeField(default=timezone.now)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
     )
 
     class Meta:

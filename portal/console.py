@@ -21,6 +21,7 @@ from django.db import IntegrityError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from portal.entities import ConcurrentChangeError
 from portal.lists import choice, paginate, search_query
@@ -64,8 +65,9 @@ def list_page(
     request: HttpRequest,
     template: str,
     *,
+    title: str,
     items: Callable[[str], QuerySet[Any]],
-    search_label: str,
+    search_label: str = "Search by name or description",
     filter: Filter | None = None,
     sorts: Sorts | None = None,
     each: Callable[[Any], None] | None = None,
@@ -106,6 +108,7 @@ def list_page(
             "sort": sort,
             "sort_choices": sorts.choices if sorts else (),
             "filtered": bool(query or value),
+            "title": title,
             **(context or {}),
         },
     )
@@ -141,6 +144,18 @@ def detail_context(
         "tab": tab,
         "tab_label": label,
     }
+
+
+def entity_context(
+    entity: Any, *, tab: str, tabs: Sequence[tuple[str, str, str]], listed: tuple[str, str]
+) -> dict[str, Any]:
+    """A named entity's heading, breadcrumbs and tabs, given as (key, label, URL name)."""
+    return detail_context(
+        heading=entity.display_name,
+        breadcrumbs=[(listed[0], reverse(listed[1]))],
+        tabs=[Tab(key, label, reverse(name, args=[entity.name])) for key, label, name in tabs],
+        tab=tab,
+    )
 
 
 def _shown(value: Any) -> str:
@@ -235,6 +250,50 @@ def confirm_page(
     )
 
 
+def confirmed(
+    request: HttpRequest, confirmation: Confirmation, *, act: Callable[[], str], then: str
+) -> HttpResponse:
+    """Ask first (GET); on POST, act() and say what it did, or why it couldn't."""
+    if request.method != "POST":
+        return confirm_page(request, confirmation)
+    try:
+        done = act()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect(then)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What a picker offers: how it is searched, shown and submitted."""
+
+    search_label: str
+    columns: Sequence[str]
+    # Renders a candidate's cells after the checkbox, given `item`.
+    row_template: str
+    nothing_chosen: str
+    # What the checkboxes submit: the primary key, or the entity's ID.
+    key: str
+
+
+PEOPLE = Candidates(
+    search_label="Search developers by name or email",
+    columns=["Name", "Email", "State"],
+    row_template="console/picker_person.html",
+    nothing_chosen="Choose at least one person, then press Select.",
+    key="pk",
+)
+GROUPS = Candidates(
+    search_label="Search groups by name or description",
+    columns=["Group", "Type", "Description"],
+    row_template="console/picker_group.html",
+    nothing_chosen="Choose at least one group, then press Select.",
+    key="name",
+)
+
+
 @dataclass(frozen=True)
 class Picker:
     """Members › + Add, Access control › + Add group, + Add to groups: one page.
@@ -243,21 +302,15 @@ class Picker:
     searching (static/js/picker.js), and Select submits it all at once.
     """
 
+    offers: Candidates
     title: str
     help: str
-    search_label: str
-    columns: Sequence[str]
-    # Renders a candidate's cells after the checkbox, given `item`.
-    row_template: str
     # The badge on candidates that are already in (e.g. "Member").
     taken_label: str
-    nothing_chosen: str
     cancel_url: str
+    breadcrumbs: Sequence[tuple[str, str]]
     # What the page says when there is nothing to pick at all.
     empty: str
-    breadcrumbs: Sequence[tuple[str, str]] = ()
-    # What the checkboxes submit: the primary key, or the entity's ID.
-    key: str = "pk"
 
 
 @dataclass
@@ -299,17 +352,18 @@ def picker_page(
     """
     error = ""
     if request.method == "POST":
-        values = _submitted(request.POST.getlist("pick"), numeric=picker.key == "pk")
-        found = list(candidates.filter(**{f"{picker.key}__in": values}))
+        key = picker.offers.key
+        values = _submitted(request.POST.getlist("pick"), numeric=key == "pk")
+        found = list(candidates.filter(**{f"{key}__in": values}))
         if found:
             return select(Picked(items=found, missing=len(values) - len(found)))
-        error = picker.nothing_chosen
+        error = picker.offers.nothing_chosen
     query = search_query(request)
     page = paginate(request, candidates.search(query))
     shown = list(page.object_list)
     already = taken(shown)
     rows = [
-        PickerRow(item=item, value=str(getattr(item, picker.key)), taken=item.pk in already)
+        PickerRow(item=item, value=str(getattr(item, picker.offers.key)), taken=item.pk in already)
         for item in shown
     ]
     return render(

@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 
 from portal.names import fold_name
 
@@ -85,6 +87,23 @@ def update_entity[EntityT: VersionedModel](
     current.full_clean(exclude=list(clean_exclude))
     current.save()
     return current
+
+
+class Link(models.Model):
+    """A row that ties two things together (a membership, a group's access), with
+    who tied them and when."""
+
+    added_at = models.DateTimeField(default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
 
 
 class NamedEntityQuerySet[EntityT: NamedEntity](models.QuerySet[EntityT]):

@@ -2,14 +2,19 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 
 from groups.models import Group
-from portal.entities import NamedEntity, NamedEntityQuerySet, entity_constraints, related_count
+from portal.entities import (
+    Link,
+    NamedEntity,
+    NamedEntityQuerySet,
+    entity_constraints,
+    related_count,
+)
 from portal.models import is_administrator
 
 
@@ -135,19 +140,11 @@ class Product(NamedEntity):
         return self.state == self.State.PUBLISHED
 
 
-class ProductGroup(models.Model):
+class ProductGroup(Link):
     """A group's access to a product: its members see the product."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="links")
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="product_links")
-    added_at = models.DateTimeField(auto_now_add=True)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
 
     class Meta:
         ordering = ["group__display_name_key"]

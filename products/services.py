@@ -32,9 +32,16 @@ def update_product(*, product: Product, expected_version: int | None, **changes:
     return update_entity(product, expected_version=expected_version, changes=changes)
 
 
+@transaction.atomic
 def set_state(*, product: Product, state: str) -> Product:
-    """Publish or unpublish; subscriptions are untouched either way, as in Azure."""
-    return update_product(product=product, expected_version=None, state=state)
+    """Publish or unpublish; subscriptions are untouched either way, as in Azure.
+
+    Pressing Publish twice is no change, and no new version.
+    """
+    current = Product.objects.select_for_update().get(pk=product.pk)
+    if current.state == state:
+        return current
+    return update_product(product=current, expected_version=None, state=state)
 
 
 @transaction.atomic

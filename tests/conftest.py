@@ -1,13 +1,24 @@
+"""Fixtures and helpers every test may use: people in each role, the Partners group and its
+member, products and subscriptions, signing in, and the list pages' query-count check."""
+
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from django.db import connections
+from django.urls import reverse
 
+from groups import services as group_services
+from groups.models import Group
 from portal.models import User
+from products import services as product_services
+from products.models import Product
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -27,6 +38,28 @@ def _test_settings(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_connections(django_db_setup: None, django_db_blocker: Any) -> Any:
+    """Before the test database is dropped, end connections other threads left open.
+
+    A live-server request thread whose client went away (a browser closing
+    mid-request) never sends request_finished, so its connection stays
+    open, and PostgreSQL won't drop a database that is in use.
+    """
+    yield
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+
+
+# People, one for each role and state
 
 
 @pytest.fixture
@@ -56,6 +89,12 @@ def developer(make_user: Callable[..., User]) -> User:
 
 
 @pytest.fixture
+def outsider(make_user: Callable[..., User]) -> User:
+    """A developer in no custom group."""
+    return make_user(email="outsider@example.com", first_name="Otto", last_name="Outsider")
+
+
+@pytest.fixture
 def support_staff(make_user: Callable[..., User]) -> User:
     return make_user(email="staff@example.com", is_staff=True)
 
@@ -70,20 +109,233 @@ def pending_user(make_user: Callable[..., User]) -> User:
     return make_user(email="pending@example.com", state=User.State.PENDING)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _end_stray_connections(django_db_setup: None, django_db_blocker: Any) -> Any:
-    """Before the test database is dropped, end connections other threads left open.
+# Groups
 
-    A live-server request thread whose client went away (a browser closing
-    mid-request) never sends request_finished, so its connection stays
-    open, and PostgreSQL won't drop a database that is in use.
+
+@pytest.fixture
+def partners(db: None) -> Group:
+    return group_services.create_group(
+        name="partners", display_name="Partners", description="Partner companies"
+    )
+
+
+@pytest.fixture
+def beta(db: None) -> Group:
+    return group_services.create_group(name="beta", display_name="Beta testers")
+
+
+@pytest.fixture
+def others(db: None) -> Group:
+    return group_services.create_group(name="others", display_name="Others")
+
+
+@pytest.fixture
+def member(developer: User, partners: Group) -> User:
+    """The developer, in Partners."""
+    group_services.add_members(group=partners, users=[developer], added_by=None)
+    return developer
+
+
+@pytest.fixture
+def external(db: None) -> Group:
+    """An external group: its members come from a directory."""
+    return group_services.create_group(
+        name="directory", display_name="Directory people", external_id="aad://x"
+    )
+
+
+@pytest.fixture
+def administrators(db: None) -> Group:
+    return Group.objects.get(name=Group.ADMINISTRATORS)
+
+
+@pytest.fixture
+def developers(db: None) -> Group:
+    return Group.objects.get(name=Group.DEVELOPERS)
+
+
+@pytest.fixture
+def guests(db: None) -> Group:
+    return Group.objects.get(name=Group.GUESTS)
+
+
+# Products and subscriptions
+
+
+def slug(display_name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", display_name.lower()).strip("-")
+
+
+@pytest.fixture
+def make_product(partners: Group) -> Callable[..., Product]:
+    """A published product that Partners (and Administrators) see; fields override that.
+
+    Its ID comes from the display name ("Partner Deals" is partner-deals), or is
+    random when neither is given.
     """
-    yield
-    with django_db_blocker.unblock():
-        for connection in connections.all():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
+
+    def make(display_name: str | None = None, **fields: Any) -> Product:
+        name = fields.pop("name", None) or (slug(display_name) if display_name else None)
+        name = name or f"p-{uuid4().hex[:8]}"
+        values = {
+            "name": name,
+            "display_name": display_name or name,
+            "state": Product.State.PUBLISHED,
+            "groups": [partners],
+        } | fields
+        return product_services.create_product(**values)
+
+    return make
+
+
+@pytest.fixture
+def product(make_product: Callable[..., Product]) -> Product:
+    """Payments: published, seen by Administrators and Partners."""
+    return make_product("Payments", description="Take payments")
+
+
+@pytest.fixture
+def make_subscription(db: None) -> Callable[..., Subscription]:
+    """A subscription row as it is, in any state, without the services' rules."""
+
+    def make(owner: Any, product: Product, state: str = "active", **fields: Any) -> Subscription:
+        return Subscription.objects.create(
+            owner=owner,
+            product=product,
+            display_name=fields.pop("display_name", f"sub {uuid4().hex[:6]}"),
+            state=state,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def subscription(member: User, product: Product) -> Subscription:
+    """The member's active subscription to Payments, which they see through Partners."""
+    created = subscription_services.subscribe(developer=member, product=product, display_name="App")
+    return fresh(created)
+
+
+def fresh[RowT: Any](row: RowT) -> RowT:
+    """The row as the database has it now."""
+    return type(row)._default_manager.get(pk=row.pk)
+
+
+# The developer portal's catalogue
+
+GUEST_CATALOGUE = {"weather", "visitors-only"}
+DEVELOPER_CATALOGUE = {"weather", "payments"}
+PARTNER_CATALOGUE = DEVELOPER_CATALOGUE | {"partner-deals"}
+EVERYTHING = {
+    "weather",
+    "visitors-only",
+    "payments",
+    "partner-deals",
+    "draft-plans",
+    "internal-tools",
+}
+
+
+@pytest.fixture
+def shelf(
+    make_product: Callable[..., Product], guests: Group, developers: Group, partners: Group
+) -> dict[str, Product]:
+    """One product for each way of being seen, by ID."""
+    make_product("Weather", groups=[guests, developers])
+    make_product("Visitors Only", groups=[guests])
+    make_product("Payments", groups=[developers])
+    make_product("Partner Deals", groups=[partners])
+    make_product(
+        "Draft Plans", groups=[guests, developers, partners], state=Product.State.NOT_PUBLISHED
+    )
+    make_product("Internal Tools", groups=[])  # Administrators only
+    return {product.name: product for product in Product.objects.all()}
+
+
+def shown_products(response: Any) -> list[str]:
+    """The product IDs a portal page links to, in page order."""
+    assert response.status_code == 200
+    return re.findall(r'href="/products/([A-Za-z0-9._-]+)/"', response.content.decode())
+
+
+def catalogue(client: Any) -> set[str]:
+    return set(shown_products(client.get(reverse("portal:products"))))
+
+
+def normalised(content: bytes) -> str:
+    """A page with its per-response secrets (CSRF tokens, CSP nonces) blanked."""
+    text = content.decode()
+    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken"', text)
+    return re.sub(r'nonce="[^"]*"', 'nonce=""', text)
+
+
+def normalised_headers(response: Any) -> dict[str, str]:
+    return {
+        name: re.sub(r"'nonce-[^']*'", "'nonce-'", value)
+        for name, value in response.headers.items()
+    }
+
+
+# Pages
+
+
+@pytest.fixture
+def sign_in_as(client: Any, request: pytest.FixtureRequest) -> Callable[[str], Any]:
+    """Sign the test client in as the user a fixture names; "anonymous" stays signed out."""
+
+    def sign_in(who: str) -> Any:
+        if who == "anonymous":
+            return None
+        user = request.getfixturevalue(who)
+        client.force_login(user)
+        return user
+
+    return sign_in
+
+
+def messages_of(response: Any) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def hidden_version(response: Any) -> int:
+    match = re.search(r'name="version" value="(\d+)"', response.content.decode())
+    assert match, "the settings form has no version field"
+    return int(match[1])
+
+
+def table_row(body: str, marker: str) -> str:
+    """The <tr> of a table that holds this piece of markup."""
+    pattern = rf"<tr>(?:(?!</tr>).)*{re.escape(marker)}(?:(?!</tr>).)*</tr>"
+    found = re.search(pattern, body, re.S)
+    assert found, f"no table row holds {marker!r}"
+    return found[0]
+
+
+@pytest.fixture
+def assert_queries_do_not_grow(
+    client: Any, django_assert_max_num_queries: Any
+) -> Callable[..., tuple[Any, Any]]:
+    """A list page's queries: with a few rows, then with many more, the same number.
+
+    grow(numbers) adds a row for each number of the range it is given: first
+    range(few), then range(few, many). `queries` is the number the test's
+    comment names one by one; the page must make exactly that many each time.
+    Returns both responses.
+    """
+
+    def check(
+        url: str, grow: Callable[[range], Any], queries: int, *, few: int = 5, many: int = 500
+    ) -> tuple[Any, Any]:
+        grow(range(few))
+        with django_assert_max_num_queries(queries) as with_few:
+            first = client.get(url)
+        assert first.status_code == 200
+        grow(range(few, many))
+        with django_assert_max_num_queries(queries) as with_many:
+            second = client.get(url)
+        assert second.status_code == 200
+        assert len(with_few) == len(with_many) == queries
+        return first, second
+
+    return check

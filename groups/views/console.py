@@ -23,6 +23,10 @@ from portal.lists import paginate, search_query
 from portal.models import User
 from products.models import ProductGroup
 
+GROUPS_INTRO = (
+    "Groups decide which developers see which products. Administrators, Developers and "
+    "Guests are built in; their members are worked out by Portico."
+)
 TYPE_FILTER = console.Filter(
     field="type", label="Type", everything="All types", choices=Group.Type.choices
 )
@@ -35,19 +39,17 @@ def _get_group(name: str, *, write: bool = False) -> Group:
     return group
 
 
+TABS = [
+    ("overview", "Overview", "groups:detail"),
+    ("settings", "Settings", "groups:update"),
+    ("members", "Members", "groups:members"),
+]
+
+
 def _page(group: Group, tab: str) -> dict[str, Any]:
     """The group's heading and tabs, for each of its pages."""
-    tabs = [
-        console.Tab("overview", "Overview", reverse("groups:detail", args=[group.name])),
-        console.Tab("settings", "Settings", reverse("groups:update", args=[group.name])),
-        console.Tab("members", "Members", reverse("groups:members", args=[group.name])),
-    ]
-    return console.detail_context(
-        heading=group.display_name,
-        breadcrumbs=[("Groups", reverse("groups:list"))],
-        tabs=tabs,
-        tab=tab,
-    ) | {"group": group}
+    context = console.entity_context(group, tab=tab, tabs=TABS, listed=("Groups", "groups:list"))
+    return context | {"group": group}
 
 
 def _member_count(group: Group) -> int | None:
@@ -58,23 +60,17 @@ def _member_count(group: Group) -> int | None:
 @require_GET
 @administrator_required
 def group_list(request: HttpRequest) -> HttpResponse:
+    counted = Group.objects.with_member_count().annotate(
+        product_count=related_count(ProductGroup.objects, "group")
+    )
     return console.list_page(
         request,
         "groups/group_list.html",
-        items=lambda query: (
-            Group.objects.search(query)
-            .with_member_count()
-            .annotate(product_count=related_count(ProductGroup.objects, "group"))
-        ),
-        search_label="Search by name or description",
+        title="Groups",
+        items=counted.search,
         filter=TYPE_FILTER,
         sorts=console.NAME_SORTING,
-        context={
-            "title": "Groups",
-            "add_url": reverse("groups:create"),
-            "intro": "Groups decide which developers see which products. Administrators, "
-            "Developers and Guests are built in; their members are worked out by Portico.",
-        },
+        context={"add_url": reverse("groups:create"), "intro": GROUPS_INTRO},
     )
 
 
@@ -228,14 +224,10 @@ def group_add_members(request: HttpRequest, name: str) -> HttpResponse:
     return console.picker_page(
         request,
         console.Picker(
+            offers=console.PEOPLE,
             title=f"Add members to {group.display_name}",
-            help="Search for developers, tick the ones to add, and press Select. "
-            "What you tick stays ticked while you search and turn pages.",
-            search_label="Search developers by name or email",
-            columns=["Name", "Email", "State"],
-            row_template="console/picker_person.html",
+            help="Search for developers, tick the ones to add, and press Select.",
             taken_label="Member",
-            nothing_chosen="Choose at least one person, then press Select.",
             cancel_url=members_url,
             breadcrumbs=[("Groups", reverse("groups:list")), (group.display_name, members_url)],
             empty="There are no developer accounts yet. Create one in the Users tab.",
@@ -258,15 +250,13 @@ def group_remove_member(request: HttpRequest, name: str, user_id: int) -> HttpRe
     back = request.POST.get("next") or request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("groups:members", args=[group.name])
-    if request.method == "POST":
+
+    def remove() -> str:
         if services.remove_member(group=group, user=person):
-            messages.success(request, f"Removed {person.display_name} from {group.display_name}.")
-        else:
-            messages.info(
-                request, f"{person.display_name} was not a member of {group.display_name}."
-            )
-        return redirect(back)
-    return console.confirm_page(
+            return f"Removed {person.display_name} from {group.display_name}."
+        return f"{person.display_name} was not a member of {group.display_name}."
+
+    return console.confirmed(
         request,
         console.Confirmation(
             title=f"Remove {person.display_name} from {group.display_name}?",
@@ -280,4 +270,6 @@ def group_remove_member(request: HttpRequest, name: str, user_id: int) -> HttpRe
                 (group.display_name, reverse("groups:members", args=[group.name])),
             ],
         ),
+        act=remove,
+        then=back,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -58,6 +57,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return console.list_page(
         request,
         "portal/user_list.html",
+        title="Users",
         # Each person's stored groups come in one query for the whole page.
         items=lambda query: User.objects.search(query).prefetch_related(
             Prefetch(
@@ -69,7 +69,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
         filter=STATE_FILTER,
         sorts=USER_SORTING,
         each=lambda person: setattr(person, "system_groups", display_names(person)),
-        context={"title": "Users", "add_url": reverse("console:user_create")},
+        context={"add_url": reverse("console:user_create")},
     )
 
 
@@ -155,18 +155,14 @@ def user_add_groups(request: HttpRequest, pk: int) -> HttpResponse:
     return console.picker_page(
         request,
         console.Picker(
+            offers=console.GROUPS,
             title=f"Add {person.display_name} to groups",
             help="Tick the groups and press Select. Built-in groups are not listed: their "
             "members are worked out by Portico.",
-            search_label="Search groups by name or description",
-            columns=["Group", "Type", "Description"],
-            row_template="console/picker_group.html",
             taken_label="Member",
-            nothing_chosen="Choose at least one group, then press Select.",
             cancel_url=person.get_absolute_url(),
             breadcrumbs=[*_breadcrumbs(), (person.email, person.get_absolute_url())],
             empty="There are no custom groups yet. Create one in the Groups tab.",
-            key="name",
         ),
         candidates=Group.objects.custom().order_by("display_name", "pk"),
         taken=lambda groups: set(
@@ -182,18 +178,12 @@ def user_add_groups(request: HttpRequest, pk: int) -> HttpResponse:
 @administrator_required
 def user_block(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
-    if request.method == "POST":
-        try:
-            services.block_user(user=person, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(
-                request,
-                f"Blocked {person.email}. They are signed out and can't sign in until unblocked.",
-            )
-        return redirect(person)
-    return console.confirm_page(
+
+    def block() -> str:
+        services.block_user(user=person, actor=request.user)
+        return f"Blocked {person.email}. They are signed out and can't sign in until unblocked."
+
+    return console.confirmed(
         request,
         console.Confirmation(
             title=f"Block {person.email}?",
@@ -204,6 +194,8 @@ def user_block(request: HttpRequest, pk: int) -> HttpResponse:
             cancel_url=person.get_absolute_url(),
             breadcrumbs=[*_breadcrumbs(), (person.email, person.get_absolute_url())],
         ),
+        act=block,
+        then=person.get_absolute_url(),
     )
 
 
@@ -226,7 +218,7 @@ def view_as_start(request: HttpRequest) -> HttpResponse:
     key = request.POST.get("key", "")
     if kind == "user":
         get_object_or_404(User, pk=key if key.isascii() and key.isdigit() else 0)
-    elif kind == "group":
+    elif kind == "group" and "\x00" not in key:
         get_object_or_404(Group, name=key)
     else:
         raise Http404("Nothing to view the portal as.")

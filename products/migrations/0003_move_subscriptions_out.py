@@ -1,9 +1,11 @@
 # Subscriptions move to their own app, keeping their table and rows: here the
 # model leaves the products app's state only. Products take their ID and name
 # fields from portal.entities.NamedEntity, and the limit's floor of 1, which a
-# constraint already kept, becomes a validator too (no SQL).
+# constraint already kept, becomes a validator too; a group's access gets its
+# time as memberships do (no SQL).
 
 import django.core.validators
+import django.utils.timezone
 from django.db import migrations, models
 
 import portal.entities
@@ -57,5 +59,10 @@ class Migration(migrations.Migration):
                 ],
                 verbose_name="subscriptions per developer",
             ),
+        ),
+        migrations.AlterField(
+            model_name="productgroup",
+            name="added_at",
+            field=models.DateTimeField(default=django.utils.timezone.now),
         ),
     ]

@@ -23,24 +23,26 @@ from products.forms import ProductCreateForm, ProductSettingsForm
 from products.models import Product, ProductGroup
 from subscriptions import services as subscription_services
 
+PRODUCTS_INTRO = (
+    "A product is visible in the developer portal once it is published, to the groups under "
+    "its Access control."
+)
 STATE_FILTER = console.Filter(
     field="state", label="State", everything="All states", choices=Product.State.choices
 )
 
 
+TABS = [
+    ("overview", "Overview", "products:detail"),
+    ("settings", "Settings", "products:update"),
+    ("access", "Access control", "products:access"),
+]
+
+
 def _page(product: Product, tab: str) -> dict[str, Any]:
     """The product's heading and tabs, for each of its pages."""
-    tabs = [
-        console.Tab("overview", "Overview", reverse("products:detail", args=[product.name])),
-        console.Tab("settings", "Settings", reverse("products:update", args=[product.name])),
-        console.Tab("access", "Access control", reverse("products:access", args=[product.name])),
-    ]
-    return console.detail_context(
-        heading=product.display_name,
-        breadcrumbs=[("Products", reverse("products:list"))],
-        tabs=tabs,
-        tab=tab,
-    ) | {"product": product}
+    listed = ("Products", "products:list")
+    return console.entity_context(product, tab=tab, tabs=TABS, listed=listed) | {"product": product}
 
 
 def _breadcrumbs(product: Product) -> list[tuple[str, str]]:
@@ -56,16 +58,11 @@ def product_list(request: HttpRequest) -> HttpResponse:
     return console.list_page(
         request,
         "products/product_list.html",
-        items=lambda query: Product.objects.search(query).with_group_count(),
-        search_label="Search by name or description",
+        title="Products",
+        items=Product.objects.with_group_count().search,
         filter=STATE_FILTER,
         sorts=console.NAME_SORTING,
-        context={
-            "title": "Products",
-            "add_url": reverse("products:create"),
-            "intro": "A product is visible in the developer portal once it is published, to "
-            "the groups under its Access control.",
-        },
+        context={"add_url": reverse("products:create"), "intro": PRODUCTS_INTRO},
     )
 
 
@@ -269,21 +266,16 @@ def product_add_groups(request: HttpRequest, name: str) -> HttpResponse:
     return console.picker_page(
         request,
         console.Picker(
+            offers=console.GROUPS,
             title=f"Give groups access to {product.display_name}",
-            help="Tick the groups whose members should see this product, and press Select. "
-            "What you tick stays ticked while you search and turn pages.",
-            search_label="Search groups by name or description",
-            columns=["Group", "Type", "Description"],
-            row_template="console/picker_group.html",
+            help="Tick the groups whose members should see this product, and press Select.",
             taken_label="Has access",
-            nothing_chosen="Choose at least one group, then press Select.",
             cancel_url=access_url,
             breadcrumbs=[
                 ("Products", reverse("products:list")),
                 (product.display_name, access_url),
             ],
             empty="There are no groups.",
-            key="name",
         ),
         candidates=Group.objects.order_by("type", "display_name_key", "pk"),
         taken=lambda groups: set(
@@ -303,18 +295,12 @@ def product_remove_group(request: HttpRequest, name: str, group: str) -> HttpRes
         ProductGroup.objects.select_related("group"), product=product, group__name=group
     )
     access_url = reverse("products:access", args=[product.name])
-    if request.method == "POST":
-        try:
-            services.revoke_access(product=product, group=link.group)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(
-                request,
-                f"{link.group.display_name} no longer has access to {product.display_name}.",
-            )
-        return redirect(access_url)
-    return console.confirm_page(
+
+    def revoke() -> str:
+        services.revoke_access(product=product, group=link.group)
+        return f"{link.group.display_name} no longer has access to {product.display_name}."
+
+    return console.confirmed(
         request,
         console.Confirmation(
             title=f"Take {link.group.display_name}'s access to {product.display_name} away?",
@@ -329,4 +315,6 @@ def product_remove_group(request: HttpRequest, name: str, group: str) -> HttpRes
                 (product.display_name, access_url),
             ],
         ),
+        act=revoke,
+        then=access_url,
     )

@@ -4,7 +4,6 @@ and the Settings page, whose rules are the subscriptions'."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,15 +22,18 @@ ACTION_LABELS = {
     "activate": "Activate",
     "cancel": "Cancel",
 }
-# Actions that ask first, and what they say. Reject and suspend keep a
-# reason, shown to the developer.
+# Actions that ask first, and what they say.
 CONFIRMED = {
     "reject": "The request is refused and the developer is emailed the reason.",
     "suspend": "Its keys stop working until the subscription is activated again.",
     "cancel": "Its keys stop working at once. This can't be undone; the developer can "
     "subscribe again, within the product's limit.",
 }
-ACTIONS_WITH_REASON = ("reject", "suspend")
+# Actions that keep a reason as the state comment, and who sees it.
+REASONS = {
+    "reject": "Reason, sent to the developer",
+    "suspend": "Reason, shown to the developer",
+}
 STATE_FILTER = console.Filter(
     field="state", label="State", everything="All states", choices=Subscription.State.choices
 )
@@ -43,6 +45,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     return console.list_page(
         request,
         "subscriptions/subscription_list.html",
+        title="Subscriptions",
         items=lambda query: (
             Subscription.objects.search(query)
             .select_related("owner", "product")
@@ -50,7 +53,6 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
         ),
         search_label="Search by developer, product or name",
         filter=STATE_FILTER,
-        context={"title": "Subscriptions"},
     )
 
 
@@ -85,42 +87,37 @@ def subscription_change_state(request: HttpRequest, sid: str, action: str) -> Ht
     )
     if action not in Subscription.TRANSITIONS:
         raise Http404("No such action.")
-    if request.method == "GET":
-        if action not in CONFIRMED or not subscription.allows(action):
-            return redirect(subscription)
-        return console.confirm_page(
-            request,
-            console.Confirmation(
-                title=f"{ACTION_LABELS[action]} “{subscription.display_name}”?",
-                text=CONFIRMED[action],
-                button=ACTION_LABELS[action],
-                cancel_url=subscription.get_absolute_url(),
-                breadcrumbs=[
-                    ("Subscriptions", reverse("subscriptions:list")),
-                    (subscription.display_name, subscription.get_absolute_url()),
-                ],
-                reason=(
-                    "Reason, sent to the developer"
-                    if action == "reject"
-                    else "Reason, shown to the developer"
-                )
-                if action in ACTIONS_WITH_REASON
-                else "",
-            ),
-        )
-    comment = request.POST.get("comment", "")[:1000]
-    try:
+    if request.method == "GET" and (action not in CONFIRMED or not subscription.allows(action)):
+        return redirect(subscription)
+
+    def change() -> str:
         changed = services.change_state(
-            subscription=subscription, action=action, comment=comment, actor=request.user
+            subscription=subscription,
+            action=action,
+            comment=request.POST.get("comment", "")[:1000],
+            actor=request.user,
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
         text = f"“{changed.display_name}” is now {changed.get_state_display().lower()}."
         if action in ("approve", "reject") and changed.owner_id is not None:
             text += " The developer has been emailed."
-        messages.success(request, text)
-    return redirect(subscription)
+        return text
+
+    return console.confirmed(
+        request,
+        console.Confirmation(
+            title=f"{ACTION_LABELS[action]} “{subscription.display_name}”?",
+            text=CONFIRMED.get(action, ""),
+            button=ACTION_LABELS[action],
+            cancel_url=subscription.get_absolute_url(),
+            breadcrumbs=[
+                ("Subscriptions", reverse("subscriptions:list")),
+                (subscription.display_name, subscription.get_absolute_url()),
+            ],
+            reason=REASONS.get(action, ""),
+        ),
+        act=change,
+        then=subscription.get_absolute_url(),
+    )
 
 
 @require_http_methods(["GET", "POST"])

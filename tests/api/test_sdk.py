@@ -1,4 +1,5 @@
-"""Azure's own SDK, pointed at Portico, manages groups, products, users and subscriptions."""
+"""Azure's own SDK (azure-mgmt-apimanagement), pointed at a live Portico, manages groups,
+products, users and subscriptions through api.views and api.azure."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ class StaticToken:
 
 
 @pytest.fixture
-def client(live_server, administrator):
+def sdk(live_server, administrator):
     _, clear = AccessToken.issue(user=administrator, name="sdk", days=1)
     return ApiManagementClient(
         StaticToken(clear),
@@ -56,9 +57,9 @@ RG = settings.PORTICO_AZURE_RESOURCE_GROUP
 SERVICE = settings.PORTICO_AZURE_SERVICE_NAME
 
 
-def test_the_sdk_drives_groups_products_users_and_subscriptions(client, developer):
+def test_the_sdk_drives_groups_products_users_and_subscriptions(sdk, developer):
     # Create a group, read it, list it with $filter.
-    created = client.group.create_or_update(
+    created = sdk.group.create_or_update(
         RG,
         SERVICE,
         "partners",
@@ -67,20 +68,20 @@ def test_the_sdk_drives_groups_products_users_and_subscriptions(client, develope
     )
     assert created.name == "partners" and created.display_name == "Partners"
     assert created.built_in is False and created.type_properties_type == "custom"
-    fetched = client.group.get(RG, SERVICE, "partners", **PLAIN_HTTP)
+    fetched = sdk.group.get(RG, SERVICE, "partners", **PLAIN_HTTP)
     assert fetched.description == "Partner developers"
     names = [
         g.name
-        for g in client.group.list_by_service(
+        for g in sdk.group.list_by_service(
             RG, SERVICE, filter="startswith(displayName,'Part')", **PLAIN_HTTP
         )
     ]
     assert names == ["partners"]
 
     # Update it with its entity tag; a stale tag fails and changes nothing.
-    assert client.group.get_entity_tag(RG, SERVICE, "partners", **PLAIN_HTTP)
-    tag = etag_of(client.group, RG, SERVICE, "partners")
-    client.group.update(
+    assert sdk.group.get_entity_tag(RG, SERVICE, "partners", **PLAIN_HTTP)
+    tag = etag_of(sdk.group, RG, SERVICE, "partners")
+    sdk.group.update(
         RG,
         SERVICE,
         "partners",
@@ -89,7 +90,7 @@ def test_the_sdk_drives_groups_products_users_and_subscriptions(client, develope
         **PLAIN_HTTP,
     )
     with pytest.raises(HttpResponseError) as stale:
-        client.group.update(
+        sdk.group.update(
             RG,
             SERVICE,
             "partners",
@@ -101,14 +102,14 @@ def test_the_sdk_drives_groups_products_users_and_subscriptions(client, develope
     assert Group.objects.get(name="partners").description == "Partners under contract"
 
     # Add a user to it.
-    client.group_user.create(RG, SERVICE, "partners", developer.api_id, **PLAIN_HTTP)
-    assert client.group_user.check_entity_exists(
+    sdk.group_user.create(RG, SERVICE, "partners", developer.api_id, **PLAIN_HTTP)
+    assert sdk.group_user.check_entity_exists(
         RG, SERVICE, "partners", developer.api_id, **PLAIN_HTTP
     )
     assert Membership.objects.filter(group__name="partners", user=developer).exists()
 
     # A product, linked to the group; list the product's and the user's groups.
-    client.product.create_or_update(
+    sdk.product.create_or_update(
         RG,
         SERVICE,
         "logistics",
@@ -121,18 +122,16 @@ def test_the_sdk_drives_groups_products_users_and_subscriptions(client, develope
         ),
         **PLAIN_HTTP,
     )
-    client.product_group.create_or_update(RG, SERVICE, "logistics", "partners", **PLAIN_HTTP)
+    sdk.product_group.create_or_update(RG, SERVICE, "logistics", "partners", **PLAIN_HTTP)
     product_groups = {
-        g.name for g in client.product_group.list_by_product(RG, SERVICE, "logistics", **PLAIN_HTTP)
+        g.name for g in sdk.product_group.list_by_product(RG, SERVICE, "logistics", **PLAIN_HTTP)
     }
     assert product_groups == {"administrators", "partners"}
-    user_groups = {
-        g.name for g in client.user_group.list(RG, SERVICE, developer.api_id, **PLAIN_HTTP)
-    }
+    user_groups = {g.name for g in sdk.user_group.list(RG, SERVICE, developer.api_id, **PLAIN_HTTP)}
     assert user_groups == {"developers", "partners"}
 
     # A subscription and its secrets; regenerate a key.
-    subscription = client.subscription.create_or_update(
+    subscription = sdk.subscription.create_or_update(
         RG,
         SERVICE,
         "dev-logistics",
@@ -145,30 +144,30 @@ def test_the_sdk_drives_groups_products_users_and_subscriptions(client, develope
         **PLAIN_HTTP,
     )
     assert subscription.state == "active"
-    secrets = client.subscription.list_secrets(RG, SERVICE, "dev-logistics", **PLAIN_HTTP)
+    secrets = sdk.subscription.list_secrets(RG, SERVICE, "dev-logistics", **PLAIN_HTTP)
     assert secrets.primary_key == Subscription.objects.get(sid="dev-logistics").primary_secret
-    client.subscription.regenerate_primary_key(RG, SERVICE, "dev-logistics", **PLAIN_HTTP)
-    renewed = client.subscription.list_secrets(RG, SERVICE, "dev-logistics", **PLAIN_HTTP)
+    sdk.subscription.regenerate_primary_key(RG, SERVICE, "dev-logistics", **PLAIN_HTTP)
+    renewed = sdk.subscription.list_secrets(RG, SERVICE, "dev-logistics", **PLAIN_HTTP)
     assert renewed.primary_key != secrets.primary_key
     assert renewed.secondary_key == secrets.secondary_key
 
     # Delete what it made; what the SDK did shows in the console's data.
-    sub_tag = etag_of(client.subscription, RG, SERVICE, "dev-logistics")
-    client.subscription.delete(RG, SERVICE, "dev-logistics", sub_tag, **PLAIN_HTTP)
-    client.product_group.delete(RG, SERVICE, "logistics", "partners", **PLAIN_HTTP)
+    sub_tag = etag_of(sdk.subscription, RG, SERVICE, "dev-logistics")
+    sdk.subscription.delete(RG, SERVICE, "dev-logistics", sub_tag, **PLAIN_HTTP)
+    sdk.product_group.delete(RG, SERVICE, "logistics", "partners", **PLAIN_HTTP)
     assert not ProductGroup.objects.filter(product__name="logistics", group__name="partners")
-    product_tag = etag_of(client.product, RG, SERVICE, "logistics")
-    client.product.delete(RG, SERVICE, "logistics", product_tag, **PLAIN_HTTP)
-    client.group_user.delete(RG, SERVICE, "partners", developer.api_id, **PLAIN_HTTP)
-    group_tag = etag_of(client.group, RG, SERVICE, "partners")
-    client.group.delete(RG, SERVICE, "partners", group_tag, **PLAIN_HTTP)
+    product_tag = etag_of(sdk.product, RG, SERVICE, "logistics")
+    sdk.product.delete(RG, SERVICE, "logistics", product_tag, **PLAIN_HTTP)
+    sdk.group_user.delete(RG, SERVICE, "partners", developer.api_id, **PLAIN_HTTP)
+    group_tag = etag_of(sdk.group, RG, SERVICE, "partners")
+    sdk.group.delete(RG, SERVICE, "partners", group_tag, **PLAIN_HTTP)
     with pytest.raises(ResourceNotFoundError):
-        client.group.get(RG, SERVICE, "partners", **PLAIN_HTTP)
+        sdk.group.get(RG, SERVICE, "partners", **PLAIN_HTTP)
 
 
-def test_the_sdk_cannot_change_a_system_group(client):
-    tag = etag_of(client.group, RG, SERVICE, "developers")
+def test_the_sdk_cannot_change_a_system_group(sdk):
+    tag = etag_of(sdk.group, RG, SERVICE, "developers")
     with pytest.raises(HttpResponseError) as refused:
-        client.group.delete(RG, SERVICE, "developers", tag, **PLAIN_HTTP)
+        sdk.group.delete(RG, SERVICE, "developers", tag, **PLAIN_HTTP)
     assert refused.value.status_code == 400
     assert Group.objects.filter(name="developers").exists()

@@ -1,25 +1,25 @@
+"""groups.models: the Group model and its queries, system groups' protection, memberships."""
+
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Permission
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from groups import services
-from groups.models import Group, Membership
+from groups.models import Group, Membership, SystemGroupError
 from groups.system import derived_group_ids, display_names
+from portal.models import User
 
-
-@pytest.fixture
-def partners(db):
-    return services.create_group(name="partners", display_name="Partners")
-
-
-@pytest.fixture
-def beta(db):
-    return services.create_group(name="beta", display_name="Beta")
+SYSTEM_GROUPS = [Group.ADMINISTRATORS, Group.DEVELOPERS, Group.GUESTS]
 
 
 def names(queryset):
     return sorted(queryset.values_list("name", flat=True))
+
+
+# Group.objects.for_user and the counts the console shows
 
 
 @pytest.mark.django_db
@@ -50,50 +50,121 @@ def test_for_user_treats_accounts_that_cannot_sign_in_as_guests(request, who, pa
     assert display_names(person) == ["Guests"]
 
 
-@pytest.mark.django_db
-def test_system_group_names_for_each_role(administrator, developer):
-    assert display_names(administrator) == ["Administrators", "Developers"]
-    assert display_names(developer) == ["Developers"]
+def test_for_user_includes_derived_and_stored_groups(partners, make_user, administrator):
+    person = make_user()
+    services.add_members(group=partners, users=[person], added_by=None)
+    assert set(Group.objects.for_user(person).values_list("name", flat=True)) == {
+        "developers",
+        "partners",
+    }
+    assert set(Group.objects.for_user(administrator).values_list("name", flat=True)) == {
+        "administrators",
+        "developers",
+    }
+    person.state = User.State.BLOCKED
+    assert set(Group.objects.for_user(person).values_list("name", flat=True)) == {"guests"}
+
+
+def test_with_member_count_counts_stored_members(partners, make_user):
+    services.add_members(group=partners, users=[make_user(), make_user()], added_by=None)
+    services.create_group(name="empty", display_name="Empty")
+    counts = dict(Group.objects.custom().with_member_count().values_list("name", "member_count"))
+    assert counts == {"partners": 2, "empty": 0}
+
+
+# System groups can't be made, changed or deleted
 
 
 @pytest.mark.django_db
-def test_membership_admin_refuses_system_groups(client, support_staff, developer):
-    support_staff.user_permissions.add(
-        *Permission.objects.filter(
-            codename__in=["add_membership", "view_membership", "view_group", "view_user"]
+@pytest.mark.parametrize("name", ["developers", "DEVELOPERS", "Guests"])
+def test_system_groups_cannot_be_created_twice(name):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Group.objects.bulk_create(
+            [Group(name=name, display_name=f"Another {name}", type="system", built_in=True)]
         )
-    )
-    client.force_login(support_staff)
+
+
+@pytest.mark.django_db
+def test_a_new_group_cannot_claim_to_be_a_system_group():
+    group = Group(name="sneaky", display_name="Sneaky", type=Group.Type.SYSTEM)
+    with pytest.raises(ValidationError) as error:
+        group.full_clean()
+    assert "type" in error.value.message_dict
+    with pytest.raises(SystemGroupError):
+        group.save()
+    assert not Group.objects.filter(name="sneaky").exists()
+
+
+@pytest.mark.django_db
+def test_system_groups_cannot_be_renamed():
     developers = Group.objects.get(name=Group.DEVELOPERS)
-    response = client.post(
-        "/admin/groups/membership/add/", {"user": developer.pk, "group": developers.pk}
-    )
-    assert response.status_code == 200
-    assert "is a system group" in response.content.decode()
+    developers.display_name = "Everyone"
+    with pytest.raises(SystemGroupError, match="system group"):
+        developers.save()
+    assert Group.objects.get(name=Group.DEVELOPERS).display_name == "Developers"
+
+
+@pytest.mark.django_db
+def test_a_system_group_cannot_be_turned_into_a_custom_one():
+    guests = Group.objects.get(name=Group.GUESTS)
+    guests.type = Group.Type.CUSTOM
+    guests.built_in = False
+    with pytest.raises(SystemGroupError):
+        guests.save()
+
+
+@pytest.mark.django_db
+def test_system_groups_cannot_be_deleted():
+    with pytest.raises(SystemGroupError):
+        Group.objects.get(name=Group.ADMINISTRATORS).delete()
+    with pytest.raises(SystemGroupError):
+        Group.objects.all().delete()
+    assert Group.objects.filter(type=Group.Type.SYSTEM).count() == 3
+
+
+@pytest.mark.django_db
+def test_custom_groups_can_be_deleted_in_bulk():
+    Group.objects.create(name="partners", display_name="Partners")
+    Group.objects.custom().delete()
+    assert not Group.objects.filter(name="partners").exists()
+
+
+@pytest.mark.django_db
+def test_group_display_names_are_unique_ignoring_case():
+    Group.objects.create(name="partners", display_name="Partners")
+    duplicate = Group(name="partners-2", display_name="PARTNERS")
+    with pytest.raises(ValidationError) as error:
+        duplicate.full_clean()
+    assert "A group with this name already exists" in str(error.value)
+
+
+# Memberships
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", SYSTEM_GROUPS)
+def test_membership_save_refuses_a_system_group(name, make_user):
+    membership = Membership(group=Group.objects.get(name=name), user=make_user())
+    with pytest.raises(SystemGroupError):
+        membership.save()
     assert not Membership.objects.exists()
 
 
 @pytest.mark.django_db
-def test_membership_admin_adds_to_custom_groups(client, support_staff, developer, partners):
-    support_staff.user_permissions.add(
-        *Permission.objects.filter(codename__in=["add_membership", "view_membership"])
-    )
-    client.force_login(support_staff)
-    response = client.post(
-        "/admin/groups/membership/add/", {"user": developer.pk, "group": partners.pk}
-    )
-    assert response.status_code == 302
-    membership = Membership.objects.get()
-    assert (membership.user, membership.group, membership.added_by) == (
-        developer,
-        partners,
-        support_staff,
-    )
+@pytest.mark.parametrize("name", SYSTEM_GROUPS)
+def test_membership_full_clean_refuses_a_system_group(name, make_user):
+    membership = Membership(group=Group.objects.get(name=name), user=make_user())
+    with pytest.raises(ValidationError) as error:
+        membership.full_clean()
+    assert "system group" in " ".join(error.value.message_dict["group"])
 
 
-@pytest.mark.django_db
-def test_membership_admin_search_finds_by_email(client, administrator, developer, partners):
-    services.add_members(group=partners, users=[developer], added_by=administrator)
-    client.force_login(administrator)
-    response = client.get("/admin/groups/membership/", {"q": "dev@example"})
-    assert "dev@example.com" in response.content.decode()
+def test_membership_full_clean_accepts_a_custom_group(partners, make_user):
+    Membership(group=partners, user=make_user()).full_clean()
+
+
+def test_membership_full_clean_refuses_a_duplicate(partners, make_user):
+    person = make_user()
+    services.add_members(group=partners, users=[person], added_by=None)
+    with pytest.raises(ValidationError, match="already a member"):
+        Membership(group=partners, user=person).full_clean()

@@ -1,3 +1,5 @@
+"""groups.services: the writes the console, the admin and the API share."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,15 +9,12 @@ from groups import services
 from groups.models import Group, Membership, SystemGroupError
 from portal.entities import ConcurrentChangeError
 from portal.models import User
+from tests.concurrency import run_together
 
 SYSTEM_GROUPS = [Group.ADMINISTRATORS, Group.DEVELOPERS, Group.GUESTS]
 
 
-@pytest.fixture
-def custom_group(db):
-    return services.create_group(
-        name="partners", display_name="Partners", description="Partner companies"
-    )
+THREADS = 8
 
 
 # create_group
@@ -60,7 +59,7 @@ def test_create_group_validates_before_saving(fields, error_field):
 @pytest.mark.parametrize(
     ("name", "display_name"), [("PARTNERS", "Other"), ("other", "PARTNERS"), ("other", "partners")]
 )
-def test_create_group_refuses_duplicates_ignoring_case(custom_group, name, display_name):
+def test_create_group_refuses_duplicates_ignoring_case(partners, name, display_name):
     with pytest.raises(ValidationError, match="already exists"):
         services.create_group(name=name, display_name=display_name)
     assert Group.objects.custom().count() == 1
@@ -79,12 +78,12 @@ def test_create_group_refuses_an_overlong_description():
 # update_group
 
 
-def test_update_group_saves_changes_and_bumps_the_version(custom_group):
+def test_update_group_saves_changes_and_bumps_the_version(partners):
     updated = services.update_group(
-        group=custom_group, expected_version=1, display_name="Partner firms", description="New"
+        group=partners, expected_version=1, display_name="Partner firms", description="New"
     )
     assert updated.version == 2
-    stored = Group.objects.get(pk=custom_group.pk)
+    stored = Group.objects.get(pk=partners.pk)
     assert (stored.display_name, stored.description, stored.version) == (
         "Partner firms",
         "New",
@@ -92,23 +91,23 @@ def test_update_group_saves_changes_and_bumps_the_version(custom_group):
     )
 
 
-def test_update_group_with_a_stale_version_raises_with_the_current_row(custom_group):
-    services.update_group(group=custom_group, expected_version=1, display_name="Theirs")
-    stale = Group.objects.get(pk=custom_group.pk)
+def test_update_group_with_a_stale_version_raises_with_the_current_row(partners):
+    services.update_group(group=partners, expected_version=1, display_name="Theirs")
+    stale = Group.objects.get(pk=partners.pk)
     stale.version = 1
     with pytest.raises(ConcurrentChangeError) as error:
         services.update_group(group=stale, expected_version=1, display_name="Mine")
     current = error.value.current
     assert isinstance(current, Group)
-    assert (current.pk, current.display_name, current.version) == (custom_group.pk, "Theirs", 2)
-    stored = Group.objects.get(pk=custom_group.pk)
+    assert (current.pk, current.display_name, current.version) == (partners.pk, "Theirs", 2)
+    stored = Group.objects.get(pk=partners.pk)
     assert (stored.display_name, stored.version) == ("Theirs", 2)
 
 
-def test_update_group_without_an_expected_version_always_saves(custom_group):
-    services.update_group(group=custom_group, expected_version=1, display_name="First")
-    services.update_group(group=custom_group, expected_version=None, display_name="Second")
-    stored = Group.objects.get(pk=custom_group.pk)
+def test_update_group_without_an_expected_version_always_saves(partners):
+    services.update_group(group=partners, expected_version=1, display_name="First")
+    services.update_group(group=partners, expected_version=None, display_name="Second")
+    stored = Group.objects.get(pk=partners.pk)
     assert (stored.display_name, stored.version) == ("Second", 3)
 
 
@@ -122,11 +121,10 @@ def test_update_group_without_an_expected_version_always_saves(custom_group):
     ],
     ids=["empty-name", "taken-name", "long-name", "long-description"],
 )
-def test_update_group_validates_and_writes_nothing_when_invalid(custom_group, changes):
-    services.create_group(name="others", display_name="Others")
+def test_update_group_validates_and_writes_nothing_when_invalid(partners, others, changes):
     with pytest.raises(ValidationError):
-        services.update_group(group=custom_group, expected_version=1, **changes)
-    stored = Group.objects.get(pk=custom_group.pk)
+        services.update_group(group=partners, expected_version=1, **changes)
+    stored = Group.objects.get(pk=partners.pk)
     assert (stored.display_name, stored.description, stored.version) == (
         "Partners",
         "Partner companies",
@@ -146,12 +144,12 @@ def test_update_group_refuses_system_groups(name):
 # delete_group
 
 
-def test_delete_group_removes_memberships_and_keeps_users(custom_group, make_user):
+def test_delete_group_removes_memberships_and_keeps_users(partners, make_user):
     people = [make_user(), make_user()]
-    services.add_members(group=custom_group, users=people, added_by=None)
-    summary = services.delete_group(group=custom_group)
+    services.add_members(group=partners, users=people, added_by=None)
+    summary = services.delete_group(group=partners)
     assert summary.message("group") == "Deleted the group Partners; 2 members lost the membership."
-    assert not Group.objects.filter(pk=custom_group.pk).exists()
+    assert not Group.objects.filter(pk=partners.pk).exists()
     assert not Membership.objects.exists()
     assert User.objects.filter(pk__in=[p.pk for p in people]).count() == 2
 
@@ -167,32 +165,30 @@ def test_delete_group_refuses_system_groups(name):
 # add_members
 
 
-def test_add_members_adds_everyone_and_records_who_added_them(
-    custom_group, make_user, administrator
-):
+def test_add_members_adds_everyone_and_records_who_added_them(partners, make_user, administrator):
     people = [make_user() for _ in range(3)]
-    assert services.add_members(group=custom_group, users=people, added_by=administrator) == 3
-    memberships = custom_group.memberships.all()
+    assert services.add_members(group=partners, users=people, added_by=administrator) == 3
+    memberships = partners.memberships.all()
     assert {m.user_id for m in memberships} == {p.pk for p in people}
     assert {m.added_by_id for m in memberships} == {administrator.pk}
 
 
-def test_add_members_twice_leaves_one_membership(custom_group, make_user):
+def test_add_members_twice_leaves_one_membership(partners, make_user):
     person = make_user()
-    assert services.add_members(group=custom_group, users=[person], added_by=None) == 1
-    assert services.add_members(group=custom_group, users=[person], added_by=None) == 0
-    assert Membership.objects.filter(group=custom_group, user=person).count() == 1
+    assert services.add_members(group=partners, users=[person], added_by=None) == 1
+    assert services.add_members(group=partners, users=[person], added_by=None) == 0
+    assert Membership.objects.filter(group=partners, user=person).count() == 1
 
 
-def test_add_members_counts_only_the_new_ones(custom_group, make_user):
+def test_add_members_counts_only_the_new_ones(partners, make_user):
     old, new = make_user(), make_user()
-    services.add_members(group=custom_group, users=[old], added_by=None)
-    assert services.add_members(group=custom_group, users=[old, new, new], added_by=None) == 1
-    assert custom_group.memberships.count() == 2
+    services.add_members(group=partners, users=[old], added_by=None)
+    assert services.add_members(group=partners, users=[old, new, new], added_by=None) == 1
+    assert partners.memberships.count() == 2
 
 
-def test_add_members_with_nobody_adds_nothing(custom_group):
-    assert services.add_members(group=custom_group, users=[], added_by=None) == 0
+def test_add_members_with_nobody_adds_nothing(partners):
+    assert services.add_members(group=partners, users=[], added_by=None) == 0
     assert not Membership.objects.exists()
 
 
@@ -207,12 +203,12 @@ def test_add_members_refuses_system_groups(name, make_user):
 # remove_member
 
 
-def test_remove_member_says_whether_the_person_was_in_the_group(custom_group, make_user):
+def test_remove_member_says_whether_the_person_was_in_the_group(partners, make_user):
     person, bystander = make_user(), make_user()
-    services.add_members(group=custom_group, users=[person, bystander], added_by=None)
-    assert services.remove_member(group=custom_group, user=person) is True
-    assert services.remove_member(group=custom_group, user=person) is False
-    assert list(custom_group.memberships.values_list("user_id", flat=True)) == [bystander.pk]
+    services.add_members(group=partners, users=[person, bystander], added_by=None)
+    assert services.remove_member(group=partners, user=person) is True
+    assert services.remove_member(group=partners, user=person) is False
+    assert list(partners.memberships.values_list("user_id", flat=True)) == [bystander.pk]
     assert User.objects.filter(pk=person.pk).exists()
 
 
@@ -223,58 +219,61 @@ def test_remove_member_refuses_system_groups(name, make_user):
         services.remove_member(group=Group.objects.get(name=name), user=make_user())
 
 
-# Membership model
+# Races between administrators, on real threads with their own connections
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", SYSTEM_GROUPS)
-def test_membership_save_refuses_a_system_group(name, make_user):
-    membership = Membership(group=Group.objects.get(name=name), user=make_user())
-    with pytest.raises(SystemGroupError):
-        membership.save()
-    assert not Membership.objects.exists()
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", SYSTEM_GROUPS)
-def test_membership_full_clean_refuses_a_system_group(name, make_user):
-    membership = Membership(group=Group.objects.get(name=name), user=make_user())
-    with pytest.raises(ValidationError) as error:
-        membership.full_clean()
-    assert "system group" in " ".join(error.value.message_dict["group"])
-
-
-def test_membership_full_clean_accepts_a_custom_group(custom_group, make_user):
-    Membership(group=custom_group, user=make_user()).full_clean()
-
-
-def test_membership_full_clean_refuses_a_duplicate(custom_group, make_user):
+@pytest.mark.django_db(transaction=True)
+def test_add_members_racing_for_the_same_person_leaves_one_membership(make_user):
+    group = services.create_group(name="racers", display_name="Racers")
     person = make_user()
-    services.add_members(group=custom_group, users=[person], added_by=None)
-    with pytest.raises(ValidationError, match="already a member"):
-        Membership(group=custom_group, user=person).full_clean()
+
+    def add(_):
+        return services.add_members(
+            group=Group.objects.get(pk=group.pk), users=[person], added_by=None
+        )
+
+    results, errors = run_together(THREADS, add)
+    assert errors == []
+    assert Membership.objects.filter(group=group, user=person).count() == 1
+    # Exactly one thread reports the addition, so "Added N members" is true.
+    assert sorted(results) == [0] * (THREADS - 1) + [1]
 
 
-# Reads the console relies on
+@pytest.mark.django_db(transaction=True)
+def test_add_members_racing_with_overlapping_people_adds_each_once(make_user):
+    group = services.create_group(name="overlap", display_name="Overlap")
+    people = [make_user() for _ in range(4)]
+
+    def add(index):
+        # Each thread brings a different pair, so every insert overlaps another.
+        chosen = [people[index % 4], people[(index + 1) % 4]]
+        return services.add_members(group=group, users=chosen, added_by=None)
+
+    results, errors = run_together(THREADS, add)
+    assert errors == []
+    assert sum(results) == 4
+    assert sorted(group.memberships.values_list("user_id", flat=True)) == sorted(
+        person.pk for person in people
+    )
 
 
-def test_with_member_count_counts_stored_members(custom_group, make_user):
-    services.add_members(group=custom_group, users=[make_user(), make_user()], added_by=None)
-    services.create_group(name="empty", display_name="Empty")
-    counts = dict(Group.objects.custom().with_member_count().values_list("name", "member_count"))
-    assert counts == {"partners": 2, "empty": 0}
+@pytest.mark.django_db(transaction=True)
+def test_update_group_racing_saves_with_one_version_lets_exactly_one_win():
+    group = services.create_group(name="settings", display_name="Settings")
 
+    def save(index):
+        return services.update_group(
+            group=Group.objects.get(pk=group.pk),
+            expected_version=1,
+            display_name=f"Saved by {index}",
+        )
 
-def test_for_user_includes_derived_and_stored_groups(custom_group, make_user, administrator):
-    person = make_user()
-    services.add_members(group=custom_group, users=[person], added_by=None)
-    assert set(Group.objects.for_user(person).values_list("name", flat=True)) == {
-        "developers",
-        "partners",
-    }
-    assert set(Group.objects.for_user(administrator).values_list("name", flat=True)) == {
-        "administrators",
-        "developers",
-    }
-    person.state = User.State.BLOCKED
-    assert set(Group.objects.for_user(person).values_list("name", flat=True)) == {"guests"}
+    results, errors = run_together(2, save)
+    winners = [result for result in results if result is not None]
+    assert len(winners) == 1
+    assert len(errors) == 1
+    assert isinstance(errors[0], ConcurrentChangeError)
+    assert errors[0].current.version == 2
+    assert errors[0].current.display_name == winners[0].display_name
+    stored = Group.objects.get(pk=group.pk)
+    assert (stored.display_name, stored.version) == (winners[0].display_name, 2)

@@ -1,14 +1,10 @@
-"""The Django admin goes through the same rules as the console."""
+"""portal.admin: the Django admin, for support staff and administrators."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission
 
-from groups import services as group_services
-from groups.models import Group, Membership
-from products import services as product_services
-from subscriptions import services as subscription_services
 from subscriptions.models import Subscription
 
 
@@ -16,69 +12,63 @@ def grant(user, *codenames):
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
 
 
-@pytest.fixture
-def partner_subscription(db, developer, administrator):
-    partners = group_services.create_group(name="partners", display_name="Partners")
-    group_services.add_members(group=partners, users=[developer], added_by=administrator)
-    product = product_services.create_product(
-        name="logistics", display_name="Logistics", state="published", groups=[partners]
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 302),
+        ("developer", 302),  # the admin's own sign-in page, which says who may enter
+        ("blocked_user", 302),
+        ("support_staff", 200),
+        ("administrator", 200),
+    ],
+)
+def test_django_admin_access(client, request, who, status):
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    response = client.get("/admin/")
+    assert response.status_code == status
+    if status == 302:
+        assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.django_db
+def test_support_staff_cannot_grant_roles_in_the_admin(client, support_staff, developer):
+    support_staff.user_permissions.add(
+        Permission.objects.get(codename="change_user"),
+        Permission.objects.get(codename="view_user"),
     )
-    return subscription_services.subscribe(developer=developer, product=product, display_name="App")
-
-
-@pytest.mark.django_db
-def test_removing_a_membership_in_the_admin_applies_the_access_rule(
-    client, administrator, partner_subscription
-):
-    membership = Membership.objects.get(group__name="partners")
-    client.force_login(administrator)
-    response = client.post(f"/admin/groups/membership/{membership.pk}/delete/", {"post": "yes"})
-    assert response.status_code == 302
-    partner_subscription.refresh_from_db()
-    assert partner_subscription.state == Subscription.State.SUSPENDED
-    assert partner_subscription.state_comment == Subscription.ACCESS_REMOVED
-
-
-@pytest.mark.django_db
-def test_deleting_a_group_in_the_admin_applies_the_access_rule(
-    client, administrator, partner_subscription
-):
-    group = Group.objects.get(name="partners")
-    client.force_login(administrator)
-    client.post(f"/admin/groups/group/{group.pk}/delete/", {"post": "yes"})
-    assert not Group.objects.filter(name="partners").exists()
-    partner_subscription.refresh_from_db()
-    assert partner_subscription.state == Subscription.State.SUSPENDED
-
-
-@pytest.mark.django_db
-def test_blocking_in_the_admin_applies_the_access_rule(
-    client, administrator, developer, partner_subscription
-):
-    client.force_login(administrator)
+    client.force_login(support_staff)
+    url = f"/admin/portal/user/{developer.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b'name="is_superuser"' not in page.content
     client.post(
-        f"/admin/portal/user/{developer.pk}/change/",
+        url,
         {
             "email": developer.email,
-            "first_name": developer.first_name,
-            "last_name": developer.last_name,
+            "first_name": "Dev",
+            "last_name": "Eloper",
+            "state": "active",
             "note": "",
-            "state": "blocked",
+            "is_superuser": "on",
+            "is_staff": "on",
         },
     )
     developer.refresh_from_db()
-    assert developer.state == "blocked"
-    partner_subscription.refresh_from_db()
-    assert partner_subscription.state == Subscription.State.SUSPENDED
+    assert not developer.is_superuser and not developer.is_staff
 
 
 @pytest.mark.django_db
-def test_products_cannot_be_deleted_or_relinked_in_the_admin(client, administrator):
-    product = product_services.create_product(name="p", display_name="P")
-    client.force_login(administrator)
-    assert client.get(f"/admin/products/product/{product.pk}/delete/").status_code == 403
-    page = client.get(f"/admin/products/product/{product.pk}/change/").content.decode()
-    assert 'name="links-0-group"' not in page
+def test_support_staff_search_users_by_email_and_filter_by_state(client, support_staff, make_user):
+    support_staff.user_permissions.add(Permission.objects.get(codename="view_user"))
+    make_user(email="findme@example.com")
+    make_user(email="gone@example.com", state="blocked")
+    client.force_login(support_staff)
+    found = client.get("/admin/portal/user/", {"q": "findme"}).content
+    assert b"findme@example.com" in found and b"gone@example.com" not in found
+    blocked = client.get("/admin/portal/user/", {"state__exact": "blocked"}).content
+    assert b"gone@example.com" in blocked and b"findme@example.com" not in blocked
 
 
 @pytest.mark.django_db
@@ -101,3 +91,24 @@ def test_support_staff_cannot_take_an_account_over(client, support_staff, develo
     )
     other_staff.refresh_from_db()
     assert other_staff.first_name != "Hacked"
+
+
+@pytest.mark.django_db
+def test_blocking_in_the_admin_applies_the_access_rule(
+    client, administrator, developer, subscription
+):
+    client.force_login(administrator)
+    client.post(
+        f"/admin/portal/user/{developer.pk}/change/",
+        {
+            "email": developer.email,
+            "first_name": developer.first_name,
+            "last_name": developer.last_name,
+            "note": "",
+            "state": "blocked",
+        },
+    )
+    developer.refresh_from_db()
+    assert developer.state == "blocked"
+    subscription.refresh_from_db()
+    assert subscription.state == Subscription.State.SUSPENDED

@@ -1,9 +1,12 @@
+"""portal.models: the User model, its roles and states."""
+
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from portal.models import User, is_administrator
 
@@ -60,3 +63,11 @@ def test_unknown_state_is_refused_by_the_database(make_user):
     user = make_user()
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.filter(pk=user.pk).update(state="deleted")
+
+
+@pytest.mark.django_db
+def test_blocking_a_signed_in_user_signs_them_out(client, developer):
+    client.force_login(developer)
+    assert client.get(reverse("portal:profile")).status_code == 200
+    User.objects.filter(pk=developer.pk).update(state=User.State.BLOCKED)
+    assert client.get(reverse("portal:profile")).status_code == 302

@@ -1,3 +1,5 @@
+"""portal.settings: configuration from the environment, and what it makes the site do."""
+
 from __future__ import annotations
 
 import os
@@ -146,3 +148,13 @@ def test_access_log_redacts_set_password_links():
 def test_mailers_refuse_a_malformed_timeout():
     with pytest.raises(ImproperlyConfigured, match="timeout"):
         mailers_config("smtp://mail.example.com?timeout=soon")
+
+
+@pytest.mark.django_db
+def test_pages_load_nothing_from_another_host(client, administrator):
+    client.force_login(administrator)
+    for url in ["/", "/products/", "/console/", "/profile/"]:
+        response = client.get(url)
+        body = response.content.decode()
+        assert "https://" not in body and "http://" not in body, url
+        assert "default-src 'self'" in response["Content-Security-Policy"]

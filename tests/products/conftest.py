@@ -1,39 +1,12 @@
-"""Fixtures shared by the products tests: a Partners group, a member, products for it."""
+"""Helpers for the products tests; the fixtures they use are in the root conftest."""
 
 from __future__ import annotations
 
-from uuid import uuid4
+from typing import Any
 
-import pytest
-
-from groups import services as group_services
-from products import services
+from products.models import ProductGroup
 
 
-@pytest.fixture
-def partners(db):
-    return group_services.create_group(name="partners", display_name="Partners")
-
-
-@pytest.fixture
-def member(developer, partners):
-    """The developer, in Partners."""
-    group_services.add_members(group=partners, users=[developer], added_by=None)
-    return developer
-
-
-@pytest.fixture
-def make_product(partners):
-    """A published product that Partners can see; fields override the defaults."""
-
-    def make(**fields):
-        slug = f"p-{uuid4().hex[:8]}"
-        values = {
-            "name": slug,
-            "display_name": slug,
-            "state": "published",
-            "groups": [partners],
-        } | fields
-        return services.create_product(**values)
-
-    return make
+def linked_groups(product: Any) -> set[str]:
+    """The IDs of the groups that have access to the product."""
+    return set(ProductGroup.objects.filter(product=product).values_list("group__name", flat=True))

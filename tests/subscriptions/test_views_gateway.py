@@ -1,4 +1,5 @@
-"""GET /gateway/check: the key check an API gateway calls before each request."""
+"""subscriptions.views.gateway: GET /gateway/check, the key check an API gateway calls
+before each request."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from portal import services as portal_services
 from portal.models import User
-from products import services
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription
 
@@ -21,23 +22,9 @@ def gateway():
 
 
 @pytest.fixture
-def product(partners):
-    return services.create_product(
-        name="payments", display_name="Payments", state="published", groups=[partners]
-    )
-
-
-@pytest.fixture
-def other_product(partners):
-    return services.create_product(
-        name="ledger", display_name="Ledger", state="published", groups=[partners]
-    )
-
-
-@pytest.fixture
-def subscription(member, product):
-    created = subscription_services.subscribe(developer=member, product=product, display_name="App")
-    return Subscription.objects.get(pk=created.pk)
+def other_product(make_product):
+    """Ledger, which the member sees too."""
+    return make_product("Ledger")
 
 
 def check(client, key=None, product=None, *, query=None):
@@ -148,8 +135,6 @@ def test_gateway_refuses_a_key_whose_owner_cannot_sign_in(gateway, subscription,
 def test_gateway_refuses_a_blocked_owner_blocked_through_the_console(
     gateway, subscription, member, administrator
 ):
-    from portal import services as portal_services
-
     portal_services.block_user(user=member, actor=administrator)
     assert check(gateway, subscription.primary_secret, "payments").status_code == 403
 

@@ -1,4 +1,5 @@
-"""Schemathesis drives every operation of the OpenAPI document against the app, in-process.
+"""api.openapi: Schemathesis drives every operation of the OpenAPI document against the app,
+in-process.
 
 Each response must not be a server error and must match the document's schema.
 """
@@ -9,21 +10,16 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.models import AccessToken
 from api.openapi import document
-from groups import services as group_services
 from portal.wsgi import application
-from products import services as product_services
-from products.models import Product
 from subscriptions import services as subscription_services
 
-# IDs of the rows the `bearer` fixture makes, offered to Schemathesis as
+# IDs of the rows the `authorization` fixture makes, offered to Schemathesis as
 # examples so that some calls reach real entities instead of 404s.
 PATH_EXAMPLES = {
     "groupId": "partners",
@@ -56,35 +52,16 @@ schema = schemathesis.openapi.from_dict(with_examples(document("http://testserve
 
 
 @pytest.fixture
-def bearer(administrator, developer):
+def authorization(administrator, member, make_product):
     """An administrator's token, and a few rows for the operations to find."""
-    developer.api_id = "dev"
-    developer.save()
-    partners = group_services.create_group(name="partners", display_name="Partners")
-    group_services.add_members(group=partners, users=[developer], added_by=None)
-    product = product_services.create_product(
-        name="logistics", display_name="Logistics", state=Product.State.PUBLISHED
-    )
-    product_services.grant_access(product=product, groups=[partners], added_by=None)
+    member.api_id = "dev"
+    member.save()
+    product = make_product("Logistics")
     subscription_services.create_subscription(
-        sid="dev-logistics", owner=developer, product=product, display_name="App"
+        sid="dev-logistics", owner=member, product=product, display_name="App"
     )
     _, clear = AccessToken.issue(user=administrator, name="schemathesis", days=1)
     return f"Bearer {clear}"
-
-
-@pytest.fixture
-def in_process():
-    """Keep the test's database connection open across in-process requests.
-
-    Django closes "old" connections at the start and end of each request;
-    in a test that would close the connection the test transaction uses.
-    """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
@@ -94,9 +71,9 @@ def in_process():
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_api_conforms_to_its_openapi_document(case, bearer, in_process):
+def test_api_conforms_to_its_openapi_document(case, authorization, in_process):
     case.call_and_validate(
         app=application,
-        headers={"Authorization": bearer},
+        headers={"Authorization": authorization},
         checks=[not_a_server_error, response_schema_conformance],
     )

@@ -1,7 +1,10 @@
+"""products.models: which products each viewer sees, and what a product may be."""
+
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,10 +16,11 @@ from products import services
 from products.models import Product, ProductGroup
 
 PUBLISHED = Product.State.PUBLISHED
+
+
 NOT_PUBLISHED = Product.State.NOT_PUBLISHED
 
-# Every product of the table below: (state, groups linked besides
-# Administrators, which create_product always links).
+
 CATALOGUE = {
     "guests-pub": (PUBLISHED, ["guests"]),
     "guests-draft": (NOT_PUBLISHED, ["guests"]),
@@ -34,23 +38,21 @@ CATALOGUE = {
     "administrators-only-draft": (NOT_PUBLISHED, []),
 }
 
+
 GUEST_VIEW = {"guests-pub", "guests-and-developers-pub"}
+
+
 DEVELOPER_VIEW = {"developers-pub", "guests-and-developers-pub"}
 
 
 @pytest.fixture
-def catalogue(db):
+def catalogue(administrators, developers, guests, partners, beta, external):
     """The custom and external groups of the table, and its products."""
-    groups = {
-        name: Group.objects.get(name=name)
-        for name in (Group.ADMINISTRATORS, Group.DEVELOPERS, Group.GUESTS)
-    }
-    groups["partners"] = group_services.create_group(name="partners", display_name="Partners")
-    groups["beta"] = group_services.create_group(name="beta", display_name="Beta testers")
+    groups = {group.name: group for group in (administrators, developers, guests)}
+    groups["partners"] = partners
+    groups["beta"] = beta
     groups["empty"] = group_services.create_group(name="empty", display_name="Nobody yet")
-    groups["directory"] = group_services.create_group(
-        name="directory", display_name="Directory group", external_id="aad://x"
-    )
+    groups["directory"] = external
     assert groups["directory"].type == Group.Type.EXTERNAL
     for name, (state, linked) in CATALOGUE.items():
         services.create_product(
@@ -166,6 +168,7 @@ def test_visible_to_takes_blocking_into_account_at_once(catalogue, make_user):
 # rules computed in plain Python beside them.
 
 SYSTEM_NAMES = [Group.ADMINISTRATORS, Group.DEVELOPERS, Group.GUESTS]
+
 
 people = st.lists(
     st.fixed_dictionaries(
@@ -307,11 +310,9 @@ def test_visible_to_is_one_query_whatever_the_number_of_groups(
 
 
 def test_visible_to_is_one_query_for_anonymous_and_administrators(
-    administrator, django_assert_num_queries
+    administrator, guests, django_assert_num_queries
 ):
-    services.create_product(
-        name="open", display_name="Open", state=PUBLISHED, groups=[Group.objects.get(name="guests")]
-    )
+    services.create_product(name="open", display_name="Open", state=PUBLISHED, groups=[guests])
     services.create_product(name="draft", display_name="Draft")
 
     with django_assert_num_queries(1):
@@ -321,3 +322,35 @@ def test_visible_to_is_one_query_for_anonymous_and_administrators(
 
     assert anonymous == {"open"}
     assert everything == {"open", "draft"}
+
+
+# Product.full_clean
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"description": "d" * 1001}, "at most 1000 characters"),
+        ({"subscriptions_limit": 0}, "The limit is at least 1"),
+        (
+            {"subscription_required": False, "approval_required": True},
+            "can't require approval",
+        ),
+    ],
+)
+def test_product_full_clean_refuses_invalid_settings(db, fields, message):
+    product = Product(name="checked", display_name="Checked", **fields)
+    with pytest.raises(ValidationError) as caught:
+        product.full_clean()
+    assert any(message in text for text in caught.value.messages)
+
+
+def test_product_full_clean_accepts_the_limits(db):
+    Product(
+        name="edge",
+        display_name="Edge",
+        description="d" * 1000,
+        subscriptions_limit=1,
+        subscription_required=False,
+        approval_required=False,
+    ).full_clean()

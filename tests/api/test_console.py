@@ -1,36 +1,21 @@
-"""Personal access tokens: the console page, revoking, and the create_api_token command."""
+"""api.console: the console's API tokens page: create (shown once), list, revoke."""
 
 from __future__ import annotations
 
 import hashlib
 import html
 from datetime import timedelta
-from io import StringIO
-from urllib.parse import urlencode
 
 import pytest
-from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.management import CommandError, call_command
-from django.shortcuts import resolve_url
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
 
 from api.models import AccessToken
-
-SERVICE = (
-    f"/subscriptions/{settings.PORTICO_AZURE_SUBSCRIPTION_ID}"
-    f"/resourceGroups/{settings.PORTICO_AZURE_RESOURCE_GROUP}"
-    f"/providers/Microsoft.ApiManagement/service/{settings.PORTICO_AZURE_SERVICE_NAME}"
+from tests.api.helpers import (
+    call_api,
 )
-GROUPS = f"{SERVICE}/groups?{urlencode({'api-version': '2024-05-01'})}"
-
-
-def call_api(client, clear: str):
-    """A management API call with the token and no session."""
-    client.logout()
-    return client.get(GROUPS, HTTP_AUTHORIZATION=f"Bearer {clear}")
 
 
 @pytest.fixture
@@ -136,13 +121,6 @@ def test_revoke_makes_the_token_fail_with_401(console, administrator):
     assert refused.json()["error"]["code"] == "AuthenticationFailed"
 
 
-def test_revoke_needs_post(console, administrator):
-    token, _ = AccessToken.issue(user=administrator, name="CI", days=1)
-    assert console.get(reverse("console:token_revoke", args=[token.pk])).status_code == 405
-    token.refresh_from_db()
-    assert token.revoked_at is None
-
-
 def test_revoking_someone_elses_token_is_404(console, make_user):
     other = make_user(is_superuser=True, is_staff=True)
     token, clear = AccessToken.issue(user=other, name="Theirs", days=1)
@@ -151,89 +129,3 @@ def test_revoking_someone_elses_token_is_404(console, make_user):
     token.refresh_from_db()
     assert token.revoked_at is None
     assert call_api(console, clear).status_code == 200
-
-
-def test_last_used_at_is_set_by_a_call(client, administrator):
-    token, clear = AccessToken.issue(user=administrator, name="CI", days=1)
-    assert token.last_used_at is None
-    before = timezone.now()
-    assert call_api(client, clear).status_code == 200
-    token.refresh_from_db()
-    assert token.last_used_at is not None
-    assert before <= token.last_used_at <= timezone.now()
-
-
-def test_refused_call_does_not_mark_a_token_used(client, developer):
-    token, clear = AccessToken.issue(user=developer, name="CI", days=1)
-    assert call_api(client, clear).status_code == 403
-    token.refresh_from_db()
-    assert token.last_used_at is None
-
-
-@pytest.mark.parametrize("who", ["developer", "support_staff"])
-def test_token_page_is_403_for_non_administrators(client, request, administrator, who):
-    client.force_login(request.getfixturevalue(who))
-    assert client.get(reverse("console:tokens")).status_code == 403
-    assert client.post(reverse("console:tokens"), {"name": "CI", "days": 30}).status_code == 403
-    assert not AccessToken.objects.exists()
-
-    token, clear = AccessToken.issue(user=administrator, name="Admin's", days=1)
-    assert client.post(reverse("console:token_revoke", args=[token.pk])).status_code == 403
-    token.refresh_from_db()
-    assert token.revoked_at is None
-
-
-def test_token_page_sends_anonymous_visitors_to_sign_in(client, db):
-    response = client.get(reverse("console:tokens"))
-    assert response.status_code == 302
-    assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
-
-
-def test_create_api_token_command_prints_a_working_token(client, administrator):
-    out, err = StringIO(), StringIO()
-    call_command(
-        "create_api_token",
-        "--email",
-        "ROOT@example.com",
-        "--name",
-        "Provisioning",
-        "--days",
-        "7",
-        stdout=out,
-        stderr=err,
-    )
-    clear = out.getvalue().strip()
-    assert clear.startswith("ptk_")
-    assert "\n" not in clear
-    assert clear not in err.getvalue()
-    token = AccessToken.objects.get()
-    assert (token.user, token.name) == (administrator, "Provisioning")
-    assert token.token_hash == hashlib.sha256(clear.encode()).hexdigest()
-    assert call_api(client, clear).status_code == 200
-
-
-@pytest.mark.parametrize(
-    ("who", "days"),
-    [("developer", 30), ("support_staff", 30), ("blocked_administrator", 30), ("administrator", 0)],
-)
-def test_create_api_token_command_refuses(request, make_user, who, days):
-    if who == "blocked_administrator":
-        user = make_user(is_superuser=True, is_staff=True, state="blocked")
-    else:
-        user = request.getfixturevalue(who)
-    with pytest.raises(CommandError):
-        call_command(
-            "create_api_token",
-            "--email",
-            user.email,
-            "--days",
-            str(days),
-            stdout=StringIO(),
-            stderr=StringIO(),
-        )
-    assert not AccessToken.objects.exists()
-
-
-def test_create_api_token_command_refuses_an_unknown_email(db):
-    with pytest.raises(CommandError):
-        call_command("create_api_token", "--email", "nobody@example.com", stdout=StringIO())

@@ -1,11 +1,10 @@
-from __future__ import annotations
+"""portal.forms.SignInForm: signing in by email, and why an account can't."""
 
-import re
+from __future__ import annotations
 
 import pytest
 from django.urls import reverse
 
-from portal.models import User
 from tests.conftest import TEST_PASSWORD
 
 
@@ -47,31 +46,6 @@ def test_blocked_state_is_not_revealed_without_the_password(client, blocked_user
 def test_wrong_password_keeps_the_email_typed(client, developer):
     response = sign_in(client, "dev@example.com", "nope")
     assert 'value="dev@example.com"' in response.content.decode()
-
-
-@pytest.mark.django_db
-def test_blocking_a_signed_in_user_signs_them_out(client, developer):
-    client.force_login(developer)
-    assert client.get(reverse("portal:profile")).status_code == 200
-    User.objects.filter(pk=developer.pk).update(state=User.State.BLOCKED)
-    assert client.get(reverse("portal:profile")).status_code == 302
-
-
-@pytest.mark.django_db
-def test_sign_out_needs_post_and_ends_the_session(client, developer):
-    client.force_login(developer)
-    assert client.get(reverse("portal:logout")).status_code == 405
-    response = client.post(reverse("portal:logout"))
-    assert response.status_code == 200
-    assert "You have signed out" in response.content.decode()
-    assert client.get(reverse("portal:profile")).status_code == 302
-
-
-@pytest.mark.django_db
-def test_sign_in_page_uses_an_email_field(client):
-    body = client.get(reverse("portal:login")).content.decode()
-    assert 'type="email"' in body
-    assert re.search(r'<label\s+for="id_username"', body)
 
 
 @pytest.mark.django_db

@@ -1,0 +1,96 @@
+"""groups.admin: the Django admin goes through the same rules as the console."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from groups import services
+from groups.models import Group, Membership
+from subscriptions.models import Subscription
+
+
+@pytest.mark.django_db
+def test_membership_admin_refuses_system_groups(client, support_staff, developer):
+    support_staff.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["add_membership", "view_membership", "view_group", "view_user"]
+        )
+    )
+    client.force_login(support_staff)
+    developers = Group.objects.get(name=Group.DEVELOPERS)
+    response = client.post(
+        "/admin/groups/membership/add/", {"user": developer.pk, "group": developers.pk}
+    )
+    assert response.status_code == 200
+    assert "is a system group" in response.content.decode()
+    assert not Membership.objects.exists()
+
+
+@pytest.mark.django_db
+def test_membership_admin_adds_to_custom_groups(client, support_staff, developer, partners):
+    support_staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_membership", "view_membership"])
+    )
+    client.force_login(support_staff)
+    response = client.post(
+        "/admin/groups/membership/add/", {"user": developer.pk, "group": partners.pk}
+    )
+    assert response.status_code == 302
+    membership = Membership.objects.get()
+    assert (membership.user, membership.group, membership.added_by) == (
+        developer,
+        partners,
+        support_staff,
+    )
+
+
+@pytest.mark.django_db
+def test_membership_admin_search_finds_by_email(client, administrator, developer, partners):
+    services.add_members(group=partners, users=[developer], added_by=administrator)
+    client.force_login(administrator)
+    response = client.get("/admin/groups/membership/", {"q": "dev@example"})
+    assert "dev@example.com" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_support_staff_see_system_groups_read_only_in_the_admin(client, support_staff):
+    support_staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_group", "change_group", "delete_group"])
+    )
+    client.force_login(support_staff)
+    guests = Group.objects.get(name=Group.GUESTS)
+    page = client.get(f"/admin/groups/group/{guests.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="display_name"' not in page.content
+    assert (
+        client.post(f"/admin/groups/group/{guests.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+    client.post(
+        f"/admin/groups/group/{guests.pk}/change/",
+        {"display_name": "Everyone", "description": "", "external_id": ""},
+    )
+    assert Group.objects.get(pk=guests.pk).display_name == "Guests"
+
+
+@pytest.mark.django_db
+def test_removing_a_membership_in_the_admin_applies_the_access_rule(
+    client, administrator, subscription
+):
+    membership = Membership.objects.get(group__name="partners")
+    client.force_login(administrator)
+    response = client.post(f"/admin/groups/membership/{membership.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.state == Subscription.State.SUSPENDED
+    assert subscription.state_comment == Subscription.ACCESS_REMOVED
+
+
+@pytest.mark.django_db
+def test_deleting_a_group_in_the_admin_applies_the_access_rule(client, administrator, subscription):
+    group = Group.objects.get(name="partners")
+    client.force_login(administrator)
+    client.post(f"/admin/groups/group/{group.pk}/delete/", {"post": "yes"})
+    assert not Group.objects.filter(name="partners").exists()
+    subscription.refresh_from_db()
+    assert subscription.state == Subscription.State.SUSPENDED

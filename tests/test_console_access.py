@@ -1,0 +1,380 @@
+"""Who may open each page of the console, generated from the URL resolver.
+
+Every URL pattern in the console's namespaces (console, groups, products,
+subscriptions) must have a row in EXPECTED, and every row a pattern. For each
+route the table says how to build its arguments, which methods it answers,
+what an administrator's GET gives, and the POST body that makes a change.
+Everyone else is refused the same way on every route: people the site
+doesn't know as signed in (visitors, blocked and pending accounts) are sent
+to sign in; signed-in non-administrators get 403, or 405 for a method the
+route doesn't answer. A refused request changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from api.models import AccessToken
+from groups.models import Group, Membership
+from portal import preview
+from portal.models import User
+from products.models import Product, ProductGroup
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription, SubscriptionSettings
+
+CONSOLE_NAMESPACES = {"console", "groups", "products", "subscriptions"}
+GET = frozenset({"GET"})
+POST = frozenset({"POST"})
+GET_POST = GET | POST
+NEW_PASSWORD = "a-rather-unusual-passphrase-42"
+
+
+@dataclass(frozen=True)
+class Route:
+    """What the access tests need to know about one console route."""
+
+    # The reverse() arguments, from the world the tests build.
+    args: Callable[[Any], list[Any]] = lambda world: []
+    # The methods it answers; the other one gets 405.
+    methods: frozenset[str] = GET
+    # What an administrator's GET gives: 200, or the URL it redirects to.
+    admin_get: int | Callable[[Any], str] = 200
+    # A POST body that changes something when an administrator sends it.
+    data: Callable[[Any], dict[str, Any]] = lambda world: {}
+    # Run by the administrator's client first, for a POST that needs a state to change.
+    before: Callable[[Client], None] | None = field(default=None)
+
+
+def _user_form(world: Any) -> dict[str, Any]:
+    return {
+        "email": "forged@example.com",
+        "first_name": "Forged",
+        "last_name": "Account",
+        "password": NEW_PASSWORD,
+        "note": "",
+    }
+
+
+def _product_form(world: Any) -> dict[str, Any]:
+    return {
+        "display_name": "Forged",
+        "name": "forged",
+        "description": "",
+        "terms": "",
+        "subscription_required": "on",
+        "subscriptions_limit": "",
+        "state": Product.State.NOT_PUBLISHED,
+    }
+
+
+def _product_settings(world: Any) -> dict[str, Any]:
+    product = world.product
+    return {
+        "display_name": "Forged",
+        "description": product.description,
+        "terms": product.terms,
+        "subscription_required": "on",
+        "subscriptions_limit": "",
+        "version": product.version,
+    }
+
+
+def _start_preview(client: Client) -> None:
+    """A "View as" in progress in this client's session."""
+    session = client.session
+    session[preview.SESSION_KEY] = {"kind": "group", "key": "partners"}
+    session.save()
+
+
+EXPECTED: dict[str, Route] = {
+    # Overview, Settings and API tokens
+    "console:home": Route(),
+    "console:settings": Route(
+        methods=GET_POST,
+        data=lambda world: {"notification_email": "ops@example.com", "on_access_loss": "keep"},
+    ),
+    "console:tokens": Route(methods=GET_POST, data=lambda world: {"name": "Forged", "days": 30}),
+    "console:token_revoke": Route(args=lambda world: [world.token.pk], methods=POST),
+    # Users
+    "console:users": Route(),
+    "console:user_create": Route(methods=GET_POST, data=_user_form),
+    "console:user_detail": Route(args=lambda world: [world.member.pk]),
+    "console:user_add_groups": Route(
+        args=lambda world: [world.member.pk],
+        methods=GET_POST,
+        data=lambda world: {"pick": [world.beta.name]},
+    ),
+    "console:user_block": Route(args=lambda world: [world.member.pk], methods=GET_POST),
+    "console:user_unblock": Route(args=lambda world: [world.blocked_user.pk], methods=POST),
+    # View as
+    "console:view_as": Route(
+        methods=POST, data=lambda world: {"kind": "group", "key": world.partners.name}
+    ),
+    "console:view_as_stop": Route(methods=POST, before=_start_preview),
+    # Groups
+    "groups:list": Route(),
+    "groups:create": Route(
+        methods=GET_POST,
+        data=lambda world: {"display_name": "Forged", "name": "forged", "description": ""},
+    ),
+    "groups:detail": Route(args=lambda world: [world.partners.name]),
+    "groups:update": Route(
+        args=lambda world: [world.partners.name],
+        methods=GET_POST,
+        data=lambda world: {
+            "display_name": "Forged",
+            "description": "Forged",
+            "version": world.partners.version,
+        },
+    ),
+    "groups:delete": Route(args=lambda world: [world.partners.name], methods=GET_POST),
+    "groups:members": Route(args=lambda world: [world.partners.name]),
+    "groups:add_members": Route(
+        args=lambda world: [world.partners.name],
+        methods=GET_POST,
+        data=lambda world: {"pick": [world.outsider.pk]},
+    ),
+    "groups:remove_member": Route(
+        args=lambda world: [world.partners.name, world.member.pk], methods=GET_POST
+    ),
+    # Products
+    "products:list": Route(),
+    "products:create": Route(methods=GET_POST, data=_product_form),
+    "products:detail": Route(args=lambda world: [world.product.name]),
+    "products:update": Route(
+        args=lambda world: [world.product.name], methods=GET_POST, data=_product_settings
+    ),
+    "products:publish": Route(args=lambda world: [world.product.name], methods=POST),
+    "products:unpublish": Route(args=lambda world: [world.product.name], methods=POST),
+    "products:delete": Route(args=lambda world: [world.product.name], methods=GET_POST),
+    "products:access": Route(args=lambda world: [world.product.name]),
+    "products:add_groups": Route(
+        args=lambda world: [world.product.name],
+        methods=GET_POST,
+        data=lambda world: {"pick": [world.others.name]},
+    ),
+    "products:remove_group": Route(
+        args=lambda world: [world.product.name, world.partners.name], methods=GET_POST
+    ),
+    # Subscriptions
+    "subscriptions:list": Route(),
+    "subscriptions:detail": Route(args=lambda world: [world.waiting.sid]),
+    # GET asks first only for actions that need it; approving doesn't.
+    "subscriptions:change_state": Route(
+        args=lambda world: [world.waiting.sid, "approve"],
+        methods=GET_POST,
+        admin_get=lambda world: world.waiting.get_absolute_url(),
+    ),
+}
+
+# Who the console turns away, the account each stands for, and whether the
+# site knows them as signed in (else they are sent to sign in).
+REFUSED = {
+    "anonymous": (None, False),
+    "developer": ("outsider", True),
+    "support_staff": ("support_staff", True),
+    "blocked": ("blocked_user", False),
+    "pending": ("pending_user", False),
+    "member": ("member", True),
+}
+
+
+def _walk(patterns: list[Any], namespace: str) -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace
+            if inner:
+                inner = f"{namespace}:{inner}" if namespace else inner
+            yield from _walk(pattern.url_patterns, inner or namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name and namespace:
+            yield f"{namespace}:{pattern.name}"
+
+
+def console_routes() -> set[str]:
+    """Every named URL pattern of the console, as "namespace:name"."""
+    return {
+        name
+        for name in _walk(get_resolver().url_patterns, "")
+        if name.split(":")[0] in CONSOLE_NAMESPACES
+    }
+
+
+@pytest.fixture
+def world(
+    administrator,
+    member,
+    outsider,
+    support_staff,
+    blocked_user,
+    pending_user,
+    partners,
+    beta,
+    others,
+    product,
+    make_product,
+):
+    """One of everything a console route can name, and everyone it refuses."""
+    ledger = make_product("Ledger", approval_required=True)
+    waiting = subscription_services.subscribe(
+        developer=member, product=ledger, display_name="Please"
+    )
+    token, _ = AccessToken.issue(user=administrator, name="Admin's", days=1)
+    return SimpleNamespace(
+        administrator=administrator,
+        member=member,
+        outsider=outsider,
+        blocked_user=blocked_user,
+        partners=partners,
+        beta=beta,
+        others=others,
+        product=product,
+        waiting=waiting,
+        token=token,
+    )
+
+
+def snapshot(client: Client) -> tuple[Any, ...]:
+    """Everything a console request could change, in a comparable form."""
+    previewing = None
+    if settings.SESSION_COOKIE_NAME in client.cookies:
+        previewing = client.session.get(preview.SESSION_KEY)
+    return (
+        sorted(
+            User.objects.values_list(
+                "email", "state", "password", "is_superuser", "is_staff", "version"
+            )
+        ),
+        sorted(Group.objects.values_list("name", "display_name", "description", "version")),
+        sorted(Membership.objects.values_list("group__name", "user__email")),
+        sorted(
+            Product.objects.values_list(
+                "name",
+                "display_name",
+                "description",
+                "terms",
+                "state",
+                "subscription_required",
+                "approval_required",
+                "subscriptions_limit",
+                "version",
+            )
+        ),
+        sorted(ProductGroup.objects.values_list("product__name", "group__name")),
+        sorted(
+            Subscription.objects.values_list(
+                "sid", "state", "display_name", "primary_secret", "secondary_secret", "version"
+            )
+        ),
+        sorted(SubscriptionSettings.objects.values_list("notification_email", "on_access_loss")),
+        sorted(AccessToken.objects.values_list("name", "user__email", "revoked_at")),
+        previewing,
+    )
+
+
+def url_of(name: str, world: Any) -> str:
+    return reverse(name, args=EXPECTED[name].args(world))
+
+
+def send(client: Client, method: str, url: str, data: dict[str, Any]) -> Any:
+    return client.get(url) if method == "GET" else client.post(url, data)
+
+
+def test_console_routes_are_exactly_the_table():
+    routes = console_routes()
+    assert routes - set(EXPECTED) == set(), "console routes missing from EXPECTED"
+    assert set(EXPECTED) - routes == set(), "EXPECTED names routes that no longer exist"
+
+
+@pytest.mark.parametrize("who", list(REFUSED))
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_console_route_refuses_everyone_but_administrators(client, request, world, name, who):
+    route = EXPECTED[name]
+    fixture, signed_in = REFUSED[who]
+    if fixture is not None:
+        client.force_login(request.getfixturevalue(fixture))
+    url = url_of(name, world)
+    before = snapshot(client)
+    for method in ("GET", "POST"):
+        response = send(client, method, url, route.data(world))
+        if not signed_in:
+            assert response.status_code == 302, method
+            assert response["Location"] == f"{reverse('portal:login')}?next={url}", method
+        else:
+            assert response.status_code == (403 if method in route.methods else 405), method
+    assert snapshot(client) == before
+
+
+@pytest.mark.parametrize(
+    "name", [name for name, route in EXPECTED.items() if "GET" in route.methods]
+)
+def test_console_route_get_by_an_administrator(client, world, name):
+    route = EXPECTED[name]
+    client.force_login(world.administrator)
+    before = snapshot(client)
+    response = client.get(url_of(name, world))
+    if route.admin_get == 200:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302
+        assert response["Location"] == route.admin_get(world)
+    # Pages that ask before a change (delete, remove, block) change nothing until asked.
+    assert snapshot(client) == before
+
+
+@pytest.mark.parametrize(
+    "name", [name for name, route in EXPECTED.items() if "POST" in route.methods]
+)
+def test_console_route_post_by_an_administrator_takes_effect(client, world, name):
+    # The same bodies the refused requests send: proof that they would have
+    # changed something had they been let through.
+    route = EXPECTED[name]
+    client.force_login(world.administrator)
+    if route.before is not None:
+        route.before(client)
+    before = snapshot(client)
+    assert client.post(url_of(name, world), route.data(world)).status_code == 302
+    assert snapshot(client) != before
+
+
+@pytest.mark.parametrize(
+    "name", [name for name, route in EXPECTED.items() if "POST" in route.methods]
+)
+def test_console_route_post_without_a_csrf_token_changes_nothing(world, name):
+    # A page on another site that makes an administrator's browser post.
+    forging = Client(enforce_csrf_checks=True)
+    forging.force_login(world.administrator)
+    route = EXPECTED[name]
+    if route.before is not None:
+        route.before(forging)
+    before = snapshot(forging)
+    assert forging.post(url_of(name, world), route.data(world)).status_code == 403
+    assert snapshot(forging) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        (name, method)
+        for name, route in EXPECTED.items()
+        for method in ("GET", "POST")
+        if method not in route.methods
+    ],
+)
+def test_console_route_refuses_a_method_it_does_not_answer(client, world, name, method):
+    route = EXPECTED[name]
+    client.force_login(world.administrator)
+    if route.before is not None:
+        route.before(client)
+    before = snapshot(client)
+    url = url_of(name, world)
+    response = send(client, method, url, route.data(world))
+    assert response.status_code == 405
+    assert snapshot(client) == before
