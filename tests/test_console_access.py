@@ -152,7 +152,7 @@ EXPECTED: dict[str, Route] = {
     "products:update": Route(
         args=lambda world: [world.product.name], methods=GET_POST, data=_product_settings
     ),
-    "products:publish": Route(args=lambda world: [world.product.name], methods=POST),
+    "products:publish": Route(args=lambda world: [world.draft.name], methods=POST),
     "products:unpublish": Route(args=lambda world: [world.product.name], methods=POST),
     "products:delete": Route(args=lambda world: [world.product.name], methods=GET_POST),
     "products:access": Route(args=lambda world: [world.product.name]),
@@ -223,6 +223,7 @@ def world(
 ):
     """One of everything a console route can name, and everyone it refuses."""
     ledger = make_product("Ledger", approval_required=True)
+    draft = make_product("Draft", state=Product.State.NOT_PUBLISHED)
     waiting = subscription_services.subscribe(
         developer=member, product=ledger, display_name="Please"
     )
@@ -236,6 +237,7 @@ def world(
         beta=beta,
         others=others,
         product=product,
+        draft=draft,
         waiting=waiting,
         token=token,
     )

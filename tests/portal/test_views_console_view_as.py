@@ -245,3 +245,9 @@ def test_view_as_belongs_to_the_session(client, administrator, shelf):
 
     assert catalogue(other) == EVERYTHING
     assert catalogue(client) == GUEST_CATALOGUE
+
+
+def test_view_as_a_group_named_with_a_nul_is_not_found(client, administrator):
+    client.force_login(administrator)
+    response = client.post(reverse("console:view_as"), {"kind": "group", "key": "part\x00ners"})
+    assert response.status_code == 404

@@ -45,7 +45,7 @@ def test_create_product_links_administrators_once_when_given_them(administrators
     [
         ({"description": "d" * 1001}, "description"),
         ({"terms": "t" * 10001}, "terms"),
-        ({"subscriptions_limit": 0}, "__all__"),
+        ({"subscriptions_limit": 0}, "subscriptions_limit"),
         ({"subscription_required": False, "approval_required": True}, "__all__"),
         ({"name": "new"}, "name"),
         ({"name": "a b"}, "name"),
@@ -295,3 +295,9 @@ def test_update_product_racing_saves_with_one_version_lets_exactly_one_win():
     assert errors[0].current.display_name == winners[0].display_name
     after = fresh(product)
     assert (after.display_name, after.version) == (winners[0].display_name, 2)
+
+
+def test_set_state_to_the_state_it_has_is_no_new_version(make_product):
+    product = make_product("Steady", state=Product.State.PUBLISHED)
+    services.set_state(product=product, state=Product.State.PUBLISHED)
+    assert fresh(product).version == product.version

@@ -217,7 +217,7 @@ def test_settings_page_saves_both_fields(client, administrator):
         {"notification_email": "ops@example.com", "on_access_loss": "keep"},
         follow=True,
     )
-    assert "Saved the portal settings." in messages_of(response)
+    assert "Saved the settings." in messages_of(response)
     stored = SubscriptionSettings.load()
     assert (stored.notification_email, stored.on_access_loss) == ("ops@example.com", "keep")
     client.post(
