@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -16,9 +16,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from api import services
 from api.errors import ApiError
 from api.models import AccessToken, hash_token
 from portal.models import is_administrator
@@ -165,9 +165,7 @@ def _authenticate(request: HttpRequest) -> Any:
         raise ApiError(
             403, "AuthorizationFailed", "Only administrators may use the management API."
         )
-    now = timezone.now()
-    if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
-        AccessToken.objects.filter(pk=found.pk).update(last_used_at=now)
+    services.record_use(token=found)
     return user
 
 

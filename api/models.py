@@ -1,9 +1,6 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
-from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -43,16 +40,3 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
-
-    @classmethod
-    def issue(cls, *, user: Any, name: str, days: int) -> tuple[AccessToken, str]:
-        """Create a token; the clear text is returned once and never stored."""
-        clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(
-            user=user,
-            name=name,
-            prefix=clear[:12],
-            token_hash=hash_token(clear),
-            expires_at=timezone.now() + timedelta(days=days),
-        )
-        return token, clear

@@ -1,15 +1,11 @@
-"""An OpenAPI 3 description of the management API, and a page that shows it."""
+"""The OpenAPI 3 description of the management API, read from the serializers' tables."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_not_required
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
 
 from api import serializers
 from api.azure import SUPPORTED_API_VERSIONS, service_id
@@ -294,27 +290,3 @@ def document(server: str) -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
-
-
-@login_not_required
-@require_GET
-def openapi_document(request: HttpRequest) -> JsonResponse:
-    """The OpenAPI document; public, since it holds no data."""
-    return JsonResponse(document(request.build_absolute_uri("/").rstrip("/")))
-
-
-@login_not_required
-@require_GET
-def openapi_page(request: HttpRequest) -> HttpResponse:
-    """The same document as a page a person can read."""
-    doc = document(request.build_absolute_uri("/").rstrip("/"))
-    operations = [
-        {"method": method.upper(), "path": path, "summary": operation["summary"]}
-        for path, methods in doc["paths"].items()
-        for method, operation in methods.items()
-    ]
-    return render(
-        request,
-        "api/docs.html",
-        {"operations": operations, "server": doc["servers"][0]["url"]},
-    )

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -56,12 +57,17 @@ class GroupMember:
         return self.group.name == system.ADMINISTRATORS
 
 
+# Whom visibility is worked out for: a visitor (signed in or not), or a
+# group's stand-in for View as.
+type Viewer = User | AnonymousUser | GroupMember
+
+
 class GroupQuerySet(NamedEntityQuerySet["Group"]):
     def custom(self) -> Self:
         """Groups whose members are stored: custom and external ones."""
         return self.exclude(type=Group.Type.SYSTEM)
 
-    def for_user(self, viewer: Any) -> Self:
+    def for_user(self, viewer: Viewer) -> Self:
         """The groups someone is in: the derived system groups and stored ones.
 
         Stored memberships count only for accounts that can sign in. A
@@ -72,6 +78,8 @@ class GroupQuerySet(NamedEntityQuerySet["Group"]):
             return self.filter(name=system.GUESTS)
         if isinstance(viewer, GroupMember):
             return self.filter(Q(name__in=derived) | Q(pk=viewer.group.pk))
+        if not isinstance(viewer, User):
+            return self.filter(name__in=derived)
         stored = Membership.objects.filter(user=viewer).values("group_id")
         return self.filter(Q(name__in=derived) | (~Q(type=Group.Type.SYSTEM) & Q(pk__in=stored)))
 

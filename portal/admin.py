@@ -52,6 +52,9 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            # Nobody blocks their own account (the console and the API refuse it too).
+            fields.append("state")
         if not is_administrator(request.user):
             # Support staff may be allowed to edit people, never to hand out
             # roles or permissions, their own included, nor to change the
@@ -69,7 +72,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         # Through the service: blocking, unblocking and demoting an
         # administrator change what the person sees, and the rules follow.
-        services.save_user(user=obj)
+        services.save_user(user=obj, actor=request.user)
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         services.delete_user(user=obj, actor=request.user)

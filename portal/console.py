@@ -251,9 +251,18 @@ def confirm_page(
 
 
 def confirmed(
-    request: HttpRequest, confirmation: Confirmation, *, act: Callable[[], str], then: str
+    request: HttpRequest,
+    confirmation: Confirmation,
+    *,
+    act: Callable[[], str | None],
+    then: str,
+    nothing_done: str = "",
 ) -> HttpResponse:
-    """Ask first (GET); on POST, act() and say what it did, or why it couldn't."""
+    """Ask first (GET); on POST, act() and say what it did, or why it couldn't.
+
+    act() returns the message for what it did, or None when there was
+    nothing to do, which nothing_done then explains.
+    """
     if request.method != "POST":
         return confirm_page(request, confirmation)
     try:
@@ -261,7 +270,10 @@ def confirmed(
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, done)
+        if done is None:
+            messages.info(request, nothing_done)
+        else:
+            messages.success(request, done)
     return redirect(then)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from portal import preview
+from portal.models import is_administrator
 from subscriptions.models import Subscription
 
 # The console's left menu: section, label, URL name.
@@ -14,6 +15,11 @@ CONSOLE_MENU = [
     ("users", "Users", "console:users"),
     ("settings", "Settings", "console:settings"),
 ]
+
+
+def roles(request: HttpRequest) -> dict[str, object]:
+    """Whether the visitor is an administrator, for the top bar's Console link."""
+    return {"is_administrator": is_administrator(request.user)}
 
 
 def console_section(request: HttpRequest) -> dict[str, object]:

@@ -7,11 +7,10 @@ somebody else and never lets the administrator act for them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.http import HttpRequest
 
-from groups.models import Group, GroupMember
+from groups.models import Group, GroupMember, Viewer
 from portal.models import User, is_administrator
 
 SESSION_KEY = "portico_view_as"
@@ -19,8 +18,7 @@ SESSION_KEY = "portico_view_as"
 
 @dataclass(frozen=True)
 class Preview:
-    # Whom visibility is worked out for: a User, or a GroupMember.
-    viewer: Any
+    viewer: Viewer
     label: str
 
 
@@ -59,7 +57,7 @@ def _load(request: HttpRequest) -> Preview | None:
     return None
 
 
-def viewer_for(request: HttpRequest) -> tuple[Any, Preview | None]:
+def viewer_for(request: HttpRequest) -> tuple[Viewer, Preview | None]:
     """Who the portal pages show products for: the preview's viewer, or the visitor."""
     preview = current(request)
     return (preview.viewer if preview else request.user), preview

@@ -63,7 +63,7 @@ def create_user(
     if api_id:
         fields["api_id"] = api_id
     user = User.objects.create_user(email, password, state=state, **fields)
-    if not password and user.is_active:
+    if not password:
         transaction.on_commit(partial(_send_invitation, user_id=user.pk), robust=True)
     return user
 
@@ -122,13 +122,15 @@ def update_user(
 
 
 @transaction.atomic
-def save_user(*, user: User) -> User:
+def save_user(*, user: User, actor: Any) -> User:
     """Save an account edited in the Django admin, whatever it changed.
 
     Blocking, unblocking, promoting or demoting an administrator changes
     what the person sees, so the funnel hears of it.
     """
     previous = User.objects.select_for_update().filter(pk=user.pk).first()
+    if previous is not None and previous.state != user.state:
+        _refuse_self_block(user=user, actor=actor, state=user.state)
     user.save()
     if previous is None or _sight_of(previous) != _sight_of(user):
         sight.changed(people=[user.pk])

@@ -148,6 +148,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.roles",
                 "portal.context_processors.console_section",
                 "portal.context_processors.portal_preview",
             ],

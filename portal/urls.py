@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from api import console as api_console
+from api.views import console as api_console
 from portal.forms import PasswordResetByEmailForm, SignInForm
 from portal.views import console
 from portal.views import portal as portal_views

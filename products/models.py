@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Self
 
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 
-from groups.models import Group
+from groups.models import Group, Viewer
 from portal.entities import (
     Link,
     NamedEntity,
@@ -19,7 +19,7 @@ from portal.models import is_administrator
 
 
 class ProductQuerySet(NamedEntityQuerySet["Product"]):
-    def visible_to(self, viewer: Any) -> Self:
+    def visible_to(self, viewer: Viewer) -> Self:
         """The products a person (or a group preview) may see, in one query.
 
         Administrators see every product, published or not. Everyone else
@@ -29,7 +29,7 @@ class ProductQuerySet(NamedEntityQuerySet["Product"]):
             return self
         return self.shared_with(viewer).filter(state=Product.State.PUBLISHED)
 
-    def shared_with(self, viewer: Any) -> Self:
+    def shared_with(self, viewer: Viewer) -> Self:
         """Products linked to one of the viewer's groups, published or not.
 
         The groups are the derived system groups and stored memberships (see
@@ -45,7 +45,7 @@ class ProductQuerySet(NamedEntityQuerySet["Product"]):
         ).values("product_id")
         return self.filter(pk__in=linked)
 
-    def with_granting_links(self, viewer: Any) -> Self:
+    def with_granting_links(self, viewer: Viewer) -> Self:
         """Prefetch, as `granting_links`, the links through which the viewer sees each product."""
         links = ProductGroup.objects.filter(group__in=Group.objects.for_user(viewer))
         return self.prefetch_related(

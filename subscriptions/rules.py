@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
+from portal.models import User
 from products.models import Product
 from subscriptions.models import Subscription
 
@@ -72,9 +74,11 @@ class Offer:
     refused: str = ""
 
 
-def offer(*, viewer: Any, product: Product, previewing: bool = False) -> Offer | None:
+def offer(
+    *, viewer: User | AnonymousUser, product: Product, previewing: bool = False
+) -> Offer | None:
     """Subscribe, or why not, for a signed-in developer; None where subscribing doesn't apply."""
-    if not product.subscription_required or not viewer.is_authenticated:
+    if not product.subscription_required or not isinstance(viewer, User):
         return None
     if previewing:
         return Offer(refused=PREVIEW_MESSAGE)

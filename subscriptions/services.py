@@ -127,13 +127,8 @@ def _checked_key(key: str, field: str) -> str:
 
 
 @transaction.atomic
-def change_state(
-    *, subscription: Subscription, action: str, comment: str = "", actor: Any = None
-) -> Subscription:
-    """Approve, reject, suspend, activate or cancel, where Azure allows it.
-
-    The actor (who asked) is unused until the activity record lands (#17).
-    """
+def change_state(*, subscription: Subscription, action: str, comment: str = "") -> Subscription:
+    """Approve, reject, suspend, activate or cancel, where Azure allows it."""
     current = Subscription.objects.select_for_update().get(pk=subscription.pk)
     if action not in Subscription.TRANSITIONS:
         raise ValidationError(f"Unknown action “{action}”.", code="action")
@@ -208,8 +203,8 @@ def delete_product(*, product: Product, delete_subscriptions: bool = False) -> D
     count = product.subscriptions.count()
     if count and not delete_subscriptions:
         raise ValidationError(
-            f"{product.display_name} has {count} subscription{'s' if count != 1 else ''}: "
-            "delete them with the product, or cancel them first.",
+            f"{product.display_name} has {count} subscription{'s' if count != 1 else ''}, "
+            "ended ones included: delete them together with the product.",
             code="has_subscriptions",
         )
     product.subscriptions.all().delete()

@@ -23,6 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from api.models import AccessToken
+from api.services import issue_token
 from groups.models import Group, Membership
 from portal import preview
 from portal.models import User
@@ -102,7 +103,7 @@ EXPECTED: dict[str, Route] = {
         data=lambda world: {"notification_email": "ops@example.com", "on_access_loss": "keep"},
     ),
     "console:tokens": Route(methods=GET_POST, data=lambda world: {"name": "Forged", "days": 30}),
-    "console:token_revoke": Route(args=lambda world: [world.token.pk], methods=POST),
+    "console:token_revoke": Route(args=lambda world: [world.token.pk], methods=GET_POST),
     # Users
     "console:users": Route(),
     "console:user_create": Route(methods=GET_POST, data=_user_form),
@@ -227,7 +228,7 @@ def world(
     waiting = subscription_services.subscribe(
         developer=member, product=ledger, display_name="Please"
     )
-    token, _ = AccessToken.issue(user=administrator, name="Admin's", days=1)
+    token, _ = issue_token(user=administrator, name="Admin's", days=1)
     return SimpleNamespace(
         administrator=administrator,
         member=member,

@@ -1,6 +1,6 @@
 """The apps' dependency order, checked on the source: domain modules import
 only their own app and lower ones, and nothing imports inside a function to
-dodge a cycle. ARCHITECTURE.md (in shared/) draws the same order."""
+dodge a cycle. The README's Layout section draws the same order."""
 
 from __future__ import annotations
 

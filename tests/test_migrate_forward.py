@@ -101,7 +101,15 @@ def fill(apps):
         codename="view_subscription",
         defaults={"name": "Can view subscription"},
     )
-    alice.user_permissions.add(view)
+    settings_type, _ = content_type.objects.get_or_create(
+        app_label="portal", model="portalsettings"
+    )
+    change, _ = permission.objects.get_or_create(
+        content_type=settings_type,
+        codename="change_portalsettings",
+        defaults={"name": "Can change portal settings"},
+    )
+    alice.user_permissions.add(view, change)
 
 
 def test_an_old_database_migrates_forward_with_every_row_kept(old_database):
@@ -141,6 +149,8 @@ def test_an_old_database_migrates_forward_with_every_row_kept(old_database):
     assert not ContentType.objects.filter(app_label="products", model="subscription").exists()
     assert alice.user_permissions.filter(content_type=moved, codename="view_subscription").exists()
     assert Permission.objects.filter(codename="view_subscription").count() == 1
+    assert alice.has_perm("subscriptions.change_subscriptionsettings")
+    assert not Permission.objects.filter(codename__endswith="_portalsettings").exists()
     # The moved models still work through their services.
     assert Group.objects.filter(name__in=["administrators", "developers", "guests"]).count() == 3
 
@@ -155,3 +165,7 @@ def test_the_move_can_be_undone(old_database):
     assert settings.objects.get(pk=1).on_access_loss == "keep"
     content_type = apps.get_model("contenttypes", "ContentType")
     assert content_type.objects.filter(app_label="products", model="subscription").exists()
+    permission = apps.get_model("auth", "Permission")
+    assert permission.objects.filter(
+        codename="change_portalsettings", content_type__app_label="portal"
+    ).exists()

@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from api.models import AccessToken
+from api.services import issue_token
 from groups import services as group_services
 from groups.models import Group, Membership
 from portal import services as user_services
@@ -48,7 +48,7 @@ class World:
         self.subscription = subscription_services.subscribe(
             developer=developer, product=self.product, display_name="Shipping app"
         )
-        _, token = AccessToken.issue(user=administrator, name="tests", days=1)
+        _, token = issue_token(user=administrator, name="tests", days=1)
         self.bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
     def key_check(self) -> int:

@@ -251,10 +251,10 @@ def group_remove_member(request: HttpRequest, name: str, user_id: int) -> HttpRe
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("groups:members", args=[group.name])
 
-    def remove() -> str:
+    def remove() -> str | None:
         if services.remove_member(group=group, user=person):
             return f"Removed {person.display_name} from {group.display_name}."
-        return f"{person.display_name} was not a member of {group.display_name}."
+        return None
 
     return console.confirmed(
         request,
@@ -272,4 +272,5 @@ def group_remove_member(request: HttpRequest, name: str, user_id: int) -> HttpRe
         ),
         act=remove,
         then=back,
+        nothing_done=f"{person.display_name} was not a member of {group.display_name}.",
     )

@@ -15,7 +15,7 @@ from groups.system import derived_group_ids, display_names
 from portal import console, preview, services
 from portal.access import administrator_required
 from portal.forms import UserCreateForm
-from portal.models import User
+from portal.models import User, is_administrator
 from products.models import Product
 
 STATE_FILTER = console.Filter(
@@ -121,6 +121,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         | {
             "person": person,
+            "person_is_administrator": is_administrator(person),
             "subscriptions": person.subscriptions.select_related("owner", "product")[
                 : console.SECTION_ROWS
             ],

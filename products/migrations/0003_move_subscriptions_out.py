@@ -2,7 +2,8 @@
 # model leaves the products app's state only. Products take their ID and name
 # fields from portal.entities.NamedEntity, and the limit's floor of 1, which a
 # constraint already kept, becomes a validator too; a group's access gets its
-# time as memberships do (no SQL).
+# time as memberships do. No SQL on PostgreSQL; on SQLite, Django rebuilds the
+# access table for the new default, rows and all.
 
 import django.core.validators
 import django.utils.timezone

@@ -81,6 +81,13 @@
     show();
   });
   form.querySelector("[data-picker-cancel]").addEventListener("click", forget);
+  // Back after Select shows the page from the browser's cache, ticks and
+  // all; load it afresh instead, so nothing is submitted twice.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      window.location.reload();
+    }
+  });
   form.addEventListener("submit", function () {
     var onPage = {};
     boxes.forEach(function (box) {

@@ -16,22 +16,30 @@ MOVED = [
 ]
 
 
+def _move(apps, schema_editor, moves):
+    """Point content types, and the permissions named after their model, elsewhere."""
+    alias = schema_editor.connection.alias
+    content_types = apps.get_model("contenttypes", "ContentType").objects.db_manager(alias)
+    permissions = apps.get_model("auth", "Permission").objects.db_manager(alias)
+    for (old_app, old_model), (new_app, new_model) in moves:
+        moved = content_types.filter(app_label=old_app, model=old_model).first()
+        if moved is None:
+            continue
+        moved.app_label, moved.model = new_app, new_model
+        moved.save(update_fields=["app_label", "model"])
+        if old_model != new_model:
+            for permission in permissions.filter(content_type=moved):
+                action = permission.codename.removesuffix(f"_{old_model}")
+                permission.codename = f"{action}_{new_model}"
+                permission.save(update_fields=["codename"])
+
+
 def move_content_types(apps, schema_editor):
-    content_type = apps.get_model("contenttypes", "ContentType")
-    manager = content_type.objects.db_manager(schema_editor.connection.alias)
-    for old_app, old_model, new_model in MOVED:
-        manager.filter(app_label=old_app, model=old_model).update(
-            app_label="subscriptions", model=new_model
-        )
+    _move(apps, schema_editor, [((a, m), ("subscriptions", n)) for a, m, n in MOVED])
 
 
 def restore_content_types(apps, schema_editor):
-    content_type = apps.get_model("contenttypes", "ContentType")
-    manager = content_type.objects.db_manager(schema_editor.connection.alias)
-    for old_app, old_model, new_model in MOVED:
-        manager.filter(app_label="subscriptions", model=new_model).update(
-            app_label=old_app, model=old_model
-        )
+    _move(apps, schema_editor, [(("subscriptions", n), (a, m)) for a, m, n in MOVED])
 
 
 class Migration(migrations.Migration):
@@ -39,6 +47,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
+        ("auth", "0012_alter_user_first_name_max_length"),
         ("portal", "0005_move_settings_to_subscriptions"),
         ("products", "0003_move_subscriptions_out"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -95,7 +95,6 @@ def subscription_change_state(request: HttpRequest, sid: str, action: str) -> Ht
             subscription=subscription,
             action=action,
             comment=request.POST.get("comment", "")[:1000],
-            actor=request.user,
         )
         text = f"“{changed.display_name}” is now {changed.get_state_display().lower()}."
         if action in ("approve", "reject") and changed.owner_id is not None:

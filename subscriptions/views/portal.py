@@ -130,7 +130,7 @@ def cancel_subscription(request: HttpRequest, sid: str) -> HttpResponse:
         return redirect("portal:profile")
     if request.method == "POST":
         try:
-            services.change_state(subscription=subscription, action="cancel", actor=request.user)
+            services.change_state(subscription=subscription, action="cancel")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("portal:profile")

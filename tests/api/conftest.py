@@ -10,6 +10,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from api.models import AccessToken
+from api.services import issue_token
 from groups import services as group_services
 from groups.models import Group
 from portal.models import User
@@ -23,7 +24,7 @@ def bearer_for(db: None) -> Callable[..., dict[str, str]]:
     """The Authorization header of a new token for a user; changes apply to the token's row."""
 
     def make(user: User, **changes: object) -> dict[str, str]:
-        token, clear = AccessToken.issue(user=user, name="tests", days=1)
+        token, clear = issue_token(user=user, name="tests", days=1)
         if changes:
             AccessToken.objects.filter(pk=token.pk).update(**changes)
         return {"HTTP_AUTHORIZATION": f"Bearer {clear}"}

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from api.models import AccessToken
 from api.openapi import document
+from api.services import issue_token
 from portal.wsgi import application
 from subscriptions import services as subscription_services
 
@@ -60,7 +60,7 @@ def authorization(administrator, member, make_product):
     subscription_services.create_subscription(
         sid="dev-logistics", owner=member, product=product, display_name="App"
     )
-    _, clear = AccessToken.issue(user=administrator, name="schemathesis", days=1)
+    _, clear = issue_token(user=administrator, name="schemathesis", days=1)
     return f"Bearer {clear}"
 
 

@@ -18,7 +18,7 @@ from azure.mgmt.apimanagement.models import (
 )
 from django.conf import settings
 
-from api.models import AccessToken
+from api.services import issue_token
 from groups.models import Group, Membership
 from products.models import ProductGroup
 from subscriptions.models import Subscription
@@ -39,7 +39,7 @@ class StaticToken:
 
 @pytest.fixture
 def sdk(live_server, administrator):
-    _, clear = AccessToken.issue(user=administrator, name="sdk", days=1)
+    _, clear = issue_token(user=administrator, name="sdk", days=1)
     return ApiManagementClient(
         StaticToken(clear),
         settings.PORTICO_AZURE_SUBSCRIPTION_ID,

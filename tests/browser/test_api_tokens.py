@@ -40,7 +40,9 @@ def test_create_use_and_revoke_a_token(page, server_url, demo, sign_in, screensh
     expect(page.locator("#new-token")).to_have_count(0)
     row = page.get_by_role("row").filter(has_text="Deploy script")
     expect(row).not_to_contain_text("Never")
-    row.get_by_role("button", name="Revoke").click()
+    row.get_by_role("link", name="Revoke").click()
+    expect(page.get_by_role("heading", name="Revoke the token “Deploy script”?")).to_be_visible()
+    page.get_by_role("button", name="Revoke").click()
     expect(page.get_by_text("Revoked the token “Deploy script”")).to_be_visible()
     refused = page.request.get(groups_url(server_url), headers={"Authorization": f"Bearer {token}"})
     assert refused.status == 401

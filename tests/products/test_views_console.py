@@ -241,7 +241,7 @@ def test_product_delete_with_subscriptions_needs_the_box(
     client.force_login(administrator)
     response = client.post(reverse("products:delete", args=[product.name]))
     assert response.status_code == 400
-    assert escape("Payments has 2 subscriptions:") in response.content.decode()
+    assert escape("Payments has 2 subscriptions, ended ones included") in response.content.decode()
     assert Product.objects.filter(pk=product.pk).exists()
     assert Subscription.objects.filter(product=product).count() == 2
 

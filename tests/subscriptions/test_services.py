@@ -161,12 +161,10 @@ def test_subscribe_again_after_an_approved_one_ended_still_needs_approval(
     first = subscription_services.subscribe(
         developer=member, product=approval_product, display_name="First"
     )
-    first = subscription_services.change_state(
-        subscription=first, action="approve", actor=administrator
-    )
+    first = subscription_services.change_state(subscription=first, action="approve")
     assert first.is_active
     if ending == "cancel":
-        subscription_services.change_state(subscription=first, action="cancel", actor=administrator)
+        subscription_services.change_state(subscription=first, action="cancel")
     else:
         first.delete()
     again = subscription_services.subscribe(
@@ -247,9 +245,7 @@ def test_keys_never_reach_the_logs(
             developer=member, product=approval_product, display_name="App"
         )
         seen += [fresh(subscription).primary_secret, fresh(subscription).secondary_secret]
-        subscription_services.change_state(
-            subscription=subscription, action="approve", actor=administrator
-        )
+        subscription_services.change_state(subscription=subscription, action="approve")
         subscription_services.regenerate_key(subscription=fresh(subscription), which="primary")
         subscription_services.regenerate_key(subscription=fresh(subscription), which="secondary")
     current = fresh(subscription)
@@ -282,7 +278,7 @@ def test_change_state_follows_the_transition_table(
     before = row_state(subscription)
     if state in sources:
         changed = subscription_services.change_state(
-            subscription=subscription, action=action, comment="  Because.  ", actor=administrator
+            subscription=subscription, action=action, comment="  Because.  "
         )
         stored = fresh(changed)
         assert stored.state == target
@@ -297,7 +293,7 @@ def test_change_state_follows_the_transition_table(
     else:
         with pytest.raises(ValidationError) as refused:
             subscription_services.change_state(
-                subscription=subscription, action=action, comment="Nope", actor=administrator
+                subscription=subscription, action=action, comment="Nope"
             )
         message = refused.value.messages[0]
         label = Subscription.State(state).label.lower()
@@ -351,9 +347,7 @@ def test_key_and_name_writes_keep_a_state_changed_since_the_row_was_read(
         developer=member, product=product, display_name="App"
     )
     read_by_the_developer = fresh(subscription)
-    subscription_services.change_state(
-        subscription=subscription, action="suspend", actor=administrator
-    )
+    subscription_services.change_state(subscription=subscription, action="suspend")
     if write == "regenerate_key":
         subscription_services.regenerate_key(subscription=read_by_the_developer, which="primary")
     else:

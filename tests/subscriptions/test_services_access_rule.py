@@ -140,7 +140,7 @@ def test_cancelling_one_the_rule_suspended_keeps_it_cancelled(
 ):
     shared, active, _, _ = setup_rule()
     group_services.remove_member(group=partners, user=member)
-    subscription_services.change_state(subscription=active, action="cancel", actor=administrator)
+    subscription_services.change_state(subscription=active, action="cancel")
     group_services.add_members(group=partners, users=[member], added_by=administrator)
     assert fresh(active).state == "cancelled"
 
@@ -238,9 +238,7 @@ def test_approving_a_request_from_someone_who_lost_sight_gives_no_working_key(
     )
     group_services.remove_member(group=partners, user=member)
     try:
-        subscription_services.change_state(
-            subscription=request, action="approve", actor=administrator
-        )
+        subscription_services.change_state(subscription=request, action="approve")
     except ValidationError:
         assert fresh(request).state == "submitted"
         return
@@ -264,8 +262,6 @@ def test_approving_for_someone_who_lost_sight_sends_the_access_email_not_approve
     group_services.remove_member(group=partners, user=member)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        subscription_services.change_state(
-            subscription=request, action="approve", actor=administrator
-        )
+        subscription_services.change_state(subscription=request, action="approve")
     subjects = [message.subject for message in mailoutbox]
     assert subjects == ["Some of your subscriptions are suspended"]

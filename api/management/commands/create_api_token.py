@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from api.models import AccessToken
+from api import services
 from portal.models import User, is_administrator
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             raise CommandError(f"{options['email']} is not an active administrator.")
         if not 1 <= options["days"] <= 366:
             raise CommandError("--days must be between 1 and 366.")
-        token, clear = AccessToken.issue(user=user, name=options["name"], days=options["days"])
+        token, clear = services.issue_token(user=user, name=options["name"], days=options["days"])
         self.stderr.write(
             f"Token “{token.name}” expires {token.expires_at:%Y-%m-%d}. It is shown once:"
         )

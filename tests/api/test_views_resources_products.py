@@ -1,4 +1,4 @@
-"""api.views: products and their groups through the management API."""
+"""api.views.resources: products and their groups through the management API."""
 
 from __future__ import annotations
 

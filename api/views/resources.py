@@ -47,6 +47,8 @@ def _validation(error: ValidationError) -> ApiError:
 
 # Options a client may send with a user that are no property of one.
 USER_OPTIONS = frozenset({"password", "confirmation", "appType"})
+# Read-only properties Azure's clients echo back on any resource.
+ECHOED = frozenset({"builtIn", "type", "externalId", "identities", "appType", "confirmation"})
 
 
 def _changes(
@@ -62,7 +64,7 @@ def _changes(
     from a GET, are ignored; anything else unknown is refused.
     """
     writable = {prop.name: prop for prop in table.properties if prop.writable and prop.field}
-    known = {prop.name for prop in table.properties} | options
+    known = {prop.name for prop in table.properties} | options | ECHOED
     unknown = set(properties) - known
     if unknown:
         names = ", ".join(sorted(unknown))
@@ -609,7 +611,6 @@ def _update_subscription(
                 subscription=subscription,
                 action=action,
                 comment=str(properties.get("stateComment") or ""),
-                actor=request.api_user,  # type: ignore[attr-defined]
             )
     except ValidationError as error:
         raise _validation(error) from None

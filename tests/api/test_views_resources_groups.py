@@ -1,4 +1,4 @@
-"""api.views: groups and their members through the management API."""
+"""api.views.resources: groups and their members through the management API."""
 
 from __future__ import annotations
 

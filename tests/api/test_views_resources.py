@@ -1,4 +1,4 @@
-"""api.views: what every resource refuses alike, in Azure's error shape."""
+"""api.views.resources: what every resource refuses alike, in Azure's error shape."""
 
 from __future__ import annotations
 

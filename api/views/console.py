@@ -1,18 +1,20 @@
-"""The console's API tokens page: create (shown once), list, revoke."""
+"""The console's API tokens page: create (shown once), list, revoke (asked first)."""
 
 from __future__ import annotations
 
 from typing import cast
 
 from django import forms
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
+from api import services
 from api.models import AccessToken
+from portal import console
 from portal.access import administrator_required
 from portal.models import User
 
@@ -30,7 +32,7 @@ class TokenForm(forms.Form):
 def token_list(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if form.is_valid():
-        token, clear = AccessToken.issue(
+        token, clear = services.issue_token(
             user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
         )
         # Post/Redirect/Get: the clear text rides in the session for exactly
@@ -46,12 +48,26 @@ def token_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @administrator_required
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(AccessToken, pk=pk, user=request.user)
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-    messages.success(request, f"Revoked the token “{token.name}”. Calls with it now get 401.")
-    return redirect("console:tokens")
+    tokens_url = reverse("console:tokens")
+
+    def revoke() -> str:
+        services.revoke_token(token=token)
+        return f"Revoked the token “{token.name}”. Calls with it now get 401."
+
+    return console.confirmed(
+        request,
+        console.Confirmation(
+            title=f"Revoke the token “{token.name}”?",
+            text=f"Scripts and tools that send the token starting {token.prefix}… are refused "
+            "from now on. This can't be undone; create a new token to give access again.",
+            button="Revoke",
+            cancel_url=tokens_url,
+            breadcrumbs=[("Settings", reverse("console:settings")), ("API tokens", tokens_url)],
+        ),
+        act=revoke,
+        then=tokens_url,
+    )

@@ -1,4 +1,4 @@
-"""api.views: subscriptions, their keys and their states through the management API."""
+"""api.views.resources: subscriptions, their keys and their states through the management API."""
 
 from __future__ import annotations
 

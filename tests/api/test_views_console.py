@@ -1,4 +1,4 @@
-"""api.console: the console's API tokens page: create (shown once), list, revoke."""
+"""api.views.console: the console's API tokens page: create (shown once), list, revoke."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api.models import AccessToken
+from api.services import issue_token
 from tests.api.helpers import (
     call_api,
 )
@@ -81,10 +82,10 @@ def test_token_page_refuses_invalid_input(console, data):
 
 
 def test_token_page_lists_name_prefix_expiry_and_last_use(console, administrator):
-    used, _ = AccessToken.issue(user=administrator, name="Nightly sync", days=10)
+    used, _ = issue_token(user=administrator, name="Nightly sync", days=10)
     used.last_used_at = timezone.now() - timedelta(hours=2)
     used.save()
-    unused, _ = AccessToken.issue(user=administrator, name="Spare", days=90)
+    unused, _ = issue_token(user=administrator, name="Spare", days=90)
 
     content = html.unescape(console.get(reverse("console:tokens")).content.decode())
 
@@ -98,7 +99,7 @@ def test_token_page_lists_name_prefix_expiry_and_last_use(console, administrator
 
 def test_token_page_lists_only_your_tokens(console, make_user):
     other = make_user(is_superuser=True, is_staff=True)
-    AccessToken.issue(user=other, name="Someone else's", days=10)
+    issue_token(user=other, name="Someone else's", days=10)
     content = console.get(reverse("console:tokens")).content.decode()
     assert "Someone else" not in content
 
@@ -123,9 +124,18 @@ def test_revoke_makes_the_token_fail_with_401(console, administrator):
 
 def test_revoking_someone_elses_token_is_404(console, make_user):
     other = make_user(is_superuser=True, is_staff=True)
-    token, clear = AccessToken.issue(user=other, name="Theirs", days=1)
+    token, clear = issue_token(user=other, name="Theirs", days=1)
     response = console.post(reverse("console:token_revoke", args=[token.pk]))
     assert response.status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
     assert call_api(console, clear).status_code == 200
+
+
+def test_revoke_asks_first_and_changes_nothing_until_asked(console, administrator):
+    token, _ = issue_token(user=administrator, name="Deploy", days=1)
+    response = console.get(reverse("console:token_revoke", args=[token.pk]))
+    assert response.status_code == 200
+    assert "Revoke the token “Deploy”?" in response.content.decode()
+    token.refresh_from_db()
+    assert token.revoked_at is None

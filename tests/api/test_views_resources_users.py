@@ -1,4 +1,4 @@
-"""api.views: users and their groups through the management API."""
+"""api.views.resources: users and their groups through the management API."""
 
 from __future__ import annotations
 

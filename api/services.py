@@ -1,0 +1,39 @@
+"""Writes to the management API's personal access tokens."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from api.models import TOKEN_PREFIX, AccessToken, hash_token
+
+
+def issue_token(*, user: Any, name: str, days: int) -> tuple[AccessToken, str]:
+    """Create a token; the clear text is returned once and never stored."""
+    clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = AccessToken.objects.create(
+        user=user,
+        name=name,
+        prefix=clear[:12],
+        token_hash=hash_token(clear),
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    return token, clear
+
+
+def revoke_token(*, token: AccessToken) -> AccessToken:
+    """Make a token fail from now on; revoking it again changes nothing."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def record_use(*, token: AccessToken) -> None:
+    """Note when a token was last used, at most once a minute, without a race on the row."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
