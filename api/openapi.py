@@ -41,8 +41,11 @@ def field_schema(field: models.Field, *, nullable: bool = False) -> dict[str, An
     return schema
 
 
-def resource_schema(table: serializers.Resource) -> dict[str, Any]:
-    """Azure's envelope around a resource's properties, read from its table."""
+def resource_schema(table: serializers.Resource, *, writable: bool = False) -> dict[str, Any]:
+    """Azure's envelope around a resource's properties, read from its table.
+
+    With writable, the properties a client may send (a PUT or PATCH body).
+    """
     properties = {
         prop.name: prop.schema
         or field_schema(
@@ -50,6 +53,7 @@ def resource_schema(table: serializers.Resource) -> dict[str, Any]:
             nullable=prop.nullable or prop.empty_is_null,
         )
         for prop in table.properties
+        if prop.writable or not writable
     }
     return {
         "type": "object",
@@ -66,11 +70,16 @@ def resource_schema(table: serializers.Resource) -> dict[str, Any]:
     }
 
 
+TABLES = {
+    "Group": serializers.GROUP,
+    "Product": serializers.PRODUCT,
+    "User": serializers.USER,
+    "Subscription": serializers.SUBSCRIPTION,
+}
 SCHEMAS = {
-    "Group": resource_schema(serializers.GROUP),
-    "Product": resource_schema(serializers.PRODUCT),
-    "User": resource_schema(serializers.USER),
-    "Subscription": resource_schema(serializers.SUBSCRIPTION),
+    **{name: resource_schema(table) for name, table in TABLES.items()},
+    # What a PUT or PATCH may send: the writable properties.
+    **{f"{name}Changes": resource_schema(table, writable=True) for name, table in TABLES.items()},
     "Secrets": {
         "type": "object",
         "properties": {"primaryKey": STRING, "secondaryKey": STRING},
@@ -140,7 +149,7 @@ def _list(schema: str, summary: str, *path: str) -> dict[str, Any]:
 def _entity_ops(schema: str, noun: str, *path: str) -> dict[str, Any]:
     body = {
         "required": True,
-        "content": {"application/json": {"schema": {"type": "object"}}},
+        "content": {"application/json": {"schema": _ref(f"{schema}Changes")}},
     }
     params = _path_params(*path)
     return {

@@ -52,3 +52,13 @@ def test_openapi_field_schema_follows_a_new_choice():
     field = Product._meta.get_field("state").clone()
     field.choices = [*Product.State.choices, ("retired", "Retired")]
     assert field_schema(field)["enum"] == ["notPublished", "published", "retired"]
+
+
+def test_openapi_request_bodies_offer_only_what_a_client_may_write():
+    schemas = document("http://testserver")["components"]["schemas"]
+    group_changes = schemas["GroupChanges"]["properties"]["properties"]["properties"]
+    assert list(group_changes) == ["displayName", "description"]
+    put = document("http://testserver")["paths"]["/groups/{groupId}"]["put"]
+    assert put["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/GroupChanges"
+    }
