@@ -167,6 +167,21 @@ def change_state(*, subscription: Subscription, action: str, comment: str = "") 
 
 
 @transaction.atomic
+def update_settings(*, notification_email: str, on_access_loss: str) -> SubscriptionSettings:
+    """Save the console's subscription settings.
+
+    A changed access rule applies from the next change of sight; existing
+    subscriptions are not revisited.
+    """
+    current = SubscriptionSettings.load()
+    current.notification_email = notification_email
+    current.on_access_loss = on_access_loss
+    current.full_clean()
+    current.save()
+    return current
+
+
+@transaction.atomic
 def regenerate_key(*, subscription: Subscription, which: str) -> Subscription:
     """Replace the primary or secondary key; the old one stops working at once."""
     field = {"primary": "primary_secret", "secondary": "secondary_secret"}[which]

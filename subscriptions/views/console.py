@@ -124,7 +124,7 @@ def subscription_change_state(request: HttpRequest, sid: str, action: str) -> Ht
 def subscription_settings(request: HttpRequest) -> HttpResponse:
     form = SubscriptionSettingsForm(request.POST or None, instance=SubscriptionSettings.load())
     if form.is_valid():
-        form.save()
+        services.update_settings(**form.cleaned_data)
         messages.success(request, "Saved the settings.")
         return redirect("console:settings")
     return render(request, "subscriptions/settings.html", {"form": form})
