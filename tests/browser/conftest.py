@@ -60,10 +60,11 @@ def server_url(live_server: Any) -> str:
 def screenshot(page: Any) -> Any:
     """Save a full-page screenshot, to look at (var/screenshots/) or for the README."""
 
-    def take(name: str) -> Path:
+    def take(name: str, of: Any = None) -> Path:
+        """Of the test's page, or of another one (a second browser, a phone)."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (of or page).screenshot(path=str(path), full_page=True)
         return path
 
     return take

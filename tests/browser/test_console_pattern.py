@@ -162,12 +162,13 @@ def test_console_on_a_phone_reaches_every_action(browser, server_url, demo, path
     assert_reachable(phone, phone.get_by_role("main").get_by_role("button"))
     assert_reachable(phone, phone.get_by_role("main").get_by_role("link"))
 
+    if path == "/console/groups/partners/members/":
+        screenshot("console-phone", of=phone)
+
     # The menu folds behind a toggle, and opens to every section.
     menu = phone.get_by_role("navigation", name="Console sections")
     expect(menu.get_by_role("link", name="Users")).to_be_hidden()
     phone.get_by_role("button", name="Console menu").click()
     for section in ["Overview", "Groups", "Products", "Subscriptions", "Users", "Settings"]:
         expect(menu.get_by_role("link", name=section)).to_be_visible()
-    if path == "/console/groups/partners/members/":
-        screenshot("console-phone")
     context.close()
