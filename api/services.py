@@ -25,10 +25,11 @@ def issue_token(*, user: Any, name: str, days: int) -> tuple[AccessToken, str]:
 
 
 def revoke_token(*, token: AccessToken) -> AccessToken:
-    """Make a token fail from now on; revoking it again changes nothing."""
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
+    """Make a token fail from now on; revoking it again keeps the first time."""
+    AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    token.refresh_from_db(fields=["revoked_at"])
     return token
 
 

@@ -83,6 +83,7 @@ def update_entity[EntityT: VersionedModel](
     if expected_version is not None and current.version != expected_version:
         raise ConcurrentChangeError(current)
     for name, value in changes.items():
+        current._meta.get_field(name)  # FieldDoesNotExist for a misspelled name
         setattr(current, name, value)
     current.full_clean(exclude=list(clean_exclude))
     current.save()
@@ -155,6 +156,9 @@ class NamedEntity(VersionedModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.display_name_key = fold_name(self.display_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "display_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "display_name_key"}
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

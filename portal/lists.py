@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +28,7 @@ def paginate(request: HttpRequest, items: Any, per_page: int | None = None) -> P
     """The requested page; a page number out of range gives the nearest page."""
     paginator = Paginator(items, per_page or settings.PORTICO_PAGE_SIZE)
     number = request.GET.get("page", "")
-    if number.lstrip("-").isascii() and number.lstrip("-").isdigit() and int(number) < 1:
+    if re.fullmatch(r"-?[0-9]+", number) and int(number) < 1:
         number = "1"
     # get_page answers a number past the end with the last page, and
     # anything that isn't a number with the first.

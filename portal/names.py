@@ -26,4 +26,4 @@ def propose_id(display_name: str) -> str:
         unicodedata.normalize("NFKD", display_name).encode("ascii", "ignore").decode("ascii")
     )
     slug = re.sub(r"[^a-z0-9._]+", "-", ascii_name.lower()).strip("-.")
-    return slug[:MAX_ID_LENGTH].rstrip("-")
+    return slug[:MAX_ID_LENGTH].rstrip("-.")

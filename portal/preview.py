@@ -31,6 +31,7 @@ def start(request: HttpRequest, *, kind: str, key: str) -> Preview | None:
 
 def stop(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
+    request.__dict__.pop("_portico_preview", None)
 
 
 def current(request: HttpRequest) -> Preview | None:

@@ -16,7 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from portal import sight
-from portal.entities import update_entity
+from portal.entities import ConcurrentChangeError
 from portal.models import User
 
 # What decides which products an account sees, besides its groups.
@@ -108,14 +108,18 @@ def update_user(
 
     A change of state is a block or an unblock, with their rules.
     """
-    _refuse_self_block(user=user, actor=actor, state=changes.get("state", user.state))
-    before = _sight_of(user)
-    current = update_entity(
-        user, expected_version=expected_version, changes=changes, clean_exclude=("password",)
-    )
+    current = User.objects.select_for_update().get(pk=user.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ConcurrentChangeError(current)
+    _refuse_self_block(user=current, actor=actor, state=changes.get("state", current.state))
+    before = _sight_of(current)
+    for name, value in changes.items():
+        current._meta.get_field(name)
+        setattr(current, name, value)
     if password:
         current.set_password(password)
-        current.save(update_fields=["password"])
+    current.full_clean(exclude=["password"])
+    current.save()
     if _sight_of(current) != before:
         sight.changed(people=[current.pk])
     return current

@@ -83,7 +83,9 @@ def offer(
     if previewing:
         return Offer(refused=PREVIEW_MESSAGE)
     mine = list(
-        Subscription.objects.filter(owner=viewer, product=product).order_by("-created_at")[:20]
+        Subscription.objects.filter(owner=viewer, product=product).order_by("-created_at", "-pk")[
+            :20
+        ]
     )
     refused = refusal(developer=viewer, product=product)
     return Offer(mine=mine, refused=refused.messages[0] if refused else "")

@@ -12,7 +12,7 @@
   function propose(name) {
     var ascii = name.normalize("NFKD").replace(/[^\x00-\x7f]/g, "");
     var slug = ascii.toLowerCase().replace(/[^a-z0-9._]+/g, "-").replace(/^[-.]+|[-.]+$/g, "");
-    return slug.slice(0, maxLength).replace(/-+$/, "");
+    return slug.slice(0, maxLength).replace(/[-.]+$/, "");
   }
 
   var touched = idInput.value !== "" && idInput.value !== propose(nameInput.value);
