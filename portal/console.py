@@ -354,13 +354,15 @@ def picker_page(
     picker: Picker,
     *,
     candidates: Any,
-    taken: Callable[[list[Any]], set[int]],
+    links: QuerySet[Any],
+    link_field: str,
     select: Callable[[Picked], HttpResponse],
 ) -> HttpResponse:
     """Search and page through candidates; on Select, hand the ticked ones to select().
 
-    taken(items) gives the primary keys, among the shown items, that are
-    already in and can't be ticked.
+    links are the rows that already tie a candidate in (the group's
+    memberships, say), pointing at it through link_field; those candidates
+    are shown as in and can't be ticked.
     """
     error = ""
     if request.method == "POST":
@@ -373,7 +375,9 @@ def picker_page(
     query = search_query(request)
     page = paginate(request, candidates.search(query))
     shown = list(page.object_list)
-    already = taken(shown)
+    already = set(
+        links.filter(**{f"{link_field}__in": shown}).values_list(f"{link_field}_id", flat=True)
+    )
     rows = [
         PickerRow(item=item, value=str(getattr(item, picker.offers.key)), taken=item.pk in already)
         for item in shown

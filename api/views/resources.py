@@ -7,7 +7,8 @@ here too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -38,11 +39,30 @@ from subscriptions import services as subscription_services
 from subscriptions.models import Subscription
 
 ENTITY = {"GET", "HEAD", "PUT", "PATCH", "DELETE"}
+# What a 409 says when a write collides with another one.
+GROUP_TAKEN = "Another group has this ID or name."
+PRODUCT_TAKEN = "Another product has this ID or name."
+USER_TAKEN = "Another user has this ID or email address."
 ASSOCIATION = {"HEAD", "PUT", "DELETE"}
 
 
 def _validation(error: ValidationError) -> ApiError:
     return from_validation_error(error, serializers.AZURE_NAMES)
+
+
+@contextmanager
+def refusals(noun: str, *, taken: str) -> Iterator[None]:
+    """A service's refusals as Azure's answers: 400 invalid, 409 taken, 412 changed since read."""
+    try:
+        yield
+    except ConcurrentChangeError:
+        raise ApiError(
+            412, "PreconditionFailed", f"The {noun} changed since it was read."
+        ) from None
+    except ValidationError as error:
+        raise _validation(error) from None
+    except IntegrityError:
+        raise ApiError(409, "Conflict", taken) from None
 
 
 # Options a client may send with a user that are no property of one.
@@ -181,7 +201,7 @@ def _put_group(request: HttpRequest, group_id: str, group: Group | None) -> Http
         )
     if kind == Group.Type.EXTERNAL and not properties.get("externalId"):
         raise ApiError(400, "ValidationError", "An external group needs its externalId.")
-    try:
+    with refusals("group", taken=GROUP_TAKEN):
         group = group_services.create_group(
             name=group_id,
             display_name=str(changes.get("display_name") or ""),
@@ -190,24 +210,14 @@ def _put_group(request: HttpRequest, group_id: str, group: Group | None) -> Http
             if properties.get("type") == Group.Type.EXTERNAL
             else "",
         )
-    except ValidationError as error:
-        raise _validation(error) from None
-    except IntegrityError:
-        raise ApiError(409, "Conflict", "A group with this ID or name was just created.") from None
     return json_response(serializers.group(group), status=201, version=group.version)
 
 
 def _update_group(request: HttpRequest, group: Group, changes: dict[str, Any]) -> Group:
-    try:
+    with refusals("group", taken=GROUP_TAKEN):
         return group_services.update_group(
             group=group, expected_version=expected_version(request), **changes
         )
-    except ConcurrentChangeError:
-        raise ApiError(412, "PreconditionFailed", "The group changed since it was read.") from None
-    except ValidationError as error:
-        raise _validation(error) from None
-    except IntegrityError:
-        raise ApiError(409, "Conflict", "Another group has this name.") from None
 
 
 USER_FILTERS = {
@@ -306,32 +316,20 @@ def _put_product(request: HttpRequest, product_id: str, product: Product | None)
         product = _update_product(request, product, changes)
         return json_response(serializers.product(product), version=product.version)
     changes.setdefault("subscription_required", True)
-    try:
+    with refusals("product", taken=PRODUCT_TAKEN):
         product = product_services.create_product(
             name=product_id,
             added_by=request.api_user,  # type: ignore[attr-defined]
             **changes,
         )
-    except ValidationError as error:
-        raise _validation(error) from None
-    except IntegrityError:
-        raise ApiError(409, "Conflict", "A product with this ID or name already exists.") from None
     return json_response(serializers.product(product), status=201, version=product.version)
 
 
 def _update_product(request: HttpRequest, product: Product, changes: dict[str, Any]) -> Product:
-    try:
+    with refusals("product", taken=PRODUCT_TAKEN):
         return product_services.update_product(
             product=product, expected_version=expected_version(request), **changes
         )
-    except ConcurrentChangeError:
-        raise ApiError(
-            412, "PreconditionFailed", "The product changed since it was read."
-        ) from None
-    except ValidationError as error:
-        raise _validation(error) from None
-    except IntegrityError:
-        raise ApiError(409, "Conflict", "Another product has this name.") from None
 
 
 @api_view({"GET"})
@@ -424,7 +422,7 @@ def _put_user(request: HttpRequest, user_id: str, person: User | None) -> HttpRe
             )
     if User.objects.filter(email__iexact=str(changes["email"]).strip()).exists():
         raise ApiError(409, "Conflict", "A user with this email address already exists.")
-    try:
+    with refusals("user", taken=USER_TAKEN):
         person = user_services.create_user(
             email=str(changes["email"]),
             first_name=str(changes["first_name"]),
@@ -434,10 +432,6 @@ def _put_user(request: HttpRequest, user_id: str, person: User | None) -> HttpRe
             api_id=user_id,
             state=str(changes.get("state") or User.State.ACTIVE),
         )
-    except ValidationError as error:
-        raise _validation(error) from None
-    except IntegrityError:
-        raise ApiError(409, "Conflict", "A user with this ID or email already exists.") from None
     return json_response(serializers.user(person), status=201, version=person.version)
 
 
@@ -449,7 +443,7 @@ def _update_user(request: HttpRequest, person: User, properties: dict[str, Any])
             "ValidationError",
             f"'state' is one of {', '.join(User.State.values)}; to close an account, DELETE it.",
         )
-    try:
+    with refusals("user", taken=USER_TAKEN):
         return user_services.update_user(
             user=person,
             actor=request.api_user,  # type: ignore[attr-defined]
@@ -457,12 +451,6 @@ def _update_user(request: HttpRequest, person: User, properties: dict[str, Any])
             password=str(properties.get("password") or "") or None,
             **changes,
         )
-    except ConcurrentChangeError:
-        raise ApiError(412, "PreconditionFailed", "The user changed since it was read.") from None
-    except ValidationError as error:
-        raise _validation(error) from None
-    except IntegrityError:
-        raise ApiError(409, "Conflict", "Another user has this email address.") from None
 
 
 @api_view({"GET"})

@@ -233,11 +233,8 @@ def group_add_members(request: HttpRequest, name: str) -> HttpResponse:
             empty="There are no developer accounts yet. Create one in the Users tab.",
         ),
         candidates=User.objects.order_by("email"),
-        taken=lambda people: set(
-            Membership.objects.filter(group=group, user__in=people).values_list(
-                "user_id", flat=True
-            )
-        ),
+        links=Membership.objects.filter(group=group),
+        link_field="user",
         select=select,
     )
 

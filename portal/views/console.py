@@ -166,11 +166,8 @@ def user_add_groups(request: HttpRequest, pk: int) -> HttpResponse:
             empty="There are no custom groups yet. Create one in the Groups tab.",
         ),
         candidates=Group.objects.custom().order_by("display_name", "pk"),
-        taken=lambda groups: set(
-            Membership.objects.filter(user=person, group__in=groups).values_list(
-                "group_id", flat=True
-            )
-        ),
+        links=Membership.objects.filter(user=person),
+        link_field="group",
         select=select,
     )
 

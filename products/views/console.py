@@ -278,11 +278,8 @@ def product_add_groups(request: HttpRequest, name: str) -> HttpResponse:
             empty="There are no groups.",
         ),
         candidates=Group.objects.order_by("type", "display_name_key", "pk"),
-        taken=lambda groups: set(
-            ProductGroup.objects.filter(product=product, group__in=groups).values_list(
-                "group_id", flat=True
-            )
-        ),
+        links=ProductGroup.objects.filter(product=product),
+        link_field="group",
         select=select,
     )
 
