@@ -112,3 +112,23 @@ def test_blocking_in_the_admin_applies_the_access_rule(
     assert developer.state == "blocked"
     subscription.refresh_from_db()
     assert subscription.state == Subscription.State.SUSPENDED
+
+
+def test_nobody_blocks_their_own_account_in_the_admin(client, administrator):
+    client.force_login(administrator)
+    page = client.get(f"/admin/portal/user/{administrator.pk}/change/").content.decode()
+    assert 'name="state"' not in page
+    client.post(
+        f"/admin/portal/user/{administrator.pk}/change/",
+        {
+            "email": administrator.email,
+            "first_name": "Ada",
+            "last_name": "Admin",
+            "note": "",
+            "state": "blocked",
+            "is_staff": "on",
+            "is_superuser": "on",
+        },
+    )
+    administrator.refresh_from_db()
+    assert administrator.state == "active"
