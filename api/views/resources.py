@@ -50,6 +50,11 @@ def _validation(error: ValidationError) -> ApiError:
     return from_validation_error(error, serializers.AZURE_NAMES)
 
 
+def _delete_subscriptions(request: HttpRequest) -> bool:
+    """Azure's ?deleteSubscriptions=true: delete what still holds on to the entity."""
+    return request.GET.get("deleteSubscriptions", "").lower() == "true"
+
+
 @contextmanager
 def refusals(noun: str, *, taken: str) -> Iterator[None]:
     """A service's refusals as Azure's answers: 400 invalid, 409 taken, 412 changed since read."""
@@ -287,13 +292,10 @@ def _product_changes(properties: dict[str, Any]) -> dict[str, Any]:
 @api_view(ENTITY)
 def product_entity(request: HttpRequest, product_id: str) -> HttpResponse:
     def delete(product: Product) -> HttpResponse:
-        try:
+        with refusals("product", taken=PRODUCT_TAKEN):
             subscription_services.delete_product(
-                product=product,
-                delete_subscriptions=request.GET.get("deleteSubscriptions", "").lower() == "true",
+                product=product, delete_subscriptions=_delete_subscriptions(request)
             )
-        except ValidationError as error:
-            raise _validation(error) from None
         return HttpResponse(status=200)
 
     return _entity(
@@ -384,14 +386,12 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @api_view(ENTITY)
 def user_entity(request: HttpRequest, user_id: str) -> HttpResponse:
     def delete(person: User) -> HttpResponse:
-        try:
+        with refusals("user", taken=USER_TAKEN):
             subscription_services.delete_user(
                 user=person,
                 actor=request.api_user,  # type: ignore[attr-defined]
-                delete_subscriptions=request.GET.get("deleteSubscriptions", "").lower() == "true",
+                delete_subscriptions=_delete_subscriptions(request),
             )
-        except ValidationError as error:
-            raise _validation(error) from None
         # Azure's SDK takes 202 or 204 here, and raises on 200.
         return HttpResponse(status=204)
 
