@@ -34,6 +34,9 @@ SUPPORTED_API_VERSIONS = {
 DEFAULT_TOP = 100
 MAX_TOP = 1000
 MAX_PAGING = 1_000_000_000
+# Azure's bodies nest a few levels; far deeper is a probe, refused before use.
+MAX_JSON_DEPTH = 32
+TOO_DEEP = object()
 PROVIDER = "Microsoft.ApiManagement/service"
 
 
@@ -124,6 +127,19 @@ def _finite(text: str) -> float:
     return value
 
 
+def _depth(value: Any) -> int:
+    """How deeply objects and arrays nest in a parsed JSON value, counted without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def read_json(request: HttpRequest) -> dict[str, Any]:
     try:
         raw = request.body
@@ -133,6 +149,14 @@ def read_json(request: HttpRequest) -> dict[str, Any]:
         body = json.loads(raw or b"{}", parse_constant=_refuse_constant, parse_float=_finite)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "ValidationError", "The request body is not valid JSON.") from None
+    except RecursionError:
+        body = TOO_DEEP
+    if body is TOO_DEEP or _depth(body) > MAX_JSON_DEPTH:
+        raise ApiError(
+            400,
+            "ValidationError",
+            f"The request body nests objects and arrays more than {MAX_JSON_DEPTH} levels deep.",
+        )
     if "\\u0000" in raw.decode("utf-8", "replace"):
         raise ApiError(400, "ValidationError", "Text can't contain NUL characters.")
     if not isinstance(body, dict):

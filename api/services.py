@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from api.models import TOKEN_PREFIX, AccessToken, hash_token
+
+logger = logging.getLogger(__name__)
 
 
 def issue_token(*, user: Any, name: str, days: int) -> tuple[AccessToken, str]:
@@ -34,7 +38,18 @@ def revoke_token(*, token: AccessToken) -> AccessToken:
 
 
 def record_use(*, token: AccessToken) -> None:
-    """Note when a token was last used, at most once a minute, without a race on the row."""
+    """Note when a token was last used, at most once a minute, without a race on the row.
+
+    A note, not the request's purpose: when the database refuses writes (a
+    full disk), the call the token authenticates still goes ahead, so reads
+    keep working; the note is tried again on the next call.
+    """
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        try:
+            with transaction.atomic():
+                AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        except DatabaseError:
+            logger.warning(
+                "Could not note the use of token %s; the database refused the write", token.pk
+            )

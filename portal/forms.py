@@ -4,10 +4,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 
+from portal import services
 from portal.names import propose_id
 
 
@@ -43,28 +44,13 @@ class SignInForm(AuthenticationForm):
             if error.code != "invalid_login":
                 raise
             # Django's backends refuse inactive accounts as if the password
-            # were wrong. Say why, but only to someone who knows the password,
-            # so the message never reveals that an address has an account.
-            user = self._account_refused_for_state()
-            if user is None:
+            # were wrong. Say why, but only to someone who knows the password
+            # (portal.backends notes it), so the message never reveals that
+            # an address has an account.
+            state = getattr(self.request, "refused_account_state", None)
+            if state not in self.error_messages:
                 raise
-            raise ValidationError(self.error_messages[user.state], code=user.state) from error
-
-    def _account_refused_for_state(self) -> Any:
-        email = self.cleaned_data.get("username") or ""
-        password = self.cleaned_data.get("password") or ""
-        user_model = get_user_model()
-        # Every refusal runs the password hasher here exactly once, so the
-        # time a refusal takes doesn't tell which accounts are blocked.
-        try:
-            user = user_model._default_manager.get_by_natural_key(email)
-        except user_model.DoesNotExist:
-            user_model().set_password(password)
-            return None
-        matches = user.check_password(password)
-        if user.state == user.State.ACTIVE or not matches:
-            return None
-        return user
+            raise ValidationError(self.error_messages[state], code=state) from error
 
 
 class PasswordResetByEmailForm(PasswordResetForm):
@@ -135,9 +121,9 @@ class UserCreateForm(forms.ModelForm):
                 last_name=cleaned.get("last_name", ""),
             )
             try:
-                password_validation.validate_password(password, candidate)
+                services.check_password_rules(password, user=candidate)
             except ValidationError as error:
-                self.add_error("password", error)
+                self.add_error(None, error)
         return cleaned
 
 

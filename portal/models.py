@@ -49,11 +49,15 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
         # would compile to UPPER(...) LIKE and scan the table on PostgreSQL.
         return self.get(Exact(Lower("email"), (username or "").strip().lower()))
 
-    def _create(self, email: str, password: str | None, **fields: Any) -> User:
+    def _create(
+        self, email: str, password: str | None, password_hash: str | None = None, **fields: Any
+    ) -> User:
         if not email:
             raise ValueError("A user needs an email address.")
         user = self.model(email=self.normalize_email(email).strip(), **fields)
-        if password:
+        if password_hash:
+            user.password = password_hash
+        elif password:
             user.set_password(password)
         else:
             user.set_unusable_password()

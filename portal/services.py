@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
+from axes import utils as axes_utils
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -15,7 +17,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from portal import sight
+from portal import mail, sight
 from portal.entities import ConcurrentChangeError
 from portal.models import User
 
@@ -47,7 +49,14 @@ def _send_invitation(*, user_id: int) -> None:
     )
 
 
-@transaction.atomic
+def check_password_rules(password: str, *, user: User) -> None:
+    """Refuse a password Django's validators refuse, naming the password field."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}, code="password") from None
+
+
 def create_user(
     *,
     email: str,
@@ -62,20 +71,36 @@ def create_user(
     fields: dict[str, Any] = {"first_name": first_name, "last_name": last_name, "note": note}
     if api_id:
         fields["api_id"] = api_id
-    user = User.objects.create_user(email, password, state=state, **fields)
-    if not password:
-        transaction.on_commit(partial(_send_invitation, user_id=user.pk), robust=True)
+    password_hash = None
+    if password:
+        check_password_rules(password, user=User(email=email, **fields))
+        # Hashed before the transaction opens: hashing takes a tenth of a
+        # second or more, and SQLite's write lock holds every other writer.
+        password_hash = make_password(password)
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email, None, password_hash=password_hash, state=state, **fields
+        )
+        if not password:
+            mail.send_later(_send_invitation, user_id=user.pk)
     return user
 
 
-def _refuse_self_block(*, user: User, actor: Any, state: str) -> None:
-    if state == User.State.BLOCKED and actor is not None and user.pk == actor.pk:
+def _refuse_self_lockout(*, user: User, actor: Any, state: str) -> None:
+    """Nobody takes their own account out of use: they would be locked out at once."""
+    if state == User.State.ACTIVE or actor is None or user.pk != actor.pk:
+        return
+    if state == User.State.BLOCKED:
         raise ValidationError("You can't block your own account.", code="self")
+    raise ValidationError(
+        {"state": f"You can't make your own account {state}: you couldn't sign in again."},
+        code="self",
+    )
 
 
 def block_user(*, user: User, actor: Any) -> User:
     """Block an account: it is signed out and can't sign in again."""
-    _refuse_self_block(user=user, actor=actor, state=User.State.BLOCKED)
+    _refuse_self_lockout(user=user, actor=actor, state=User.State.BLOCKED)
     return _set_state(user=user, state=User.State.BLOCKED)
 
 
@@ -95,7 +120,6 @@ def _set_state(*, user: User, state: str) -> User:
     return current
 
 
-@transaction.atomic
 def update_user(
     *,
     user: User,
@@ -108,16 +132,38 @@ def update_user(
 
     A change of state is a block or an unblock, with their rules.
     """
+    password_hash = None
+    if password:
+        check_password_rules(password, user=user)
+        password_hash = make_password(password)  # before the transaction, as in create_user
+    return _update_user(
+        user=user,
+        actor=actor,
+        expected_version=expected_version,
+        password_hash=password_hash,
+        changes=changes,
+    )
+
+
+@transaction.atomic
+def _update_user(
+    *,
+    user: User,
+    actor: Any,
+    expected_version: int | None,
+    password_hash: str | None,
+    changes: dict[str, Any],
+) -> User:
     current = User.objects.select_for_update().get(pk=user.pk)
     if expected_version is not None and current.version != expected_version:
         raise ConcurrentChangeError(current)
-    _refuse_self_block(user=current, actor=actor, state=changes.get("state", current.state))
+    _refuse_self_lockout(user=current, actor=actor, state=changes.get("state", current.state))
     before = _sight_of(current)
     for name, value in changes.items():
         current._meta.get_field(name)
         setattr(current, name, value)
-    if password:
-        current.set_password(password)
+    if password_hash:
+        current.password = password_hash
     current.full_clean(exclude=["password"])
     current.save()
     if _sight_of(current) != before:
@@ -134,7 +180,7 @@ def save_user(*, user: User, actor: Any) -> User:
     """
     previous = User.objects.select_for_update().filter(pk=user.pk).first()
     if previous is not None and previous.state != user.state:
-        _refuse_self_block(user=user, actor=actor, state=user.state)
+        _refuse_self_lockout(user=user, actor=actor, state=user.state)
     user.save()
     if previous is None or _sight_of(previous) != _sight_of(user):
         sight.changed(people=[user.pk])
@@ -147,6 +193,11 @@ def delete_user(*, user: User, actor: Any) -> None:
     if actor is not None and user.pk == actor.pk:
         raise ValidationError("You can't delete your own account.", code="self")
     User.objects.filter(pk=user.pk).delete()
+
+
+def lift_signin_pause(*, user: User) -> int:
+    """Let an account whose sign-in was paused after failed attempts try again now."""
+    return axes_utils.reset(username=user.email.strip().lower())
 
 
 def _sight_of(user: User) -> tuple[Any, ...]:

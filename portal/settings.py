@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -113,6 +114,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "crispy_forms",
     "crispy_bootstrap5",
     "portal",
@@ -133,6 +135,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: turns a paused sign-in into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -197,6 +201,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 AUTH_USER_MODEL = "portal.User"
+# django-axes first: it refuses a paused sign-in before the password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "portal.backends.EmailBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -267,6 +276,8 @@ def mailers_config(url: str) -> dict:
 
 
 MAILERS = mailers_config(os.environ.get("DJANGO_EMAIL_URL") or "console://")
+# Emails are sent from a background thread after the commit (portal/mail.py).
+PORTICO_MAIL_IN_BACKGROUND = env_bool("PORTICO_MAIL_IN_BACKGROUND", default=True)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Portico <portico@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -286,9 +297,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Behind a TLS proxy (nginx) that sets X-Forwarded-Proto and appends the
+# client's address to X-Forwarded-For; only then are those headers trusted.
+PORTICO_BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", default=False)
+
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    if env_bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+    if PORTICO_BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -302,6 +317,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # django-axes notes every sign-in at INFO; failures (WARNING) are what matter.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Portico's own settings.
@@ -313,6 +330,21 @@ if not PORTICO_BASE_URL.startswith(("http://", "https://")):
         f"PORTICO_BASE_URL must start with http:// or https://, got {PORTICO_BASE_URL!r}"
     )
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+
+# Sign-in throttling (portal/throttle.py, through django-axes).
+PORTICO_SIGNIN_PAUSE_MINUTES = env_int("PORTICO_SIGNIN_PAUSE_MINUTES", default=15)
+AXES_FAILURE_LIMIT = env_int("PORTICO_SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=PORTICO_SIGNIN_PAUSE_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "portal.throttle.attempted_email"
+AXES_CLIENT_IP_CALLABLE = "portal.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "portal.throttle.paused_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+PORTICO_RESET_LIMIT_PER_ADDRESS = env_int("PORTICO_RESET_LIMIT_PER_ADDRESS", default=10)
+PORTICO_RESET_LIMIT_PER_ACCOUNT = env_int("PORTICO_RESET_LIMIT_PER_ACCOUNT", default=3)
 
 # The management API answers as one Azure API Management service, at
 # /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ApiManagement/service/<name>/

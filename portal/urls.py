@@ -5,8 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from api.views import console as api_console
-from portal.forms import PasswordResetByEmailForm, SignInForm
-from portal.views import console
+from portal.forms import SignInForm
+from portal.views import account, console
 from portal.views import portal as portal_views
 from products import urls as product_urls
 from subscriptions import urls as subscription_urls
@@ -28,11 +28,7 @@ portal_patterns = (
         path("signout/", auth_views.LogoutView.as_view(), name="logout"),
         path(
             "password/reset/",
-            auth_views.PasswordResetView.as_view(
-                form_class=PasswordResetByEmailForm,
-                success_url=reverse_lazy("portal:password_reset_done"),
-                email_template_name="registration/password_reset_email.txt",
-            ),
+            account.PasswordResetView.as_view(),
             name="password_reset",
         ),
         path(
@@ -69,6 +65,11 @@ console_patterns = (
         path("users/<int:pk>/groups/add/", console.user_add_groups, name="user_add_groups"),
         path("users/<int:pk>/block/", console.user_block, name="user_block"),
         path("users/<int:pk>/unblock/", console.user_unblock, name="user_unblock"),
+        path(
+            "users/<int:pk>/signin-pause/lift/",
+            console.user_lift_signin_pause,
+            name="user_lift_signin_pause",
+        ),
         path("view-as/", console.view_as_start, name="view_as"),
         path("view-as/stop/", console.view_as_stop, name="view_as_stop"),
     ],
@@ -89,3 +90,5 @@ urlpatterns = [
     path("", include("api.urls")),
     path("", include(portal_patterns)),
 ]
+
+handler500 = "portal.views.errors.server_error"

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from typing import ClassVar, Self
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -27,6 +29,28 @@ SUBSCRIPTION_ID_VALIDATOR = RegexValidator(
     "An ID can't contain spaces, slashes or any of * # & + : < > ?",
     code="invalid_subscription_id",
 )
+
+
+def validate_subscription_id_shown(value: str) -> None:
+    """Refuse IDs that can't be opened or that don't read as they are.
+
+    "." and ".." are path steps, not names: a browser or proxy resolves them
+    before the request arrives. Invisible and direction-changing characters
+    (Unicode's control, format and unassigned ones, such as U+202E, which
+    shows the rest reversed) would make an ID look like another.
+    """
+    if value.strip(".") == "":
+        raise ValidationError(
+            "An ID can't be only dots: “.” and “..” have a meaning in addresses.",
+            code="invalid_subscription_id",
+        )
+    hidden = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c)[0] == "C"})
+    if hidden:
+        raise ValidationError(
+            "An ID can't contain invisible or direction-changing characters "
+            f"({', '.join(hidden)}).",
+            code="invalid_subscription_id",
+        )
 
 
 class SubscriptionQuerySet(models.QuerySet["Subscription"]):
@@ -77,7 +101,7 @@ class Subscription(VersionedModel):
         max_length=256,
         unique=True,
         default=new_subscription_id,
-        validators=[SUBSCRIPTION_ID_VALIDATOR],
+        validators=[SUBSCRIPTION_ID_VALIDATOR, validate_subscription_id_shown],
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,4 +1,4 @@
-"""Email about subscriptions. Called through transaction.on_commit, never inside a transaction."""
+"""Email about subscriptions, sent through portal.mail.send_later, never inside a transaction."""
 
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ and the rule for developers who lose sight of a product they subscribed to."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from portal import mail
 from portal import services as user_services
 from portal.entities import DeletionSummary
 from portal.models import User
@@ -63,9 +63,7 @@ def subscribe(
     subscription.full_clean()
     subscription.save()
     if needs_approval:
-        transaction.on_commit(
-            partial(notify.subscription_waiting, subscription_id=subscription.pk), robust=True
-        )
+        mail.send_later(notify.subscription_waiting, subscription_id=subscription.pk)
     return subscription
 
 
@@ -156,13 +154,9 @@ def change_state(*, subscription: Subscription, action: str, comment: str = "") 
     # Approved but suspended at once by the access rule: the developer gets
     # the rule's "access removed" email instead of a misleading "approved".
     if action == "approve" and current.state == Subscription.State.ACTIVE:
-        transaction.on_commit(
-            partial(notify.subscription_approved, subscription_id=current.pk), robust=True
-        )
+        mail.send_later(notify.subscription_approved, subscription_id=current.pk)
     elif action == "reject":
-        transaction.on_commit(
-            partial(notify.subscription_rejected, subscription_id=current.pk), robust=True
-        )
+        mail.send_later(notify.subscription_rejected, subscription_id=current.pk)
     return current
 
 
@@ -290,9 +284,8 @@ def reconcile_access(
                     subscription.state_comment = ""
                     subscription.save(update_fields=RULE_FIELDS)
             if suspended:
-                transaction.on_commit(
-                    partial(notify.access_removed, owner_id=owner.pk, subscription_ids=suspended),
-                    robust=True,
+                mail.send_later(
+                    notify.access_removed, owner_id=owner.pk, subscription_ids=suspended
                 )
 
 

@@ -10,6 +10,7 @@ from uuid import uuid4
 
 import pytest
 from django.db import connections
+from django.test import Client
 from django.urls import reverse
 
 from groups import services as group_services
@@ -32,6 +33,9 @@ for database in connections.settings.values():
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Email goes out in the request's thread, after the commit, so a test
+    # reads the outbox at once; tests/portal/test_mail.py covers the thread.
+    settings.PORTICO_MAIL_IN_BACKGROUND = False
     # The manifest storage needs `collectstatic` first; tests serve the files
     # straight from static/.
     settings.STORAGES = {
@@ -339,3 +343,10 @@ def assert_queries_do_not_grow(
         return first, second
 
     return check
+
+
+def signs_in(email: str, password: str) -> bool:
+    """Whether the sign-in page lets this email and password in, as a person would try."""
+    client = Client()
+    client.post(reverse("portal:login"), {"username": email, "password": password})
+    return "_auth_user_id" in client.session

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -30,6 +31,7 @@ from portal.models import User
 from products.models import Product, ProductGroup
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
+from tests.conftest import signs_in
 
 CONSOLE_NAMESPACES = {"console", "groups", "products", "subscriptions"}
 GET = frozenset({"GET"})
@@ -52,6 +54,12 @@ class Route:
     data: Callable[[Any], dict[str, Any]] = lambda world: {}
     # Run by the administrator's client first, for a POST that needs a state to change.
     before: Callable[[Client], None] | None = field(default=None)
+
+
+def _pause_member() -> None:
+    """Fail to sign in as the member until their sign-in is paused."""
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        signs_in("dev@example.com", "not the password")
 
 
 def _user_form(world: Any) -> dict[str, Any]:
@@ -115,6 +123,9 @@ EXPECTED: dict[str, Route] = {
     ),
     "console:user_block": Route(args=lambda world: [world.member.pk], methods=GET_POST),
     "console:user_unblock": Route(args=lambda world: [world.blocked_user.pk], methods=POST),
+    "console:user_lift_signin_pause": Route(
+        args=lambda world: [world.member.pk], methods=POST, before=lambda _: _pause_member()
+    ),
     # View as
     "console:view_as": Route(
         methods=POST, data=lambda world: {"kind": "group", "key": world.partners.name}
@@ -278,6 +289,7 @@ def snapshot(client: Client) -> tuple[Any, ...]:
         ),
         sorted(SubscriptionSettings.objects.values_list("notification_email", "on_access_loss")),
         sorted(AccessToken.objects.values_list("name", "user__email", "revoked_at")),
+        sorted(AccessAttempt.objects.values_list("username", "failures_since_start")),
         previewing,
     )
 

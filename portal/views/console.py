@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from groups import services as group_services
 from groups.models import Group, Membership
 from groups.system import derived_group_ids, display_names
-from portal import console, preview, services
+from portal import console, preview, services, throttle
 from portal.access import administrator_required
 from portal.forms import UserCreateForm
 from portal.models import User, is_administrator
@@ -131,6 +131,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "display_name"
             ),
             "memberships": memberships,
+            "signin_pause": throttle.signin_pause_of(person.email),
         },
     )
 
@@ -195,6 +196,17 @@ def user_block(request: HttpRequest, pk: int) -> HttpResponse:
         act=block,
         then=person.get_absolute_url(),
     )
+
+
+@require_POST
+@administrator_required
+def user_lift_signin_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    if services.lift_signin_pause(user=person):
+        messages.success(request, f"Lifted the sign-in pause: {person.email} can sign in now.")
+    else:
+        messages.info(request, f"Sign-in for {person.email} wasn't paused; nothing changed.")
+    return redirect(person)
 
 
 @require_POST

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.urls import reverse
 
 from portal.models import User, is_administrator
@@ -28,7 +29,10 @@ def test_email_uniqueness_ignores_case(make_user):
 @pytest.mark.django_db
 def test_sign_in_email_is_case_insensitive(make_user):
     user = make_user(email="Mixed.Case@example.com", password="a-long-password")
-    assert authenticate(username="mixed.case@EXAMPLE.COM", password="a-long-password") == user
+    assert (
+        authenticate(HttpRequest(), username="mixed.case@EXAMPLE.COM", password="a-long-password")
+        == user
+    )
 
 
 @pytest.mark.django_db

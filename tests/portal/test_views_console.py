@@ -16,6 +16,7 @@ from products.models import Product
 from tests.conftest import (
     TEST_PASSWORD,
     messages_of,
+    signs_in,
     table_row,
 )
 
@@ -348,7 +349,7 @@ def test_user_block_blocks_the_account(client, administrator, developer):
     assert response.redirect_chain == [(reverse("console:user_detail", args=[developer.pk]), 302)]
     assert any(text.startswith("Blocked dev@example.com.") for text in messages_of(response))
     assert User.objects.get(pk=developer.pk).state == User.State.BLOCKED
-    assert not Client().login(username="dev@example.com", password=TEST_PASSWORD)
+    assert not signs_in("dev@example.com", TEST_PASSWORD)
 
 
 def test_user_unblock_lets_the_person_sign_in_again(client, administrator, blocked_user):
@@ -356,7 +357,7 @@ def test_user_unblock_lets_the_person_sign_in_again(client, administrator, block
     response = client.post(reverse("console:user_unblock", args=[blocked_user.pk]), follow=True)
     assert "Unblocked blocked@example.com. They can sign in now." in messages_of(response)
     assert User.objects.get(pk=blocked_user.pk).state == User.State.ACTIVE
-    assert Client().login(username="blocked@example.com", password=TEST_PASSWORD)
+    assert signs_in("blocked@example.com", TEST_PASSWORD)
 
 
 def test_user_block_refuses_to_block_yourself(client, administrator):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from portal.models import User
 from tests.conftest import (
     messages_of,
+    signs_in,
 )
 
 NEW_PASSWORD = "a-rather-unusual-passphrase-42"
@@ -36,7 +37,7 @@ def test_user_create_with_a_password_lets_the_person_sign_in(client, administrat
     assert (person.first_name, person.last_name, person.state) == ("New", "Person", "active")
     assert not person.is_staff and not person.is_superuser
     assert person.has_usable_password()
-    assert Client().login(username="new.person@example.com", password=NEW_PASSWORD)
+    assert signs_in("new.person@example.com", NEW_PASSWORD)
 
 
 def test_user_create_with_a_password_sends_no_email(
@@ -77,7 +78,7 @@ def test_user_create_must_set_password_emails_a_working_link(
     )
     assert done.redirect_chain[-1][0] == reverse("portal:password_reset_complete")
     assert User.objects.get(pk=person.pk).has_usable_password()
-    assert Client().login(username="new.person@example.com", password=NEW_PASSWORD)
+    assert signs_in("new.person@example.com", NEW_PASSWORD)
     # The link works once.
     assert Client().get(urlsplit(link).path, follow=True).context["validlink"] is False
 

@@ -1,0 +1,115 @@
+"""Sign-in throttling (django-axes, configured here) and password-reset limits.
+
+After PORTICO_SIGNIN_FAILURE_LIMIT failed sign-ins for one account, or from
+one client address, signing in that way is paused for
+PORTICO_SIGNIN_PAUSE_MINUTES; every failed try during a pause starts it
+again. A paused attempt is refused before the password is hashed, so a
+flood of them costs little. The portal, the console and the Django admin
+share one sign-in backend, so one count covers them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from datetime import datetime, timedelta
+from typing import Any
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+# axes keeps usernames in a 255-character column.
+MAX_USERNAME = 255
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request came from; behind Portico's TLS proxy, the one the proxy saw.
+
+    The proxy appends the address it saw to X-Forwarded-For, so only the
+    last entry is trusted; anything before it came from the client.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    if settings.PORTICO_BEHIND_TLS_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
+    return remote
+
+
+def attempted_email(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """The account an attempt was for, folded as sign-in folds it, so Bob@ and bob@ count once."""
+    raw = (credentials or {}).get("username")
+    if raw is None:
+        raw = request.POST.get("username", "")
+    return str(raw).strip().lower()[:MAX_USERNAME]
+
+
+def pause() -> timedelta:
+    return timedelta(minutes=settings.PORTICO_SIGNIN_PAUSE_MINUTES)
+
+
+def paused_response(
+    request: HttpRequest, original_response: Any = None, credentials: Any = None
+) -> HttpResponse:
+    """The page a paused sign-in gets: what happened, until when, and what to do."""
+    until = timezone.now() + pause()
+    response = render(
+        request,
+        "registration/signin_paused.html",
+        {
+            "until": until,
+            "minutes": settings.PORTICO_SIGNIN_PAUSE_MINUTES,
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "admin_site": request.path.startswith("/admin/"),
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(int(pause().total_seconds()))
+    return response
+
+
+def signin_pause_of(email: str) -> tuple[int, datetime] | None:
+    """If sign-in to this account is paused: the failures counted and when the pause ends."""
+    recent = AccessAttempt.objects.filter(
+        username=email.strip().lower()[:MAX_USERNAME],
+        attempt_time__gte=timezone.now() - pause(),
+    ).aggregate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+    if not recent["failures"] or recent["failures"] < settings.AXES_FAILURE_LIMIT:
+        return None
+    return recent["failures"], recent["last"] + pause()
+
+
+def _digest(text: str) -> str:
+    # Any text a person typed becomes a key every cache backend accepts.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def reset_allowed(request: HttpRequest, email: str) -> bool:
+    """Count a password-reset request; False once an address or an account asked too often.
+
+    Limits per hour: PORTICO_RESET_LIMIT_PER_ADDRESS from one client address,
+    PORTICO_RESET_LIMIT_PER_ACCOUNT for one email address. Counted in the
+    cache, so in each process until a shared cache is configured.
+    """
+    hour = 3600
+    counts = [
+        (f"reset:address:{client_address(request)}", settings.PORTICO_RESET_LIMIT_PER_ADDRESS),
+        (f"reset:email:{_digest(email.strip().lower())}", settings.PORTICO_RESET_LIMIT_PER_ACCOUNT),
+    ]
+    allowed = True
+    for key, limit in counts:
+        cache.add(key, 0, timeout=hour)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=hour)
+            count = 1
+        allowed = allowed and count <= limit
+    return allowed
