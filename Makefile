@@ -61,9 +61,10 @@ run: venv
 	$(MANAGE) seed_demo
 	@echo ""
 	@echo "Portico is running at http://127.0.0.1:8000 (console: http://127.0.0.1:8000/console/)"
-	@echo "Stop it with Ctrl+C."
+	@echo "The key check for API gateways listens on its own: http://127.0.0.1:8001/gateway/check"
+	@echo "Stop both with Ctrl+C."
 	@echo ""
-	exec $(VENV)/bin/gunicorn portal.wsgi:application --config gunicorn.conf.py
+	exec $(VENV)/bin/honcho --no-colour start --procfile Procfile
 
 .PHONY: lint
 lint: venv

@@ -140,6 +140,24 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "portal.urls"
+
+# Which listener this process is: the portal (every page), or the key check's
+# own (portal/gateway_urls.py), which needs no sessions, users or CSRF.
+PORTICO_LISTENER = os.environ.get("PORTICO_LISTENER", "portal")
+if PORTICO_LISTENER not in ("portal", "gateway"):
+    raise ImproperlyConfigured(
+        f"PORTICO_LISTENER must be 'portal' or 'gateway', got {PORTICO_LISTENER!r}"
+    )
+if PORTICO_LISTENER == "gateway":
+    ROOT_URLCONF = "portal.gateway_urls"
+    MIDDLEWARE = [
+        "django.middleware.security.SecurityMiddleware",
+        "django.middleware.common.CommonMiddleware",
+    ]
+# When set, the key check answers only requests carrying it in the
+# X-Portico-Gateway-Secret header (nginx adds it), so the check is no oracle
+# for whoever reaches Portico's host.
+PORTICO_GATEWAY_SECRET = os.environ.get("PORTICO_GATEWAY_SECRET", "")
 WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [

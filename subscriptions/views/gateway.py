@@ -4,13 +4,15 @@ nginx's auth_request (or any gateway) sends the caller's subscription key in
 Ocp-Apim-Subscription-Key (or the subscription-key query parameter, read
 only when the header is absent, as Azure does) and names the product in
 X-Product or the product query parameter. Answers: 204 let it through, 401
-no or unknown key, 403 a known key that may not call that product now.
+no or unknown key, 403 a known key that may not call that product now, or,
+when PORTICO_GATEWAY_SECRET is set, a request without that secret.
 """
 
 from __future__ import annotations
 
 import hmac
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -31,6 +33,7 @@ LOOKUP_SQL = (
     f"WHERE s.primary_secret = %s OR s.secondary_secret = %s"
 )
 KEY_HEADER = "HTTP_OCP_APIM_SUBSCRIPTION_KEY"
+SECRET_HEADER = "HTTP_X_PORTICO_GATEWAY_SECRET"
 PRODUCT_HEADER = "HTTP_X_PRODUCT"
 MAX_KEY_LENGTH = 256
 
@@ -51,6 +54,11 @@ def _answer(status: int, reason: str) -> HttpResponse:
 @login_not_required
 @require_GET
 def check(request: HttpRequest) -> HttpResponse:
+    if settings.PORTICO_GATEWAY_SECRET and not hmac.compare_digest(
+        request.META.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape"),
+        settings.PORTICO_GATEWAY_SECRET.encode(),
+    ):
+        return _answer(403, "missing or wrong gateway secret")
     key = request.META.get(KEY_HEADER) or request.GET.get("subscription-key", "")
     product = request.META.get(PRODUCT_HEADER) or request.GET.get("product", "")
     if not key or len(key) > MAX_KEY_LENGTH or "\x00" in key:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -158,3 +159,70 @@ def test_pages_load_nothing_from_another_host(client, administrator):
         body = response.content.decode()
         assert "https://" not in body and "http://" not in body, url
         assert "default-src 'self'" in response["Content-Security-Policy"]
+
+
+# The two listeners and gunicorn
+
+
+def test_the_gateway_listener_is_chosen_by_the_environment():
+    shown = run_django(
+        [
+            "shell",
+            "-v0",
+            "-c",
+            "from django.conf import settings as s; print(s.ROOT_URLCONF, len(s.MIDDLEWARE))",
+        ],
+        {"PORTICO_LISTENER": "gateway"},
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split() == ["portal.gateway_urls", "2"]
+
+
+def test_an_unknown_listener_stops_the_process():
+    shown = run_django(["check"], {"PORTICO_LISTENER": "everything"})
+    assert shown.returncode != 0
+    assert "PORTICO_LISTENER must be 'portal' or 'gateway'" in shown.stderr
+
+
+def gunicorn_settings(env: dict[str, str]) -> dict[str, object]:
+    """What gunicorn reads from gunicorn.conf.py under this environment."""
+    code = (
+        "from gunicorn.config import Config\n"
+        "from gunicorn.app.base import Application\n"
+        "class App(Application):\n"
+        "    def init(self, *args): return None\n"
+        "    def load(self): return None\n"
+        "app = App.__new__(App); app.usage = None; app.cfg = Config(); app.callable = None\n"
+        "app.load_config_from_file('gunicorn.conf.py')\n"
+        "c = app.cfg\n"
+        "print(repr({'bind': c.bind, 'workers': c.workers,"
+        " 'control_socket_disable': c.control_socket_disable,"
+        " 'control_socket': c.control_socket}))\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PORTICO_")}
+    shown = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return ast.literal_eval(shown.stdout)
+
+
+def test_gunicorn_serves_the_portal_on_8000_and_the_check_on_8001():
+    assert gunicorn_settings({})["bind"] == ["127.0.0.1:8000"]
+    gateway = gunicorn_settings({"PORTICO_LISTENER": "gateway"})
+    assert gateway["bind"] == ["127.0.0.1:8001"]
+    assert gateway["workers"] == 2
+
+
+def test_gunicorn_shares_no_control_socket_between_instances():
+    # gunicorn's default is one socket per OS user, in $HOME or
+    # $XDG_RUNTIME_DIR, which two instances would both claim.
+    assert gunicorn_settings({})["control_socket_disable"] is True
+    own = gunicorn_settings({"PORTICO_CONTROL_SOCKET": "instance-a.ctl"})
+    assert own["control_socket_disable"] is False
+    assert own["control_socket"] == "instance-a.ctl"

@@ -184,3 +184,65 @@ def test_gateway_post_without_csrf_token_is_405(gateway, subscription):
         headers={"Ocp-Apim-Subscription-Key": subscription.primary_secret, "X-Product": "payments"},
     )
     assert response.status_code == 405
+
+
+# The shared secret a gateway adds (PORTICO_GATEWAY_SECRET)
+
+
+@pytest.mark.parametrize(
+    "sent", [None, "", "wrong", "s3cret-but-longer", "S3CRET-GATEWAY-VALUE"], ids=repr
+)
+def test_with_a_gateway_secret_a_request_without_it_is_refused(
+    gateway, subscription, settings, sent
+):
+    settings.PORTICO_GATEWAY_SECRET = "s3cret-gateway-value"
+    headers = {
+        "Ocp-Apim-Subscription-Key": subscription.primary_secret,
+        "X-Product": subscription.product.name,
+    }
+    if sent is not None:
+        headers["X-Portico-Gateway-Secret"] = sent
+    response = gateway.get(URL, headers=headers)
+    # The same answer for a valid key and an unknown one: no oracle without the secret.
+    assert response.status_code == 403
+    assert response["X-Portico-Reason"] == "missing or wrong gateway secret"
+    unknown = gateway.get(URL, headers={**headers, "Ocp-Apim-Subscription-Key": "0" * 48})
+    assert (unknown.status_code, unknown["X-Portico-Reason"]) == (403, response["X-Portico-Reason"])
+
+
+def test_with_a_gateway_secret_the_check_answers_those_who_send_it(gateway, subscription, settings):
+    settings.PORTICO_GATEWAY_SECRET = "s3cret-gateway-value"
+    headers = {
+        "Ocp-Apim-Subscription-Key": subscription.primary_secret,
+        "X-Product": subscription.product.name,
+        "X-Portico-Gateway-Secret": "s3cret-gateway-value",
+    }
+    assert gateway.get(URL, headers=headers).status_code == 204
+    unknown = gateway.get(URL, headers={**headers, "Ocp-Apim-Subscription-Key": "0" * 48})
+    assert unknown.status_code == 401
+
+
+# The check's own listener (PORTICO_LISTENER=gateway, portal/gateway_urls.py)
+
+
+@pytest.fixture
+def gateway_listener(settings):
+    settings.ROOT_URLCONF = "portal.gateway_urls"
+    settings.MIDDLEWARE = [
+        "django.middleware.security.SecurityMiddleware",
+        "django.middleware.common.CommonMiddleware",
+    ]
+
+
+def test_the_gateway_listener_answers_the_check(gateway, gateway_listener, subscription):
+    response = check(gateway, subscription.primary_secret, subscription.product.name)
+    assert response.status_code == 204
+    assert check(gateway, "0" * 48, subscription.product.name).status_code == 401
+    assert gateway.get("/health/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/signin/", "/console/", "/admin/", "/products/"])
+def test_the_gateway_listener_serves_nothing_else(gateway, gateway_listener, db, path):
+    response = gateway.get(path)
+    assert response.status_code == 404
+    assert b"serves only /gateway/check" in response.content
