@@ -23,12 +23,24 @@ API_PATH_MARKER = "/providers/microsoft.apimanagement/"
 GATEWAY_PATH = "/gateway/check"
 
 
+# PostgreSQL's SQLSTATE classes for "not now" rather than "wrong": connection
+# exceptions (08), insufficient resources such as a full disk (53), operator
+# intervention such as a shutdown or restart (57P), and a read-only
+# transaction, as on a standby during a failover (25006).
+TRANSIENT_SQLSTATES = ("08", "53", "57P", "25006")
+
+
 def database_unavailable(error: BaseException | None) -> bool:
     """An error that says the database can't be reached or written, not that a query is wrong."""
+    if not isinstance(error, DatabaseError):
+        return False
     if isinstance(error, OperationalError | InterfaceError):
         return True
-    # SQLite reports a full disk as "database or disk is full", a DatabaseError.
-    return isinstance(error, DatabaseError) and "disk is full" in str(error)
+    sqlstate = getattr(error.__cause__, "sqlstate", None) or ""
+    if sqlstate.startswith(TRANSIENT_SQLSTATES):
+        return True
+    # SQLite reports a full disk as "database or disk is full".
+    return "disk is full" in str(error)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
