@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes import utils as axes_utils
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
@@ -17,7 +16,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from portal import mail, sight
+from portal import mail, sight, throttle
 from portal.entities import ConcurrentChangeError
 from portal.models import User
 
@@ -195,9 +194,16 @@ def delete_user(*, user: User, actor: Any) -> None:
     User.objects.filter(pk=user.pk).delete()
 
 
-def lift_signin_pause(*, user: User) -> int:
-    """Let an account whose sign-in was paused after failed attempts try again now."""
-    return axes_utils.reset(username=user.email.strip().lower())
+def lift_signin_pause(*, user: User) -> bool:
+    """Let an account whose sign-in is paused after failed attempts try again now.
+
+    False, and nothing forgotten, when it isn't paused: a few failures
+    below the limit are no pause, and keep counting.
+    """
+    if throttle.signin_pause_of(user.email) is None:
+        return False
+    throttle.forget_failures(user.email)
+    return True
 
 
 def _sight_of(user: User) -> tuple[Any, ...]:

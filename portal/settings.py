@@ -358,7 +358,10 @@ AXES_USERNAME_CALLABLE = "portal.throttle.attempted_email"
 AXES_CLIENT_IP_CALLABLE = "portal.throttle.client_address"
 AXES_LOCKOUT_CALLABLE = "portal.throttle.paused_response"
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_RESET_ON_SUCCESS = True
+# axes would wipe every count from the address on a success, so signing in to
+# one's own account would reset the guesses at another's; portal.throttle
+# forgets only the account's own failures instead.
+AXES_RESET_ON_SUCCESS = False
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 PORTICO_RESET_LIMIT_PER_ADDRESS = env_int("PORTICO_RESET_LIMIT_PER_ADDRESS", default=10)

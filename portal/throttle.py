@@ -91,6 +91,23 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def forget_failures(email: str) -> int:
+    """Forget an account's failed sign-ins, wherever they came from; the number forgotten.
+
+    Only that account's: failures for other accounts from the same address
+    still count towards that address's pause.
+    """
+    deleted, _ = AccessAttempt.objects.filter(
+        username=email.strip().lower()[:MAX_USERNAME]
+    ).delete()
+    return deleted
+
+
+def forget_failures_on_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """A successful sign-in forgets that account's failures (connected in PortalConfig.ready)."""
+    forget_failures(user.email)
+
+
 def reset_allowed(request: HttpRequest, email: str) -> bool:
     """Count a password-reset request; False once an address or an account asked too often.
 
