@@ -2,16 +2,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.http import HttpRequest
 
 from groups import services
 from groups.models import Group, Membership
+from portal.admin_site import PorticoModelAdmin
+
+# What the membership form says when an ID names no one it can offer.
+NO_SUCH = {
+    "user": "There is no such person. Pick one from the list.",
+    "group": "There is no such group. Pick one from the list.",
+}
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(PorticoModelAdmin):
     list_display = ["display_name", "name", "type", "built_in", "updated_at"]
     list_filter = ["type"]
     search_fields = ["display_name", "name", "description"]
@@ -68,7 +76,7 @@ class GroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(PorticoModelAdmin):
     list_display = ["user", "group", "added_at", "added_by"]
     list_filter = ["group__type"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "group__display_name"]
@@ -76,6 +84,14 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "group"]
     readonly_fields = ["added_at", "added_by"]
     ordering = ["-added_at"]
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
+        # Django's "Select a valid choice" doesn't say which choice.
+        if db_field.name in NO_SUCH:
+            kwargs.setdefault("error_messages", {"invalid_choice": NO_SUCH[db_field.name]})
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A membership is added or removed, never moved to another person.

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from portal import services
+from portal.admin_site import PorticoModelAdmin
 from portal.models import User, is_administrator
 
 
@@ -19,7 +20,7 @@ class UserCreationForm(AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PorticoModelAdmin, DjangoUserAdmin):
     add_form = UserCreationForm
     list_display = ["email", "first_name", "last_name", "state", "role", "registration_date"]
     list_filter = ["state", "is_staff", "is_superuser"]

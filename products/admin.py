@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from portal.admin_site import PorticoModelAdmin
 from products import services
 from products.models import Product, ProductGroup
 
@@ -24,7 +25,7 @@ class ProductGroupInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(PorticoModelAdmin):
     list_display = ["display_name", "name", "state", "subscription_required", "approval_required"]
     list_filter = ["state", "subscription_required", "approval_required"]
     search_fields = ["display_name", "name", "description"]

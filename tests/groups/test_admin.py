@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 
@@ -94,3 +96,49 @@ def test_deleting_a_group_in_the_admin_applies_the_access_rule(client, administr
     assert not Group.objects.filter(name="partners").exists()
     subscription.refresh_from_db()
     assert subscription.state == Subscription.State.SUSPENDED
+
+
+# IDs that name nothing: a word, a fraction, a number beyond 64 bits, one that
+# fits but names no row; and a NUL, which Django's own check words.
+FORGED_IDS = [
+    ("abc", None),
+    ("1.5", None),
+    ("99999999999999999999999", None),
+    ("987654321", None),
+    ("\x00", "Null characters are not allowed."),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("forged", "says"), FORGED_IDS)
+@pytest.mark.parametrize(
+    ("field", "no_such"),
+    [("user", "There is no such person."), ("group", "There is no such group.")],
+)
+def test_membership_admin_refuses_an_id_that_names_nothing(
+    client, support_staff, developer, partners, field, no_such, forged, says
+):
+    support_staff.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["add_membership", "view_membership", "view_user", "view_group"]
+        )
+    )
+    client.force_login(support_staff)
+    data = {"user": developer.pk, "group": partners.pk} | {field: forged}
+    response = client.post("/admin/groups/membership/add/", data)
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == [field]
+    # The error sits next to the field it is about.
+    errors = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', response.text)
+    assert errors and (says or no_such) in errors[1]
+    assert not Membership.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("forged", [forged for forged, _ in FORGED_IDS])
+@pytest.mark.parametrize("field", ["user", "group"])
+def test_membership_add_page_ignores_a_forged_initial_id(client, administrator, field, forged):
+    client.force_login(administrator)
+    response = client.get("/admin/groups/membership/add/", {field: forged})
+    assert response.status_code == 200
+    assert f'name="{field}"' in response.text

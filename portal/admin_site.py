@@ -1,0 +1,100 @@
+"""What every model's pages in the Django admin share.
+
+Support staff reach the admin with whatever permissions they were given, and
+anyone signed in can type a URL or forge a form. An ID that names nothing (a
+word, a number too big for the column) is a form error or a message, never a
+server error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers, widgets
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+
+
+def is_id(field: models.Field[Any, Any], value: Any) -> bool:
+    """Whether a value a request sent can be looked up in this column.
+
+    Django's lookups raise ValueError on a word where a number belongs, and
+    SQLite raises OverflowError on a number beyond 64 bits; either is a 500.
+    """
+    try:
+        value = field.to_python(value)
+        field.run_validators(value)
+    except ValidationError:
+        return False
+    return value is not None
+
+
+class AutocompleteSelect(widgets.AutocompleteSelect):
+    """Django's, for a value that can't be an ID too.
+
+    To label the chosen option it looks the submitted value up, so a forged
+    "abc" crashed the page that should have shown the field's error.
+    """
+
+    def optgroups(self, name: str, value: Sequence[str], attr: Any = None) -> Any:
+        target = self.field.target_field
+        return super().optgroups(name, [item for item in value if is_id(target, item)], attr)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, refusing an ID that doesn't fit the column before the database does."""
+
+    def clean(self, value: Any) -> Any:
+        if self.queryset is not None and isinstance(value, list | tuple):
+            model = self.queryset.model
+            field = model._meta.get_field(self.to_field_name) if self.to_field_name else None
+            for item in value:
+                if not is_id(field or model._meta.pk, item):
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": item},
+                    )
+        return super().clean(value)
+
+
+class PorticoModelAdmin(admin.ModelAdmin):
+    """The base of every model's pages in Portico's admin."""
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def response_action(
+        self,
+        request: HttpRequest,
+        queryset: Any,
+        action_location: ActionLocation = ActionLocation.CHANGE_LIST,
+    ) -> HttpResponse | None:
+        # Django filters on the ticked IDs as they came, and a forged "abc"
+        # raises. Returning None sends the person back to the list.
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(is_id(self.opts.pk, item) for item in selected):
+            self.message_user(
+                request,
+                "The selection names items that don't exist. Nothing was changed.",
+                messages.WARNING,
+            )
+            return None
+        return super().response_action(request, queryset, action_location)

@@ -1,0 +1,109 @@
+"""portal.admin_site: what every model's pages in the Django admin share."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from groups.models import Membership
+from portal.admin_site import is_id
+from portal.models import User
+from tests.conftest import messages_of
+
+PK = User._meta.pk
+
+
+def grant(user, *codenames):
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1, True),
+        ("42", True),
+        ("9223372036854775807", True),
+        ("9223372036854775808", False),  # one past a 64-bit column
+        ("-9223372036854775809", False),
+        ("abc", False),
+        ("1.5", False),
+        ("", False),
+        (None, False),
+        ("\x00", False),
+    ],
+)
+def test_is_id_accepts_only_what_the_column_can_hold(value, expected):
+    assert is_id(PK, value) is expected
+
+
+FORGED_SELECTIONS = [["abc"], ["99999999999999999999999"], ["1.5", "1"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("selected", FORGED_SELECTIONS)
+@pytest.mark.parametrize("stage", ["chosen", "confirmed"])
+def test_a_bulk_action_on_forged_ids_changes_nothing(
+    client, support_staff, developer, selected, stage
+):
+    grant(support_staff, "view_user", "delete_user")
+    client.force_login(support_staff)
+    # The list's Go button sends the action's index; the confirmation page sends post=yes.
+    extra = {"index": "0"} if stage == "chosen" else {"post": "yes"}
+    response = client.post(
+        "/admin/portal/user/",
+        {"action": "delete_selected", "_selected_action": selected} | extra,
+        follow=True,
+    )
+    assert messages_of(response) == [
+        "The selection names items that don't exist. Nothing was changed."
+    ]
+    assert User.objects.filter(pk=developer.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_bulk_action_on_forged_membership_ids_changes_nothing(
+    client, administrator, member, partners
+):
+    client.force_login(administrator)
+    response = client.post(
+        "/admin/groups/membership/",
+        {"action": "delete_selected", "_selected_action": ["abc"], "index": "0"},
+    )
+    assert response.status_code == 302
+    assert Membership.objects.filter(group=partners, user=member).exists()
+
+
+@pytest.mark.django_db
+def test_a_bulk_action_on_real_ids_still_runs(client, administrator, developer, outsider):
+    client.force_login(administrator)
+    client.post(
+        "/admin/portal/user/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [developer.pk, outsider.pk],
+            "post": "yes",
+        },
+    )
+    assert not User.objects.filter(pk__in=[developer.pk, outsider.pk]).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("forged", ["abc", "99999999999999999999999"])
+def test_a_permission_id_that_names_nothing_is_a_form_error(
+    client, administrator, developer, forged
+):
+    client.force_login(administrator)
+    response = client.post(
+        f"/admin/portal/user/{developer.pk}/change/",
+        {
+            "email": developer.email,
+            "first_name": developer.first_name,
+            "last_name": developer.last_name,
+            "note": "",
+            "state": "active",
+            "user_permissions": [forged],
+        },
+    )
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["user_permissions"]
+    assert not developer.user_permissions.exists()
