@@ -9,6 +9,7 @@ server error.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import FunctionType
 from typing import Any
 
 from django import forms
@@ -18,6 +19,7 @@ from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, reverse_lazy
 
 
 def is_id(field: models.Field[Any, Any], value: Any) -> bool:
@@ -98,3 +100,22 @@ class PorticoModelAdmin(admin.ModelAdmin):
             )
             return None
         return super().response_action(request, queryset, action_location)
+
+    def get_urls(self) -> list[URLPattern]:
+        urls = super().get_urls()
+        # LoginRequiredMiddleware sends a visitor to the sign-in page a view
+        # names, else to the portal's. Django names the admin's on the
+        # site's own views, not on each model's pages.
+        login_url = reverse_lazy("admin:login", current_app=self.admin_site.name)
+        for url in urls:
+            if isinstance(url, URLPattern) and isinstance(url.callback, FunctionType):
+                url.callback.login_url = login_url  # type: ignore[attr-defined]
+        return urls
+
+
+class AdminSite(admin.AdminSite):
+    """Portico's Django admin (django.contrib.admin's default site, see portal.apps)."""
+
+    site_header = "Portico administration"
+    site_title = "Portico admin"
+    index_title = "Support"

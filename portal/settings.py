@@ -105,7 +105,7 @@ for origin in CSRF_TRUSTED_ORIGINS:
         )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.apps.AdminConfig",  # django.contrib.admin, on Portico's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

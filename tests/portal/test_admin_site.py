@@ -107,3 +107,35 @@ def test_a_permission_id_that_names_nothing_is_a_form_error(
     assert response.status_code == 200
     assert list(response.context["adminform"].form.errors) == ["user_permissions"]
     assert not developer.user_permissions.exists()
+
+
+# One page of each kind the admin has, for people it doesn't let in.
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/portal/",
+    "/admin/portal/user/",
+    "/admin/portal/user/add/",
+    "/admin/portal/user/1/change/",
+    "/admin/portal/user/1/password/",
+    "/admin/portal/user/1/history/",
+    "/admin/portal/user/1/delete/",
+    "/admin/groups/group/1/change/",
+    "/admin/groups/membership/",
+    "/admin/groups/membership/add/",
+    "/admin/products/product/1/change/",
+    "/admin/autocomplete/",
+    "/admin/password_change/",
+    "/admin/r/1/1/",
+    "/admin/no-such-page/",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ADMIN_PAGES)
+@pytest.mark.parametrize("who", ["anonymous", "developer", "blocked_user"])
+def test_every_admin_page_sends_outsiders_to_the_admins_sign_in(client, request, who, url):
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/login/?next={url}"
