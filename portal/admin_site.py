@@ -16,10 +16,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers, widgets
 from django.contrib.admin.options import ActionLocation
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, reverse_lazy
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, URLResolver, path, reverse_lazy
+
+from portal.models import is_administrator
 
 
 def is_id(field: models.Field[Any, Any], value: Any) -> bool:
@@ -101,6 +105,34 @@ class PorticoModelAdmin(admin.ModelAdmin):
             return None
         return super().response_action(request, queryset, action_location)
 
+    def site_page_url(self, request: HttpRequest, obj: Any) -> str | None:
+        """The page View on site leads to, when this person may open it.
+
+        Each model's own page is in the console, which is for administrators.
+        """
+        if not self.view_on_site or not hasattr(obj, "get_absolute_url"):
+            return None
+        return obj.get_absolute_url() if is_administrator(request.user) else None
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        # Django offers View on site for any object with a page of its own.
+        if (
+            isinstance(response, TemplateResponse)
+            and response.context_data is not None
+            and (obj is None or self.site_page_url(request, obj) is None)
+        ):
+            response.context_data["has_absolute_url"] = False
+        return response
+
     def get_urls(self) -> list[URLPattern]:
         urls = super().get_urls()
         # LoginRequiredMiddleware sends a visitor to the sign-in page a view
@@ -119,3 +151,37 @@ class AdminSite(admin.AdminSite):
     site_header = "Portico administration"
     site_title = "Portico admin"
     index_title = "Support"
+
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        view = self.admin_view(self.view_on_site)
+        view.login_url = reverse_lazy("admin:login", current_app=self.name)  # type: ignore[attr-defined]
+        ours = path("r/<path:content_type_id>/<path:object_id>/", view, name="view_on_site")
+        return [
+            ours if getattr(url, "name", None) == "view_on_site" else url
+            for url in super().get_urls()
+        ]
+
+    def view_on_site(
+        self, request: HttpRequest, content_type_id: str, object_id: str
+    ) -> HttpResponse:
+        """View on site: 404 unless this person may see the object here and open its page.
+
+        Django's own redirect sends anyone with staff status to any object's
+        page, which tells them the object exists and what it is called.
+        """
+        if not is_id(ContentType._meta.pk, content_type_id):
+            raise Http404
+        try:
+            model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+        except ContentType.DoesNotExist:
+            raise Http404 from None
+        model_admin = self._registry.get(model) if model is not None else None
+        if not isinstance(model_admin, PorticoModelAdmin):
+            raise Http404
+        obj = model_admin.get_object(request, object_id)
+        if obj is None or not model_admin.has_view_or_change_permission(request, obj):
+            raise Http404
+        url = model_admin.site_page_url(request, obj)
+        if url is None:
+            raise Http404
+        return HttpResponseRedirect(url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 
 from groups.models import Membership
 from portal.admin_site import is_id
@@ -139,3 +140,80 @@ def test_every_admin_page_sends_outsiders_to_the_admins_sign_in(client, request,
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == f"/admin/login/?next={url}"
+
+
+def view_on_site(obj, object_id=None):
+    """Django's View on site address for an object (or for another ID of its model)."""
+    content_type = ContentType.objects.get_for_model(obj)
+    return f"/admin/r/{content_type.pk}/{obj.pk if object_id is None else object_id}/"
+
+
+# The registered models with a page of their own, and the permission to see them here.
+SITE_PAGES = [("developer", "user"), ("partners", "group"), ("product", "product")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("target", "model"), SITE_PAGES)
+def test_view_on_site_takes_administrators_to_the_console(
+    client, request, administrator, target, model
+):
+    obj = request.getfixturevalue(target)
+    client.force_login(administrator)
+    response = client.get(view_on_site(obj))
+    assert response.status_code == 302
+    assert response["Location"] == obj.get_absolute_url()
+    page = client.get(f"/admin/{obj._meta.app_label}/{model}/{obj.pk}/change/")
+    assert f'href="{view_on_site(obj)}" class="viewsitelink"' in page.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("target", "model"), SITE_PAGES)
+@pytest.mark.parametrize("actions", [[], ["view"], ["view", "change"]])
+def test_view_on_site_is_not_found_by_support_staff(
+    client, request, support_staff, target, model, actions
+):
+    """The page is in the console, which is for administrators: whatever support
+    staff may do here, the redirect would end in a refusal."""
+    obj = request.getfixturevalue(target)
+    grant(support_staff, *[f"{action}_{model}" for action in actions])
+    client.force_login(support_staff)
+    assert client.get(view_on_site(obj)).status_code == 404
+    page = client.get(f"/admin/{obj._meta.app_label}/{model}/{obj.pk}/change/")
+    assert page.status_code == (200 if actions else 403)
+    assert "viewsitelink" not in page.text
+    assert "/admin/r/" not in page.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "abc",
+        "1.5",
+        "99999999999999999999999",
+        "987654321",
+        "\x00",
+        "%00",
+        "1/2",
+    ],
+)
+@pytest.mark.parametrize("part", ["content_type", "object"])
+def test_view_on_site_answers_404_to_a_forged_id(client, administrator, developer, part, forged):
+    client.force_login(administrator)
+    content_type = ContentType.objects.get_for_model(developer)
+    url = {
+        "content_type": f"/admin/r/{forged}/{developer.pk}/",
+        "object": f"/admin/r/{content_type.pk}/{forged}/",
+    }[part]
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_view_on_site_answers_404_for_models_without_pages_here(
+    client, administrator, subscription
+):
+    """A subscription has a console page but no admin; a membership has an admin but no page."""
+    client.force_login(administrator)
+    assert client.get(view_on_site(subscription)).status_code == 404
+    membership = Membership.objects.get(user=subscription.owner)
+    assert client.get(view_on_site(membership)).status_code == 404
