@@ -51,6 +51,35 @@ class UserAdmin(PorticoModelAdmin, DjangoUserAdmin):
     def role(self, obj: User) -> str:
         return obj.role
 
+    @admin.display(description="Password")
+    def password_state(self, obj: User) -> str:
+        if not obj.has_usable_password():
+            return "Not set yet: they were sent a link to choose one."
+        return (
+            "Set. Only administrators set other people's passwords; the person can "
+            "choose a new one with “Forgot your password?” on the sign-in page."
+        )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or is_administrator(request.user):
+            return fieldsets
+        # Django's password field is a button to the page that sets it,
+        # which is for administrators (see user_change_password).
+        return [
+            (
+                name,
+                options
+                | {
+                    "fields": [
+                        "password_state" if field == "password" else field
+                        for field in options["fields"]
+                    ]
+                },
+            )
+            for name, options in fieldsets
+        ]
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.pk == request.user.pk:
@@ -60,7 +89,7 @@ class UserAdmin(PorticoModelAdmin, DjangoUserAdmin):
             # Support staff may be allowed to edit people, never to hand out
             # roles or permissions, their own included, nor to change the
             # email a password reset goes to (that would take the account over).
-            fields += ["is_staff", "is_superuser", "user_permissions"]
+            fields += ["is_staff", "is_superuser", "user_permissions", "password_state"]
             if obj is not None:
                 fields.append("email")
         return fields

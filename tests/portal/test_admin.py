@@ -132,3 +132,29 @@ def test_nobody_blocks_their_own_account_in_the_admin(client, administrator):
     )
     administrator.refresh_from_db()
     assert administrator.state == "active"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("codenames", [["view_user"], ["view_user", "change_user"]])
+def test_support_staff_get_no_password_button_they_cant_use(
+    client, support_staff, developer, make_user, codenames
+):
+    grant(support_staff, *codenames)
+    invited = make_user(password=None)
+    client.force_login(support_staff)
+    page = client.get(f"/admin/portal/user/{developer.pk}/change/").text
+    assert "../password/" not in page and "Reset password" not in page
+    assert "Set. Only administrators set other people" in page
+    # Nor is the hash shown, even masked.
+    assert "algorithm" not in page
+    page = client.get(f"/admin/portal/user/{invited.pk}/change/").text
+    assert "Set password" not in page
+    assert "Not set yet" in page
+
+
+@pytest.mark.django_db
+def test_administrators_reset_passwords_from_the_user_page(client, administrator, developer):
+    client.force_login(administrator)
+    page = client.get(f"/admin/portal/user/{developer.pk}/change/").text
+    assert 'href="../password/">Reset password</a>' in page
+    assert client.get(f"/admin/portal/user/{developer.pk}/password/").status_code == 200
