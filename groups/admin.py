@@ -9,7 +9,8 @@ from django.http import HttpRequest
 
 from groups import services
 from groups.models import Group, Membership
-from portal.admin_site import PorticoModelAdmin
+from portal.admin_site import PorticoModelAdmin, may_view
+from portal.models import User
 
 # What the membership form says when an ID names no one it can offer.
 NO_SUCH = {
@@ -93,9 +94,26 @@ class MembershipAdmin(PorticoModelAdmin):
             kwargs.setdefault("error_messages", {"invalid_choice": NO_SUCH[db_field.name]})
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._sees_both_ends(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._sees_both_ends(request) and super().has_add_permission(request)
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A membership is added or removed, never moved to another person.
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._sees_both_ends(request) and super().has_delete_permission(request, obj)
+
+    def _sees_both_ends(self, request: HttpRequest) -> bool:
+        # A membership shows a person and a group as links to their pages,
+        # and the form picks them with searches of those pages; without
+        # both, the links answer 403 and the searches fail.
+        return may_view(self.admin_site, request, User) and may_view(
+            self.admin_site, request, Group
+        )
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         # Through the services, so the access rule sees every change.

@@ -1,9 +1,10 @@
 """What every model's pages in the Django admin share.
 
 Support staff reach the admin with whatever permissions they were given, and
-anyone signed in can type a URL or forge a form. An ID that names nothing (a
-word, a number too big for the column) is a form error or a message, never a
-server error.
+anyone signed in can type a URL or forge a form. A page that shows a link to
+another model's page is for people who may open it, and an ID that names
+nothing (a word, a number too big for the column) is a form error or a
+message, never a server error.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse_lazy
 
 from portal.models import is_administrator
+
+
+def may_view(site: admin.AdminSite, request: HttpRequest, model: type[models.Model]) -> bool:
+    """Whether this person may open a model's pages in the admin."""
+    if not site.is_registered(model):
+        return False
+    return site.get_model_admin(model).has_view_or_change_permission(request)
 
 
 def is_id(field: models.Field[Any, Any], value: Any) -> bool:

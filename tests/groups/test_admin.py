@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 
 from groups import services
 from groups.models import Group, Membership
+from portal.models import User
 from subscriptions.models import Subscription
 
 
@@ -31,8 +32,12 @@ def test_membership_admin_refuses_system_groups(client, support_staff, developer
 
 @pytest.mark.django_db
 def test_membership_admin_adds_to_custom_groups(client, support_staff, developer, partners):
+    # The form picks people and groups by searching their pages, so it needs
+    # sight of both.
     support_staff.user_permissions.add(
-        *Permission.objects.filter(codename__in=["add_membership", "view_membership"])
+        *Permission.objects.filter(
+            codename__in=["add_membership", "view_membership", "view_user", "view_group"]
+        )
     )
     client.force_login(support_staff)
     response = client.post(
@@ -142,3 +147,72 @@ def test_membership_add_page_ignores_a_forged_initial_id(client, administrator, 
     response = client.get("/admin/groups/membership/add/", {field: forged})
     assert response.status_code == 200
     assert f'name="{field}"' in response.text
+
+
+def grant(user: User, *codenames: str) -> User:
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    # A fresh copy: Django caches a user's permissions on the instance.
+    return User.objects.get(pk=user.pk)
+
+
+# Who asks, with which permissions, and what the membership pages answer.
+MEMBERSHIP_PAGES_ACCESS = [
+    ("anonymous", [], "login"),
+    ("developer", [], "login"),  # not staff: the admin's sign-in page
+    ("support_staff", [], 403),
+    ("support_staff", ["view_membership"], 403),
+    ("support_staff", ["view_membership", "view_user"], 403),
+    ("support_staff", ["view_membership", "view_group"], 403),
+    ("support_staff", ["view_membership", "view_user", "view_group"], 200),
+    ("administrator", [], 200),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "codenames", "expected"), MEMBERSHIP_PAGES_ACCESS)
+@pytest.mark.parametrize("which", ["list", "change"])
+def test_membership_pages_are_for_people_who_see_both_ends(
+    client, request, member, partners, who, codenames, expected, which
+):
+    if who != "anonymous":
+        client.force_login(grant(request.getfixturevalue(who), *codenames))
+    membership = Membership.objects.get(group=partners, user=member)
+    url = {
+        "list": "/admin/groups/membership/",
+        "change": f"/admin/groups/membership/{membership.pk}/change/",
+    }[which]
+    response = client.get(url)
+    if expected == "login":
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+    else:
+        assert response.status_code == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "codenames",
+    [
+        ["add_membership", "view_membership"],
+        ["add_membership", "view_membership", "view_user"],
+        ["add_membership", "view_membership", "view_group"],
+    ],
+)
+def test_adding_a_membership_needs_sight_of_people_and_groups(
+    client, support_staff, developer, partners, codenames
+):
+    client.force_login(grant(support_staff, *codenames))
+    response = client.post(
+        "/admin/groups/membership/add/", {"user": developer.pk, "group": partners.pk}
+    )
+    assert response.status_code == 403
+    assert not Membership.objects.exists()
+
+
+@pytest.mark.django_db
+def test_removing_a_membership_needs_sight_of_people_and_groups(client, support_staff, member):
+    client.force_login(grant(support_staff, "view_membership", "delete_membership", "view_group"))
+    membership = Membership.objects.get(user=member)
+    response = client.post(f"/admin/groups/membership/{membership.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Membership.objects.filter(pk=membership.pk).exists()
