@@ -158,3 +158,15 @@ def test_administrators_reset_passwords_from_the_user_page(client, administrator
     page = client.get(f"/admin/portal/user/{developer.pk}/change/").text
     assert 'href="../password/">Reset password</a>' in page
     assert client.get(f"/admin/portal/user/{developer.pk}/password/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_notes_help_text_names_everyone_who_reads_it(client, support_staff, make_user):
+    grant(support_staff, "view_user")
+    person = make_user(note="Asked why Payments is missing")
+    client.force_login(support_staff)
+    page = client.get(f"/admin/portal/user/{person.pk}/change/").text
+    # Support staff read the note, so the text beside it says so.
+    assert "Asked why Payments is missing" in page
+    assert "administrators only" not in page
+    assert "support staff who may view users" in page
