@@ -8,14 +8,29 @@ from django.contrib.admin.options import ActionLocation
 from django.http import HttpRequest
 
 from groups import services
-from groups.models import Group, Membership
-from portal.admin_site import PorticoModelAdmin, may_view
+from groups.models import Group, Membership, members_of
+from portal.admin_site import (
+    PorticoModelAdmin,
+    Row,
+    Section,
+    added,
+    change_url,
+    list_url,
+    may_view,
+)
+from portal.console import SECTION_ROWS
 from portal.models import User
 
 # What the membership form says when an ID names no one it can offer.
 NO_SUCH = {
     "user": "There is no such person. Pick one from the list.",
     "group": "There is no such group. Pick one from the list.",
+}
+
+# The user list's own filters that select a system group's members.
+SYSTEM_MEMBER_FILTERS: dict[str, dict[str, Any]] = {
+    Group.ADMINISTRATORS: {"is_superuser__exact": 1, "state__exact": User.State.ACTIVE},
+    Group.DEVELOPERS: {"state__exact": User.State.ACTIVE},
 }
 
 
@@ -35,6 +50,52 @@ class GroupAdmin(PorticoModelAdmin):
         if obj is None:
             return []
         return ["name", "type", "built_in"]
+
+    def get_sections(self, request: HttpRequest, obj: Group) -> list[Section]:
+        if obj.is_system:
+            return [self._derived_members(request, obj)]
+        stored = Membership.objects.filter(group=obj)
+        memberships = stored.select_related("user", "added_by").order_by("-added_at", "-pk")
+        return [
+            Section(
+                title="Members",
+                columns=("Member", "How"),
+                rows=[
+                    Row(
+                        membership.user.email,
+                        change_url(self.admin_site, request, membership.user),
+                        added(membership),
+                    )
+                    for membership in memberships[:SECTION_ROWS]
+                ],
+                total=stored.count(),
+                plural="members, newest first",
+                empty="No members yet.",
+                more_url=list_url(self.admin_site, request, Membership, group__id__exact=obj.pk),
+            )
+        ]
+
+    def _derived_members(self, request: HttpRequest, group: Group) -> Section:
+        people = members_of(group)
+        filters = SYSTEM_MEMBER_FILTERS.get(group.name)
+        return Section(
+            title="Members",
+            columns=("Member", "Name"),
+            rows=[
+                Row(
+                    person.email,
+                    change_url(self.admin_site, request, person),
+                    person.get_full_name(),
+                )
+                for person in people.order_by("email")[:SECTION_ROWS]
+            ],
+            total=people.count(),
+            plural="members",
+            empty="None: anonymous visitors are in this group, never an account.",
+            description=f"Built-in: {group.derived_membership.lower()}. Portico works the "
+            "members out from each account; they are never stored.",
+            more_url=list_url(self.admin_site, request, User, **filters) if filters else None,
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The model refuses to save system groups; show them read-only

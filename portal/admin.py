@@ -5,11 +5,15 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from groups.models import Group, Membership
+from groups.system import derived_group_ids
 from portal import services
-from portal.admin_site import PorticoModelAdmin
+from portal.admin_site import PorticoModelAdmin, Row, Section, added, change_url, list_url
+from portal.console import SECTION_ROWS
 from portal.models import User, is_administrator
 
 
@@ -59,6 +63,46 @@ class UserAdmin(PorticoModelAdmin, DjangoUserAdmin):
             "Set. Only administrators set other people's passwords; the person can "
             "choose a new one with “Forgot your password?” on the sign-in page."
         )
+
+    def get_sections(self, request: HttpRequest, obj: User) -> list[Section]:
+        # The first question of any "why can't I see it?": which groups.
+        derived = list(
+            Group.objects.filter(name__in=derived_group_ids(obj)).order_by("display_name_key")
+        )
+        stored = Membership.objects.filter(user=obj)
+        stored_count = stored.count()
+        memberships = list(
+            stored.select_related("group", "added_by").order_by("group__display_name_key")[
+                :SECTION_ROWS
+            ]
+        )
+        rows = [
+            Row(
+                group.display_name,
+                change_url(self.admin_site, request, group),
+                f"Built-in: {group.derived_membership.lower()}",
+            )
+            for group in derived
+        ] + [
+            Row(
+                membership.group.display_name,
+                change_url(self.admin_site, request, membership.group),
+                added(membership),
+            )
+            for membership in memberships
+        ]
+        return [
+            Section(
+                title="Groups",
+                columns=("Group", "How"),
+                rows=rows,
+                total=len(derived) + stored_count,
+                plural="groups",
+                empty="In no group.",
+                more_url=list_url(self.admin_site, request, Membership, user__id__exact=obj.pk),
+                more_label=f"See all {intcomma(stored_count)} memberships",
+            )
+        ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)

@@ -10,6 +10,7 @@ message, never a server error.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import FunctionType
 from typing import Any
 
@@ -18,12 +19,17 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers, widgets
 from django.contrib.admin.options import ActionLocation
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, URLResolver, path, reverse_lazy
+from django.urls import URLPattern, URLResolver, path, reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import urlencode
 
+from portal.entities import Link
 from portal.models import is_administrator
 
 
@@ -46,6 +52,69 @@ def is_id(field: models.Field[Any, Any], value: Any) -> bool:
     except ValidationError:
         return False
     return value is not None
+
+
+@dataclass(frozen=True)
+class Row:
+    """A line of a section: a name, its admin page if the person may open it, and a note."""
+
+    label: str
+    url: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A read-only list under a change page's fields: the first rows of what may be many.
+
+    `more_url` lists them all, when the person may open it.
+    """
+
+    title: str
+    columns: tuple[str, str]
+    rows: list[Row]
+    total: int
+    plural: str
+    empty: str
+    description: str = ""
+    more_url: str | None = None
+    # The link's words, when more_url lists fewer than `total` (a user's
+    # stored memberships, without the system groups).
+    more_label: str = ""
+
+    @property
+    def summary(self) -> str:
+        if len(self.rows) < self.total:
+            return f"Showing {len(self.rows)} of {intcomma(self.total)} {self.plural}."
+        return ""
+
+    @property
+    def more(self) -> str:
+        return self.more_label or f"See all {intcomma(self.total)}"
+
+
+def added(link: Link) -> str:
+    """When a link row (a membership, a group's access) was added, and by whom."""
+    when = date_format(timezone.localtime(link.added_at), "j M Y")
+    return f"Added {when} by {link.added_by.email}" if link.added_by else f"Added {when}"
+
+
+def change_url(site: admin.AdminSite, request: HttpRequest, obj: models.Model) -> str | None:
+    """The admin page of an object, when this person may open it."""
+    if not may_view(site, request, type(obj)):
+        return None
+    opts = obj._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+
+
+def list_url(
+    site: admin.AdminSite, request: HttpRequest, model: type[models.Model], **filters: Any
+) -> str | None:
+    """A model's admin list with these filters, when this person may open it."""
+    if not may_view(site, request, model):
+        return None
+    opts = model._meta
+    return f"{reverse(f'admin:{opts.app_label}_{opts.model_name}_changelist')}?{urlencode(filters)}"
 
 
 class AutocompleteSelect(widgets.AutocompleteSelect):
@@ -79,6 +148,13 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 class PorticoModelAdmin(admin.ModelAdmin):
     """The base of every model's pages in Portico's admin."""
+
+    # Django's, with the sections under the fields.
+    change_form_template = "admin/portico/change_form.html"
+
+    def get_sections(self, request: HttpRequest, obj: Any) -> list[Section]:
+        """Read-only lists to show under an object's fields (a user's groups)."""
+        return []
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
@@ -131,6 +207,7 @@ class PorticoModelAdmin(admin.ModelAdmin):
         form_url: str = "",
         obj: Any = None,
     ) -> HttpResponse:
+        context["sections"] = self.get_sections(request, obj) if obj is not None else []
         response = super().render_change_form(request, context, add, change, form_url, obj)
         # Django offers View on site for any object with a page of its own.
         if (

@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from groups import services
-from groups.models import Group, Membership
+from groups.models import Group, Membership, members_of
+from portal.console import SECTION_ROWS
 from portal.models import User
 from subscriptions.models import Subscription
 
@@ -216,3 +217,140 @@ def test_removing_a_membership_needs_sight_of_people_and_groups(client, support_
     response = client.post(f"/admin/groups/membership/{membership.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+# A group's members, on its page
+
+
+def members_section(page: str) -> str:
+    found = re.search(r'<section class="module portico-section".*?</section>', page, re.S)
+    assert found, "the page has no section"
+    assert ">Members</h2>" in found[0]
+    return found[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "codenames", "status"),
+    [
+        ("support_staff", [], 403),
+        ("support_staff", ["view_user"], 403),
+        ("support_staff", ["view_group"], 200),
+        ("support_staff", ["view_group", "change_group"], 200),
+        ("administrator", [], 200),
+    ],
+)
+def test_a_groups_page_shows_its_members_to_whoever_may_view_it(
+    client, request, member, partners, who, codenames, status
+):
+    client.force_login(grant(request.getfixturevalue(who), *codenames))
+    response = client.get(f"/admin/groups/group/{partners.pk}/change/")
+    assert response.status_code == status
+    if status == 200:
+        assert "dev@example.com" in members_section(response.text)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("codenames", "linked"), [(["view_group"], False), (["view_group", "view_user"], True)]
+)
+def test_a_groups_members_link_to_their_pages_for_people_who_may_open_them(
+    client, support_staff, member, partners, codenames, linked
+):
+    client.force_login(grant(support_staff, *codenames))
+    section = members_section(client.get(f"/admin/groups/group/{partners.pk}/change/").text)
+    assert (f'href="/admin/portal/user/{member.pk}/change/"' in section) is linked
+
+
+def add_people(group: Group, numbers: range) -> None:
+    users = User.objects.bulk_create(
+        User(email=f"bulk{n:03}@example.com", first_name="Bulk", last_name=str(n)) for n in numbers
+    )
+    Membership.objects.bulk_create(Membership(group=group, user=user) for user in users)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("list_permissions", "linked"), [([], False), (["view_membership"], True)])
+def test_a_big_groups_page_shows_the_newest_members_and_links_to_the_rest(
+    client, support_staff, partners, list_permissions, linked
+):
+    add_people(partners, range(SECTION_ROWS + 10))
+    client.force_login(grant(support_staff, "view_group", "view_user", *list_permissions))
+    section = members_section(client.get(f"/admin/groups/group/{partners.pk}/change/").text)
+    assert section.count("<tr>") == 1 + SECTION_ROWS
+    assert f"Showing {SECTION_ROWS} of {SECTION_ROWS + 10} members, newest first." in section
+    more = re.search(rf'<a href="([^"]+)">See all {SECTION_ROWS + 10}</a>', section)
+    assert bool(more) is linked
+    if more:
+        listed = client.get(more[1].replace("&amp;", "&"))
+        assert listed.status_code == 200
+        assert listed.context["cl"].result_count == SECTION_ROWS + 10
+
+
+@pytest.mark.django_db
+def test_a_groups_page_queries_do_not_grow_with_its_members(
+    client, support_staff, partners, assert_queries_do_not_grow
+):
+    client.force_login(grant(support_staff, "view_group", "view_user", "view_membership"))
+    url = f"/admin/groups/group/{partners.pk}/change/"
+    client.get(url)  # Django caches content types on first use.
+    # 1. the session
+    # 2. the signed-in user
+    # 3. the group
+    # 4. the signed-in user's permissions
+    # 5. the permissions of their auth groups
+    # 6. the newest memberships, joined to their people and who added them
+    # 7. the COUNT of memberships
+    assert_queries_do_not_grow(url, lambda numbers: add_people(partners, numbers), 7, many=200)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("group", "members", "filters"),
+    [
+        ("developers", ["root@example.com", "dev@example.com"], "state__exact=active"),
+        ("administrators", ["root@example.com"], "is_superuser__exact=1&amp;state__exact=active"),
+        ("guests", [], None),
+    ],
+)
+def test_a_system_groups_page_shows_the_members_portico_works_out(
+    client, request, administrator, developer, blocked_user, group, members, filters
+):
+    system_group = request.getfixturevalue(group)
+    client.force_login(administrator)
+    section = members_section(client.get(f"/admin/groups/group/{system_group.pk}/change/").text)
+    assert "Built-in" in section
+    shown = re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a></th>', section)
+    assert sorted(shown) == sorted(members)
+    if not members:
+        assert "never an account" in section
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("group", "superusers", "filters"),
+    [
+        ("developers", False, "state__exact=active"),
+        ("administrators", True, "is_superuser__exact=1&state__exact=active"),
+    ],
+)
+def test_a_big_system_groups_page_links_to_the_user_list_that_selects_them(
+    client, request, administrator, developer, blocked_user, group, superusers, filters
+):
+    system_group = request.getfixturevalue(group)
+    User.objects.bulk_create(
+        User(email=f"bulk{n:03}@example.com", api_id=f"bulk{n:03}", is_superuser=superusers)
+        for n in range(SECTION_ROWS)
+    )
+    User.objects.create_superuser("blocked-root@example.com", state=User.State.BLOCKED)
+    client.force_login(administrator)
+    section = members_section(client.get(f"/admin/groups/group/{system_group.pk}/change/").text)
+    # The bulk accounts and the active accounts the fixtures made, not the blocked ones.
+    total = members_of(system_group).count()
+    assert total == SECTION_ROWS + (1 if superusers else 2)
+    assert f"Showing {SECTION_ROWS} of {total} members." in section
+    more = re.search(rf'<a href="([^"]+)">See all {total}</a>', section)
+    assert more and more[1].replace("&amp;", "&").endswith(f"?{filters}")
+    listed = client.get(more[1].replace("&amp;", "&"))
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == total
