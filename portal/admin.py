@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -15,6 +16,11 @@ from portal import services
 from portal.admin_site import PorticoModelAdmin, Row, Section, added, change_url, list_url
 from portal.console import SECTION_ROWS
 from portal.models import User, is_administrator
+
+# Django's permission groups. Nobody can be put in one here (the user page
+# gives roles and permissions one by one, and has no field for them), and a
+# second "Groups" beside Portico's would send support staff to the wrong one.
+admin.site.unregister(AuthGroup)
 
 
 class UserCreationForm(AdminUserCreationForm):

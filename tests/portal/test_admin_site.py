@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 
 from groups.models import Membership
-from portal.admin_site import is_id
+from portal.admin_site import PorticoModelAdmin, is_id
 from portal.models import User
 from tests.conftest import messages_of
 
@@ -35,6 +37,21 @@ def grant(user, *codenames):
 )
 def test_is_id_accepts_only_what_the_column_can_hold(value, expected):
     assert is_id(PK, value) is expected
+
+
+def test_every_model_in_the_admin_has_portico_s_checks():
+    """Forged IDs, View on site and the sections live in PorticoModelAdmin."""
+    registered = admin.site._registry
+    assert registered
+    assert all(isinstance(model_admin, PorticoModelAdmin) for model_admin in registered.values())
+    assert AuthGroup not in registered
+
+
+@pytest.mark.django_db
+def test_the_admin_has_one_groups_page_portico_s(client, administrator):
+    client.force_login(administrator)
+    assert client.get("/admin/auth/group/").status_code == 404
+    assert client.get("/admin/groups/group/").status_code == 200
 
 
 FORGED_SELECTIONS = [["abc"], ["99999999999999999999999"], ["1.5", "1"]]
