@@ -179,6 +179,8 @@ class MembershipAdmin(PorticoModelAdmin):
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         # Through the services, so the access rule sees every change.
         services.add_members(group=obj.group, users=[obj.user], added_by=request.user)
+        # The admin's history records the addition against this row's ID.
+        obj.pk = Membership.objects.get(group=obj.group, user=obj.user).pk
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:
         services.remove_member(group=obj.group, user=obj.user)

@@ -51,6 +51,9 @@ def test_membership_admin_adds_to_custom_groups(client, support_staff, developer
         partners,
         support_staff,
     )
+    # The membership's history page shows who added it.
+    history = client.get(f"/admin/groups/membership/{membership.pk}/history/")
+    assert "staff@example.com" in history.text and "Added." in history.text
 
 
 @pytest.mark.django_db
