@@ -19,13 +19,17 @@ from portal.admin_site import (
     may_view,
 )
 from portal.console import SECTION_ROWS
-from portal.models import User
+from portal.models import User, is_administrator
 
 # What the membership form says when an ID names no one it can offer.
 NO_SUCH = {
     "user": "There is no such person. Pick one from the list.",
     "group": "There is no such group. Pick one from the list.",
 }
+NO_SUCH_DEVELOPER = (
+    "There is no such developer. Pick one from the list: only administrators add "
+    "support staff or administrators to groups."
+)
 
 # The user list's own filters that select a system group's members.
 SYSTEM_MEMBER_FILTERS: dict[str, dict[str, Any]] = {
@@ -153,7 +157,17 @@ class MembershipAdmin(PorticoModelAdmin):
         # Django's "Select a valid choice" doesn't say which choice.
         if db_field.name in NO_SUCH:
             kwargs.setdefault("error_messages", {"invalid_choice": NO_SUCH[db_field.name]})
+        if db_field.name == "user" and not is_administrator(request.user):
+            # Support staff change developers, not administrators or one
+            # another (see UserAdmin), and a membership changes what its
+            # person sees: joining a group is being given its products.
+            kwargs["queryset"] = User.objects.filter(is_staff=False, is_superuser=False)
+            kwargs["error_messages"] = {"invalid_choice": NO_SUCH_DEVELOPER}
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # has_delete_permission reads each membership's person.
+        return super().get_queryset(request).select_related("user", "group")
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._sees_both_ends(request) and super().has_view_permission(request, obj)
@@ -166,6 +180,12 @@ class MembershipAdmin(PorticoModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if (
+            obj is not None
+            and (obj.user.is_staff or obj.user.is_superuser)
+            and not is_administrator(request.user)
+        ):
+            return False
         return self._sees_both_ends(request) and super().has_delete_permission(request, obj)
 
     def _sees_both_ends(self, request: HttpRequest) -> bool:

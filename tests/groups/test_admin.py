@@ -122,7 +122,7 @@ FORGED_IDS = [
 @pytest.mark.parametrize(("forged", "says"), FORGED_IDS)
 @pytest.mark.parametrize(
     ("field", "no_such"),
-    [("user", "There is no such person."), ("group", "There is no such group.")],
+    [("user", "There is no such developer."), ("group", "There is no such group.")],
 )
 def test_membership_admin_refuses_an_id_that_names_nothing(
     client, support_staff, developer, partners, field, no_such, forged, says
@@ -141,6 +141,17 @@ def test_membership_admin_refuses_an_id_that_names_nothing(
     errors = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', response.text)
     assert errors and (says or no_such) in errors[1]
     assert not Membership.objects.exists()
+
+
+@pytest.mark.django_db
+def test_membership_admin_tells_administrators_there_is_no_such_person(
+    client, administrator, partners
+):
+    client.force_login(administrator)
+    response = client.post("/admin/groups/membership/add/", {"user": "abc", "group": partners.pk})
+    assert response.context["adminform"].form.errors["user"] == [
+        "There is no such person. Pick one from the list."
+    ]
 
 
 @pytest.mark.django_db
@@ -357,3 +368,84 @@ def test_a_big_system_groups_page_links_to_the_user_list_that_selects_them(
     listed = client.get(more[1].replace("&amp;", "&"))
     assert listed.status_code == 200
     assert listed.context["cl"].result_count == total
+
+
+# Support staff change developers' memberships, not staff's or administrators'
+
+
+@pytest.fixture
+def membership_desk(support_staff: User) -> User:
+    """Support staff who may add and remove memberships."""
+    return grant(
+        support_staff,
+        "view_membership",
+        "add_membership",
+        "delete_membership",
+        "view_user",
+        "view_group",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("whom", ["membership_desk", "other_staff", "administrator"])
+def test_support_staff_add_no_staff_or_administrators_to_groups(
+    client, request, membership_desk, make_user, partners, whom
+):
+    """Themselves included: joining a group is being given the products it sees."""
+    make_user(email="other@example.com", is_staff=True)
+    person = (
+        User.objects.get(email="other@example.com")
+        if whom == "other_staff"
+        else request.getfixturevalue(whom)
+    )
+    client.force_login(membership_desk)
+    response = client.post(
+        "/admin/groups/membership/add/", {"user": person.pk, "group": partners.pk}
+    )
+    assert response.status_code == 200
+    assert (
+        "only administrators add support staff"
+        in response.context["adminform"].form.errors["user"][0]
+    )
+    assert not Membership.objects.exists()
+
+
+@pytest.mark.django_db
+def test_administrators_add_support_staff_to_groups(client, administrator, support_staff, partners):
+    client.force_login(administrator)
+    response = client.post(
+        "/admin/groups/membership/add/", {"user": support_staff.pk, "group": partners.pk}
+    )
+    assert response.status_code == 302
+    assert Membership.objects.filter(user=support_staff, group=partners).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("whom", "status"), [("developer", 302), ("administrator", 403)])
+def test_support_staff_remove_only_developers_from_groups(
+    client, request, membership_desk, partners, whom, status
+):
+    person = request.getfixturevalue(whom)
+    services.add_members(group=partners, users=[person], added_by=None)
+    membership = Membership.objects.get(user=person)
+    client.force_login(membership_desk)
+    response = client.post(f"/admin/groups/membership/{membership.pk}/delete/", {"post": "yes"})
+    assert response.status_code == status
+    assert Membership.objects.filter(pk=membership.pk).exists() is (status == 403)
+
+
+@pytest.mark.django_db
+def test_support_staff_bulk_remove_no_administrator_from_groups(
+    client, membership_desk, administrator, developer, partners
+):
+    services.add_members(group=partners, users=[administrator, developer], added_by=None)
+    client.force_login(membership_desk)
+    client.post(
+        "/admin/groups/membership/",
+        {
+            "action": "delete_selected",
+            "_selected_action": list(Membership.objects.values_list("pk", flat=True)),
+            "post": "yes",
+        },
+    )
+    assert Membership.objects.count() == 2
