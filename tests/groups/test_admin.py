@@ -211,6 +211,7 @@ def test_membership_pages_are_for_people_who_see_both_ends(
         ["add_membership", "view_membership"],
         ["add_membership", "view_membership", "view_user"],
         ["add_membership", "view_membership", "view_group"],
+        ["view_membership", "view_user", "view_group"],  # view only
     ],
 )
 def test_adding_a_membership_needs_sight_of_people_and_groups(
