@@ -2,16 +2,44 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.http import HttpRequest
 
 from groups import services
-from groups.models import Group, Membership
+from groups.models import Group, Membership, members_of
+from portal.admin_site import (
+    PorticoModelAdmin,
+    Row,
+    Section,
+    added,
+    change_url,
+    list_url,
+    may_view,
+)
+from portal.console import SECTION_ROWS
+from portal.models import User, is_administrator
+
+# What the membership form says when an ID names no one it can offer.
+NO_SUCH = {
+    "user": "There is no such person. Pick one from the list.",
+    "group": "There is no such group. Pick one from the list.",
+}
+NO_SUCH_DEVELOPER = (
+    "There is no such developer. Pick one from the list: only administrators add "
+    "support staff or administrators to groups."
+)
+
+# The user list's own filters that select a system group's members.
+SYSTEM_MEMBER_FILTERS: dict[str, dict[str, Any]] = {
+    Group.ADMINISTRATORS: {"is_superuser__exact": 1, "state__exact": User.State.ACTIVE},
+    Group.DEVELOPERS: {"state__exact": User.State.ACTIVE},
+}
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(PorticoModelAdmin):
     list_display = ["display_name", "name", "type", "built_in", "updated_at"]
     list_filter = ["type"]
     search_fields = ["display_name", "name", "description"]
@@ -26,6 +54,52 @@ class GroupAdmin(admin.ModelAdmin):
         if obj is None:
             return []
         return ["name", "type", "built_in"]
+
+    def get_sections(self, request: HttpRequest, obj: Group) -> list[Section]:
+        if obj.is_system:
+            return [self._derived_members(request, obj)]
+        stored = Membership.objects.filter(group=obj)
+        memberships = stored.select_related("user", "added_by").order_by("-added_at", "-pk")
+        return [
+            Section(
+                title="Members",
+                columns=("Member", "How"),
+                rows=[
+                    Row(
+                        membership.user.email,
+                        change_url(self.admin_site, request, membership.user),
+                        added(membership),
+                    )
+                    for membership in memberships[:SECTION_ROWS]
+                ],
+                total=stored.count(),
+                plural="members, newest first",
+                empty="No members yet.",
+                more_url=list_url(self.admin_site, request, Membership, group__id__exact=obj.pk),
+            )
+        ]
+
+    def _derived_members(self, request: HttpRequest, group: Group) -> Section:
+        people = members_of(group)
+        filters = SYSTEM_MEMBER_FILTERS.get(group.name)
+        return Section(
+            title="Members",
+            columns=("Member", "Name"),
+            rows=[
+                Row(
+                    person.email,
+                    change_url(self.admin_site, request, person),
+                    person.get_full_name(),
+                )
+                for person in people.order_by("email")[:SECTION_ROWS]
+            ],
+            total=people.count(),
+            plural="members",
+            empty="None: anonymous visitors are in this group, never an account.",
+            description=f"Built-in: {group.derived_membership.lower()}. Portico works the "
+            "members out from each account; they are never stored.",
+            more_url=list_url(self.admin_site, request, User, **filters) if filters else None,
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The model refuses to save system groups; show them read-only
@@ -68,7 +142,7 @@ class GroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(PorticoModelAdmin):
     list_display = ["user", "group", "added_at", "added_by"]
     list_filter = ["group__type"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "group__display_name"]
@@ -77,13 +151,56 @@ class MembershipAdmin(admin.ModelAdmin):
     readonly_fields = ["added_at", "added_by"]
     ordering = ["-added_at"]
 
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
+        # Django's "Select a valid choice" doesn't say which choice.
+        if db_field.name in NO_SUCH:
+            kwargs.setdefault("error_messages", {"invalid_choice": NO_SUCH[db_field.name]})
+        if db_field.name == "user" and not is_administrator(request.user):
+            # Support staff change developers, not administrators or one
+            # another (see UserAdmin), and a membership changes what its
+            # person sees: joining a group is being given its products.
+            kwargs["queryset"] = User.objects.filter(is_staff=False, is_superuser=False)
+            kwargs["error_messages"] = {"invalid_choice": NO_SUCH_DEVELOPER}
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # has_delete_permission reads each membership's person.
+        return super().get_queryset(request).select_related("user", "group")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._sees_both_ends(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._sees_both_ends(request) and super().has_add_permission(request)
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A membership is added or removed, never moved to another person.
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if (
+            obj is not None
+            and (obj.user.is_staff or obj.user.is_superuser)
+            and not is_administrator(request.user)
+        ):
+            return False
+        return self._sees_both_ends(request) and super().has_delete_permission(request, obj)
+
+    def _sees_both_ends(self, request: HttpRequest) -> bool:
+        # A membership shows a person and a group as links to their pages,
+        # and the form picks them with searches of those pages; without
+        # both, the links answer 403 and the searches fail.
+        return may_view(self.admin_site, request, User) and may_view(
+            self.admin_site, request, Group
+        )
+
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         # Through the services, so the access rule sees every change.
         services.add_members(group=obj.group, users=[obj.user], added_by=request.user)
+        # The admin's history records the addition against this row's ID.
+        obj.pk = Membership.objects.get(group=obj.group, user=obj.user).pk
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:
         services.remove_member(group=obj.group, user=obj.user)

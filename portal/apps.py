@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class PortalConfig(AppConfig):
@@ -15,3 +16,12 @@ class PortalConfig(AppConfig):
         user_logged_in.connect(
             throttle.forget_failures_on_sign_in, dispatch_uid="portal.forget_failures"
         )
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """The Django admin, serving Portico's own site (settings.INSTALLED_APPS names it)."""
+
+    # Not the portal app's configuration, which Django would otherwise
+    # have to choose between the two classes here.
+    default = False
+    default_site = "portal.admin_site.AdminSite"

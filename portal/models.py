@@ -106,7 +106,11 @@ class User(AbstractBaseUser, PermissionsMixin, VersionedModel):
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=10, choices=State, default=State.ACTIVE)
-    note = models.TextField(blank=True, help_text="Visible to administrators only.")
+    note = models.TextField(
+        blank=True,
+        help_text="Never shown to the person. Administrators read it, and so do support "
+        "staff who may view users in the Django admin.",
+    )
     registration_date = models.DateTimeField(default=timezone.now)
     is_staff = models.BooleanField(
         "support staff",

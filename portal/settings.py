@@ -106,7 +106,7 @@ for origin in CSRF_TRUSTED_ORIGINS:
         )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.apps.AdminConfig",  # django.contrib.admin, on Portico's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -364,6 +364,8 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = False
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
+# Pauses are seen and lifted in the console (a user's page), not in the Django admin.
+AXES_ENABLE_ADMIN = False
 PORTICO_RESET_LIMIT_PER_ADDRESS = env_int("PORTICO_RESET_LIMIT_PER_ADDRESS", default=10)
 PORTICO_RESET_LIMIT_PER_ACCOUNT = env_int("PORTICO_RESET_LIMIT_PER_ACCOUNT", default=3)
 

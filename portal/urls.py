@@ -76,10 +76,6 @@ console_patterns = (
     "console",
 )
 
-admin.site.site_header = "Portico administration"
-admin.site.site_title = "Portico admin"
-admin.site.index_title = "Support"
-
 urlpatterns = [
     path("console/groups/", include("groups.urls")),
     path("console/products/", include("products.urls")),

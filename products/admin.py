@@ -5,6 +5,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from groups.models import Group
+from portal.admin_site import PorticoModelAdmin, may_view
+from portal.models import User
 from products import services
 from products.models import Product, ProductGroup
 
@@ -22,9 +25,20 @@ class ProductGroupInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Each row links to the group and to whoever linked it.
+        return (
+            may_view(self.admin_site, request, Group)
+            and may_view(self.admin_site, request, User)
+            and super().has_view_permission(request, obj)
+        )
+
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(PorticoModelAdmin):
     list_display = ["display_name", "name", "state", "subscription_required", "approval_required"]
     list_filter = ["state", "subscription_required", "approval_required"]
     search_fields = ["display_name", "name", "description"]

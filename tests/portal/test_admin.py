@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 
+from groups.models import Group, Membership
+from portal.console import SECTION_ROWS
+from portal.models import User
 from subscriptions.models import Subscription
 
 
@@ -132,3 +137,160 @@ def test_nobody_blocks_their_own_account_in_the_admin(client, administrator):
     )
     administrator.refresh_from_db()
     assert administrator.state == "active"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("codenames", [["view_user"], ["view_user", "change_user"]])
+def test_support_staff_get_no_password_button_they_cant_use(
+    client, support_staff, developer, make_user, codenames
+):
+    grant(support_staff, *codenames)
+    invited = make_user(password=None)
+    client.force_login(support_staff)
+    page = client.get(f"/admin/portal/user/{developer.pk}/change/").text
+    assert "../password/" not in page and "Reset password" not in page
+    assert "Set. Only administrators set other people" in page
+    # Nor is the hash shown, even masked.
+    assert "algorithm" not in page
+    page = client.get(f"/admin/portal/user/{invited.pk}/change/").text
+    assert "Set password" not in page
+    assert "Not set yet" in page
+
+
+@pytest.mark.django_db
+def test_administrators_reset_passwords_from_the_user_page(client, administrator, developer):
+    client.force_login(administrator)
+    page = client.get(f"/admin/portal/user/{developer.pk}/change/").text
+    assert 'href="../password/">Reset password</a>' in page
+    assert client.get(f"/admin/portal/user/{developer.pk}/password/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_notes_help_text_names_everyone_who_reads_it(client, support_staff, make_user):
+    grant(support_staff, "view_user")
+    person = make_user(note="Asked why Payments is missing")
+    client.force_login(support_staff)
+    page = client.get(f"/admin/portal/user/{person.pk}/change/").text
+    # Support staff read the note, so the text beside it says so.
+    assert "Asked why Payments is missing" in page
+    assert "administrators only" not in page
+    assert "support staff who may view users" in page
+
+
+# A user's groups, on their page
+
+
+def groups_section(page: str) -> str:
+    found = re.search(r'<section class="module portico-section".*?</section>', page, re.S)
+    assert found, "the page has no section"
+    assert ">Groups</h2>" in found[0]
+    return found[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "codenames", "status"),
+    [
+        ("support_staff", [], 403),
+        ("support_staff", ["view_group"], 403),
+        ("support_staff", ["view_user"], 200),
+        ("support_staff", ["view_user", "change_user"], 200),
+        ("administrator", [], 200),
+    ],
+)
+def test_a_users_page_shows_their_groups_to_whoever_may_view_it(
+    client, request, member, who, codenames, status
+):
+    viewer = request.getfixturevalue(who)
+    grant(viewer, *codenames)
+    client.force_login(viewer)
+    response = client.get(f"/admin/portal/user/{member.pk}/change/")
+    assert response.status_code == status
+    if status == 200:
+        section = groups_section(response.text)
+        assert "Partners" in section and "Added" in section
+        assert "Developers" in section and "Built-in: all signed-in developers" in section
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("codenames", "linked"), [(["view_user"], False), (["view_user", "view_group"], True)]
+)
+def test_a_users_groups_link_to_group_pages_for_people_who_may_open_them(
+    client, support_staff, member, partners, codenames, linked
+):
+    grant(support_staff, *codenames)
+    client.force_login(support_staff)
+    section = groups_section(client.get(f"/admin/portal/user/{member.pk}/change/").text)
+    assert (f'href="/admin/groups/group/{partners.pk}/change/"' in section) is linked
+
+
+@pytest.mark.django_db
+def test_a_blocked_users_groups_say_they_see_what_visitors_see(
+    client, administrator, member, partners
+):
+    member.state = User.State.BLOCKED
+    member.save()
+    client.force_login(administrator)
+    section = groups_section(client.get(f"/admin/portal/user/{member.pk}/change/").text)
+    assert "Guests" in section and "Built-in: anonymous visitors" in section
+    assert "Developers" not in section
+    assert "Partners" in section  # kept, for when they are unblocked
+
+
+def add_groups(person: User, numbers: range) -> None:
+    groups = Group.objects.bulk_create(
+        Group(name=f"team-{n:03}", display_name=f"Team {n:03}", display_name_key=f"team {n:03}")
+        for n in numbers
+    )
+    Membership.objects.bulk_create(Membership(group=group, user=person) for group in groups)
+
+
+@pytest.mark.django_db
+def test_a_users_page_shows_the_first_groups_and_links_to_the_rest(
+    client, support_staff, developer
+):
+    add_groups(developer, range(SECTION_ROWS + 5))
+    grant(support_staff, "view_user", "view_group", "view_membership")
+    client.force_login(support_staff)
+    section = groups_section(client.get(f"/admin/portal/user/{developer.pk}/change/").text)
+    # Developers, then the first groups by name.
+    assert section.count("<tr>") == 1 + 1 + SECTION_ROWS
+    assert f"Team {SECTION_ROWS - 1:03}" in section and f"Team {SECTION_ROWS:03}" not in section
+    assert f"Showing {SECTION_ROWS + 1} of {SECTION_ROWS + 6} groups." in section
+    more = re.search(rf'<a href="([^"]+)">See all {SECTION_ROWS + 5} memberships</a>', section)
+    assert more
+    listed = client.get(more[1].replace("&amp;", "&"))
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == SECTION_ROWS + 5
+
+
+@pytest.mark.django_db
+def test_a_users_groups_link_to_the_list_only_for_people_who_may_open_it(
+    client, support_staff, developer
+):
+    add_groups(developer, range(SECTION_ROWS + 5))
+    grant(support_staff, "view_user", "view_group")
+    client.force_login(support_staff)
+    section = groups_section(client.get(f"/admin/portal/user/{developer.pk}/change/").text)
+    assert "Showing" in section and "See all" not in section
+
+
+@pytest.mark.django_db
+def test_a_users_page_queries_do_not_grow_with_their_groups(
+    client, support_staff, developer, assert_queries_do_not_grow
+):
+    grant(support_staff, "view_user", "view_group", "view_membership")
+    client.force_login(support_staff)
+    url = f"/admin/portal/user/{developer.pk}/change/"
+    client.get(url)  # Django caches content types on first use.
+    # 1. the session
+    # 2. the signed-in user
+    # 3. the person
+    # 4. the signed-in user's permissions
+    # 5. the permissions of their auth groups
+    # 6. the system groups the person is in
+    # 7. the first stored memberships, joined to their groups and who added them
+    # 8. the COUNT of stored memberships
+    # 9. the person's own permissions, shown read-only
+    assert_queries_do_not_grow(url, lambda numbers: add_groups(developer, numbers), 9, many=120)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from groups.models import Group
+from portal.models import User
 from products import services as product_services
 from products.models import Product
 
@@ -37,3 +39,26 @@ def test_a_product_added_in_the_admin_is_seen_by_administrators(client, administ
     assert response.status_code == 302, response.content.decode()[:1000]
     product = Product.objects.get(name="from-admin")
     assert list(product.groups.values_list("name", flat=True)) == [Group.ADMINISTRATORS]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("codenames", "shown"),
+    [
+        (["view_product"], False),
+        (["view_product", "view_productgroup"], False),
+        (["view_product", "view_productgroup", "view_group"], False),
+        (["view_product", "view_productgroup", "view_user"], False),
+        (["view_product", "view_productgroup", "view_group", "view_user"], True),
+    ],
+)
+def test_a_products_group_access_is_shown_to_people_who_may_open_its_links(
+    client, support_staff, product, partners, codenames, shown
+):
+    """Each row links to the group's page and to the page of whoever linked it."""
+    support_staff.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client.force_login(User.objects.get(pk=support_staff.pk))
+    page = client.get(f"/admin/products/product/{product.pk}/change/")
+    assert page.status_code == 200
+    group_link = f'href="/admin/groups/group/{partners.pk}/change/"'
+    assert (group_link in page.text) is shown
