@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.urls import reverse
 
-from subscriptions.models import Subscription
+from portal.models import User
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription, SubscriptionSettings
+from tests.conftest import TEST_PASSWORD, fresh
 
 
 def grant(user, *codenames):
@@ -132,3 +136,83 @@ def test_nobody_blocks_their_own_account_in_the_admin(client, administrator):
     )
     administrator.refresh_from_db()
     assert administrator.state == "active"
+
+
+# Demotion
+
+
+@pytest.fixture
+def colleague_on_internal_tools(make_product):
+    """A second administrator, subscribed to a product shared with no group."""
+    colleague = User.objects.create_superuser(
+        "colleague@example.com", TEST_PASSWORD, first_name="Col", last_name="League"
+    )
+    internal = make_product("Internal Tools", groups=[])
+    subscription = subscription_services.subscribe(
+        developer=colleague, product=internal, display_name="Ops"
+    )
+    assert subscription.state == Subscription.State.ACTIVE
+    return colleague, subscription
+
+
+def key_check(client, subscription):
+    return client.get(
+        reverse("gateway_check"),
+        headers={
+            "Ocp-Apim-Subscription-Key": subscription.primary_secret,
+            "X-Product": "internal-tools",
+        },
+    )
+
+
+def untick_superuser(client, administrator, person):
+    client.force_login(administrator)
+    response = client.post(
+        f"/admin/portal/user/{person.pk}/change/",
+        {
+            "email": person.email,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "note": "",
+            "state": "active",
+            "is_staff": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client.logout()
+
+
+@pytest.mark.django_db
+def test_demoting_an_administrator_in_the_admin_closes_what_only_administrators_see(
+    client, administrator, colleague_on_internal_tools
+):
+    colleague, subscription = colleague_on_internal_tools
+    access_loss = SubscriptionSettings.load()
+    access_loss.on_access_loss = SubscriptionSettings.AccessLoss.SUSPEND
+    access_loss.save()
+    assert key_check(client, subscription).status_code == 204
+    untick_superuser(client, administrator, colleague)
+    assert not fresh(colleague).is_superuser
+    answer = key_check(client, subscription)
+    assert answer.status_code == 403
+    assert answer["X-Portico-Reason"] == "subscription suspended"
+    row = fresh(subscription)
+    assert (row.state, row.state_comment, row.suspended_for_access) == (
+        Subscription.State.SUSPENDED,
+        Subscription.ACCESS_REMOVED,
+        True,
+    )
+
+
+@pytest.mark.django_db
+def test_demoting_an_administrator_keeps_the_subscription_when_the_console_says_keep(
+    client, administrator, colleague_on_internal_tools
+):
+    colleague, subscription = colleague_on_internal_tools
+    access_loss = SubscriptionSettings.load()
+    access_loss.on_access_loss = SubscriptionSettings.AccessLoss.KEEP
+    access_loss.save()
+    untick_superuser(client, administrator, colleague)
+    assert not fresh(colleague).is_superuser
+    assert fresh(subscription).state == Subscription.State.ACTIVE
+    assert key_check(client, subscription).status_code == 204
