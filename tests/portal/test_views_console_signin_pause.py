@@ -87,9 +87,9 @@ LIFTS_A_COUNT = pytest.mark.xfail(
 @pytest.mark.parametrize(
     "failures",
     [
-        "none",
-        pytest.param("one", marks=LIFTS_A_COUNT),
-        pytest.param("one short of the limit", marks=LIFTS_A_COUNT),
+        pytest.param("none", id="no-failures"),
+        pytest.param("one", id="one-failure", marks=LIFTS_A_COUNT),
+        pytest.param("one short of the limit", id="one-short-of-the-limit", marks=LIFTS_A_COUNT),
     ],
 )
 def test_lifting_when_nothing_is_paused_says_so_and_changes_nothing(
