@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.conf import settings
@@ -133,8 +134,13 @@ def update_user(
     """
     password_hash = None
     if password:
-        check_password_rules(password, user=user)
-        password_hash = make_password(password)  # before the transaction, as in create_user
+        # Checked against the person as the change leaves them (a new name
+        # as the password is refused), and hashed before the transaction.
+        changed = copy.copy(user)
+        for name, value in changes.items():
+            setattr(changed, name, value)
+        check_password_rules(password, user=changed)
+        password_hash = make_password(password)
     return _update_user(
         user=user,
         actor=actor,

@@ -31,6 +31,20 @@ SUBSCRIPTION_ID_VALIDATOR = RegexValidator(
 )
 
 
+# Characters that draw nothing though Unicode files them as letters, marks or
+# symbols (fillers, a blank braille pattern, joiners, variation selectors).
+BLANK_CHARACTERS = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0"
+    + "".join(chr(c) for c in range(0x180B, 0x1810))
+    + "".join(chr(c) for c in range(0xFE00, 0xFE10))
+    + "".join(chr(c) for c in range(0xE0100, 0xE01F0))
+)
+
+
+def _hidden(character: str) -> bool:
+    return unicodedata.category(character)[0] == "C" or character in BLANK_CHARACTERS
+
+
 def validate_subscription_id_shown(value: str) -> None:
     """Refuse IDs that can't be opened or that don't read as they are.
 
@@ -44,7 +58,7 @@ def validate_subscription_id_shown(value: str) -> None:
             "An ID can't be only dots: “.” and “..” have a meaning in addresses.",
             code="invalid_subscription_id",
         )
-    hidden = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c)[0] == "C"})
+    hidden = sorted({f"U+{ord(c):04X}" for c in value if _hidden(c)})
     if hidden:
         raise ValidationError(
             "An ID can't contain invisible or direction-changing characters "

@@ -4,12 +4,13 @@ member, products and subscriptions, signing in, and the list pages' query-count 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import uuid4
 
 import pytest
-from django.db import connections
+from django.db import OperationalError, connections
+from django.db.backends.signals import connection_created
 from django.test import Client
 from django.urls import reverse
 
@@ -61,6 +62,68 @@ def _end_stray_connections(django_db_setup: None, django_db_blocker: Any) -> Any
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                         "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                     )
+
+
+# Database outages
+
+
+@pytest.fixture
+def writes_refused(transactional_db: None) -> Iterator[Callable[[bool], None]]:
+    """A switch with which the database itself refuses writes, or takes them again.
+
+    SQLite: PRAGMA query_only. PostgreSQL: default_transaction_read_only, so
+    each transaction after it is read-only; the test can't run inside one
+    transaction (transactional_db). A request ends by closing its connection,
+    so each connection opened while writes are refused refuses them too.
+    """
+    refusing = False
+
+    def apply(connection: Any) -> None:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute(f"PRAGMA query_only = {'ON' if refusing else 'OFF'}")
+            else:
+                cursor.execute(f"SET default_transaction_read_only = {'on' if refusing else 'off'}")
+
+    def on_connect(sender: Any, connection: Any, **kwargs: Any) -> None:
+        if refusing:
+            apply(connection)
+
+    def switch(refuse: bool) -> None:
+        nonlocal refusing
+        refusing = refuse
+        apply(connections["default"])
+
+    connection_created.connect(on_connect, weak=False)
+    yield switch
+    connection_created.disconnect(on_connect)
+    switch(False)
+
+
+@pytest.fixture
+def database_fails(db: None) -> Iterator[Callable[[str], None]]:
+    """A switch with which this thread's queries fail as in an outage: "writes", "all" or "none".
+
+    The failure is Django's OperationalError, which every database backend
+    raises when the server is gone or refuses a write for want of space.
+    """
+    failing = "none"
+    writes = ("INSERT", "UPDATE", "DELETE")
+
+    def fail(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if failing == "all" or (failing == "writes" and sql.lstrip().upper().startswith(writes)):
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    def switch(what: str) -> None:
+        nonlocal failing
+        assert what in ("writes", "all", "none")
+        failing = what
+
+    connection = connections["default"]
+    connection.execute_wrappers.append(fail)
+    yield switch
+    connection.execute_wrappers.remove(fail)
 
 
 # People, one for each role and state

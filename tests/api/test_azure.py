@@ -12,6 +12,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.test import Client
 from django.utils import timezone
 
+from api.azure import MAX_JSON_DEPTH
 from api.services import issue_token
 from groups import services as group_services
 from groups.models import Group
@@ -311,6 +312,56 @@ def test_oversized_body_is_413(client, bearer):
     )
     assert_azure_error(response, 413)
     assert not Group.objects.filter(name="partners").exists()
+
+
+def nested_body(depth: int, where: str) -> bytes:
+    """A new group's body whose objects and arrays nest `depth` levels deep, counting the body.
+
+    "tags" is a top-level member Portico ignores; "property" is an unknown
+    property, which Portico refuses.
+    """
+    inner = depth - {"tags": 1, "property": 2}[where]
+    value = b"[" * inner + b'"x"' + b"]" * inner
+    if where == "tags":
+        return b'{"properties": {"displayName": "Deep"}, "tags": %s}' % value
+    return b'{"properties": {"displayName": "Deep", "extra": %s}}' % value
+
+
+@pytest.mark.parametrize("depth", [100_000, MAX_JSON_DEPTH + 1])
+def test_body_nested_too_deep_is_400_and_creates_nothing(client, bearer, depth):
+    response = client.put(
+        url("groups/deep"), nested_body(depth, "tags"), "application/json", **bearer
+    )
+    error = assert_azure_error(response, 400, "ValidationError")
+    assert str(MAX_JSON_DEPTH) in error["message"]
+    assert not Group.objects.filter(name="deep").exists()
+
+
+def test_patch_nested_too_deep_is_400_and_changes_nothing(client, bearer, partners):
+    response = client.patch(
+        url("groups/partners"),
+        nested_body(100_000, "tags"),
+        "application/json",
+        HTTP_IF_MATCH="*",
+        **bearer,
+    )
+    assert_azure_error(response, 400, "ValidationError")
+    partners.refresh_from_db()
+    assert (partners.display_name, partners.version) == ("Partners", 1)
+
+
+@pytest.mark.parametrize(("where", "status"), [("tags", 201), ("property", 400)])
+@pytest.mark.parametrize("depth", [10, MAX_JSON_DEPTH])
+def test_body_nested_within_the_limit_gets_the_usual_answer(client, bearer, where, status, depth):
+    """As deep as the limit, nesting changes nothing: ignored is ignored, unknown refused."""
+    response = client.put(
+        url("groups/deep"), nested_body(depth, where), "application/json", **bearer
+    )
+    assert response.status_code == status
+    if status == 400:
+        error = assert_azure_error(response, 400, "ValidationError")
+        assert error["message"] == "Unknown properties: extra."
+    assert Group.objects.filter(name="deep").exists() == (status == 201)
 
 
 # HEAD

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from api.models import AccessToken
 from api.services import issue_token, record_use, revoke_token
+from tests.api.helpers import SYSTEM_GROUPS, names, url
 from tests.conftest import fresh
 
 
@@ -71,3 +72,26 @@ def test_record_use_writes_again_after_a_minute(token):
     AccessToken.objects.filter(pk=token.pk).update(last_used_at=earlier)
     record_use(token=fresh(token))
     assert fresh(token).last_used_at > earlier + timedelta(minutes=1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fault", ["read-only", "refused"])
+def test_a_read_goes_ahead_while_writes_fail_and_the_use_is_noted_once_they_work(
+    client, administrator, bearer_for, writes_refused, database_fails, fault
+):
+    """Noting a token's use is not the call's purpose: a full disk must not stop reads."""
+    a_while_ago = timezone.now() - timedelta(minutes=5)
+    bearer = bearer_for(administrator, last_used_at=a_while_ago)
+    token = AccessToken.objects.get(user=administrator)
+    if fault == "read-only":
+        writes_refused(True)
+    else:
+        database_fails("writes")
+    response = client.get(url("groups"), **bearer)
+    assert names(response) == SYSTEM_GROUPS
+    assert fresh(token).last_used_at == a_while_ago
+    writes_refused(False)
+    database_fails("none")
+    before = timezone.now()
+    assert client.get(url("groups"), **bearer).status_code == 200
+    assert before <= fresh(token).last_used_at <= timezone.now()

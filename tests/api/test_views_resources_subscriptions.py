@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from products import services as product_services
@@ -267,3 +269,48 @@ def test_subscription_delete(api, dev_logistics):
     assert api.delete("subscriptions/dev-logistics").status_code == 200
     assert not Subscription.objects.exists()
     assert api.delete("subscriptions/dev-logistics").status_code == 204
+
+
+# IDs
+
+
+def put_subscription(api, sid, developer):
+    return api.put(
+        f"subscriptions/{quote(sid, safe='')}",
+        {
+            "scope": "/products/logistics",
+            "ownerId": f"/users/{developer.api_id}",
+            "displayName": "App",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "sid",
+    [
+        pytest.param(".", id="dot"),
+        pytest.param("..", id="dot-dot"),
+        pytest.param("...", id="three-dots"),
+        pytest.param("invoice\u202etxt.exe", id="right-to-left-override"),
+        pytest.param("dev\u200blogistics", id="zero-width-space"),
+        pytest.param("dev\u2066logistics\u2069", id="isolates"),
+        pytest.param("bell\x07", id="control"),
+        pytest.param("del\x7f", id="delete"),
+    ],
+)
+def test_subscription_put_refuses_an_id_that_does_not_read_as_it_is(
+    api, developer, shared_product, sid
+):
+    response = put_subscription(api, sid, developer)
+    error = assert_azure_error(response, 400, "ValidationError")
+    assert [detail["target"] for detail in error["details"]] == ["name"]
+    assert not Subscription.objects.exists()
+
+
+@pytest.mark.parametrize("sid", ["a.b", "v1.2", ".well-known", "app..v2", "café-ünïcode"])
+def test_subscription_put_takes_ordinary_ids_with_dots(api, developer, shared_product, sid):
+    response = put_subscription(api, sid, developer)
+    assert response.status_code == 201, response.content
+    assert response.json()["name"] == sid
+    assert Subscription.objects.get().sid == sid
+    assert api.get(f"subscriptions/{quote(sid, safe='')}").json()["name"] == sid

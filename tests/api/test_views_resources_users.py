@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher
+from django.db import connection
 
 from groups import services as group_services
 from portal.models import User
@@ -16,6 +18,9 @@ from tests.api.helpers import (
     names,
     url,
 )
+from tests.conftest import TEST_PASSWORD, fresh, signs_in
+
+STRONG = "a-rather-unusual-passphrase-42"
 
 
 def test_user_put_creates(api, db):
@@ -115,6 +120,16 @@ def test_user_patch_cannot_block_yourself(api, administrator):
     assert administrator.is_active
 
 
+@pytest.mark.parametrize("state", ["blocked", "pending"])
+def test_an_administrator_cannot_take_their_own_account_out_of_use(api, administrator, state):
+    response = api.patch(f"users/{administrator.api_id}", {"state": state})
+    error = assert_azure_error(response, 400, "ValidationError")
+    assert "own account" in error["message"]
+    administrator.refresh_from_db()
+    assert administrator.state == User.State.ACTIVE
+    assert signs_in("root@example.com", TEST_PASSWORD)
+
+
 @pytest.mark.parametrize("state", ["bogus", "pending", "deleted"])
 def test_user_state_change_is_applied_or_refused_never_ignored(client, bearer, developer, state):
     response = client.patch(
@@ -185,3 +200,85 @@ def test_user_groups_agree_with_group_membership_for_a_blocked_user(api, blocked
 def test_user_list_filter(api, developer, administrator):
     response = api.get("users", **{"$filter": "email eq 'dev@example.com'"})
     assert names(response) == [developer.api_id]
+
+
+# Passwords
+
+
+def test_user_put_with_a_password_lets_the_person_sign_in(api, db):
+    response = api.put(
+        "users/una",
+        {"email": "una@example.com", "firstName": "Una", "lastName": "Uno", "password": STRONG},
+    )
+    assert response.status_code == 201
+    assert signs_in("una@example.com", STRONG)
+
+
+@pytest.mark.parametrize("password", ["1", "12345678", "password1", "una@example.com"])
+def test_user_put_with_a_weak_password_is_400_and_creates_nothing(api, db, password):
+    response = api.put(
+        "users/una",
+        {"email": "una@example.com", "firstName": "Una", "lastName": "Uno", "password": password},
+    )
+    error = assert_azure_error(response, 400, "ValidationError")
+    assert {detail["target"] for detail in error["details"]} == {"password"}
+    assert not User.objects.filter(api_id="una").exists()
+    assert not User.objects.filter(email__iexact="una@example.com").exists()
+    assert not signs_in("una@example.com", password)
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_user_weak_password_change_is_400_and_keeps_the_old_one(api, developer, method):
+    properties = {"password": "1"}
+    if method == "put":
+        properties |= {"email": "dev@example.com", "firstName": "Dev", "lastName": "Eloper"}
+    response = getattr(api, method)(f"users/{developer.api_id}", properties)
+    error = assert_azure_error(response, 400, "ValidationError")
+    assert {detail["target"] for detail in error["details"]} == {"password"}
+    assert fresh(developer).version == developer.version
+    assert signs_in("dev@example.com", TEST_PASSWORD)
+    assert not signs_in("dev@example.com", "1")
+
+
+def test_user_patch_refuses_a_password_like_the_name_it_sets(api, developer):
+    """The password is checked against the person as the change leaves them."""
+    response = api.patch(
+        f"users/{developer.api_id}", {"firstName": "Zebediahquill", "password": "Zebediahquill"}
+    )
+    error = assert_azure_error(response, 400, "ValidationError")
+    assert {detail["target"] for detail in error["details"]} == {"password"}
+    assert fresh(developer).first_name == "Dev"
+    assert signs_in("dev@example.com", TEST_PASSWORD)
+
+
+@pytest.fixture
+def hash_depths(monkeypatch) -> list[int]:
+    """How many atomic blocks were open each time the password hasher ran."""
+    depths: list[int] = []
+    real_encode = MD5PasswordHasher.encode
+
+    def encode(self, password, salt):
+        depths.append(len(connection.atomic_blocks))
+        return real_encode(self, password, salt)
+
+    monkeypatch.setattr(MD5PasswordHasher, "encode", encode)
+    return depths
+
+
+def test_user_put_hashes_the_password_before_the_transaction_opens(api, db, hash_depths):
+    """Hashing is slow on purpose; inside the transaction it would hold SQLite's write lock."""
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    response = api.put(
+        "users/una",
+        {"email": "una@example.com", "firstName": "Una", "lastName": "Uno", "password": STRONG},
+    )
+    assert response.status_code == 201
+    assert hash_depths == [outside]
+
+
+def test_user_patch_hashes_the_password_before_the_transaction_opens(api, developer, hash_depths):
+    outside = len(connection.atomic_blocks)
+    response = api.patch(f"users/{developer.api_id}", {"password": STRONG})
+    assert response.status_code == 200
+    assert hash_depths == [outside]
+    assert signs_in("dev@example.com", STRONG)

@@ -6,11 +6,14 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.urls import reverse
 
 from groups.models import Group, Membership
 from portal.console import SECTION_ROWS
 from portal.models import User
-from subscriptions.models import Subscription
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription, SubscriptionSettings
+from tests.conftest import TEST_PASSWORD, fresh
 
 
 def grant(user, *codenames):
@@ -294,3 +297,83 @@ def test_a_users_page_queries_do_not_grow_with_their_groups(
     # 8. the COUNT of stored memberships
     # 9. the person's own permissions, shown read-only
     assert_queries_do_not_grow(url, lambda numbers: add_groups(developer, numbers), 9, many=120)
+
+
+# Demotion
+
+
+@pytest.fixture
+def colleague_on_internal_tools(make_product):
+    """A second administrator, subscribed to a product shared with no group."""
+    colleague = User.objects.create_superuser(
+        "colleague@example.com", TEST_PASSWORD, first_name="Col", last_name="League"
+    )
+    internal = make_product("Internal Tools", groups=[])
+    subscription = subscription_services.subscribe(
+        developer=colleague, product=internal, display_name="Ops"
+    )
+    assert subscription.state == Subscription.State.ACTIVE
+    return colleague, subscription
+
+
+def key_check(client, subscription):
+    return client.get(
+        reverse("gateway_check"),
+        headers={
+            "Ocp-Apim-Subscription-Key": subscription.primary_secret,
+            "X-Product": "internal-tools",
+        },
+    )
+
+
+def untick_superuser(client, administrator, person):
+    client.force_login(administrator)
+    response = client.post(
+        f"/admin/portal/user/{person.pk}/change/",
+        {
+            "email": person.email,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "note": "",
+            "state": "active",
+            "is_staff": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client.logout()
+
+
+@pytest.mark.django_db
+def test_demoting_an_administrator_in_the_admin_closes_what_only_administrators_see(
+    client, administrator, colleague_on_internal_tools
+):
+    colleague, subscription = colleague_on_internal_tools
+    access_loss = SubscriptionSettings.load()
+    access_loss.on_access_loss = SubscriptionSettings.AccessLoss.SUSPEND
+    access_loss.save()
+    assert key_check(client, subscription).status_code == 204
+    untick_superuser(client, administrator, colleague)
+    assert not fresh(colleague).is_superuser
+    answer = key_check(client, subscription)
+    assert answer.status_code == 403
+    assert answer["X-Portico-Reason"] == "subscription suspended"
+    row = fresh(subscription)
+    assert (row.state, row.state_comment, row.suspended_for_access) == (
+        Subscription.State.SUSPENDED,
+        Subscription.ACCESS_REMOVED,
+        True,
+    )
+
+
+@pytest.mark.django_db
+def test_demoting_an_administrator_keeps_the_subscription_when_the_console_says_keep(
+    client, administrator, colleague_on_internal_tools
+):
+    colleague, subscription = colleague_on_internal_tools
+    access_loss = SubscriptionSettings.load()
+    access_loss.on_access_loss = SubscriptionSettings.AccessLoss.KEEP
+    access_loss.save()
+    untick_superuser(client, administrator, colleague)
+    assert not fresh(colleague).is_superuser
+    assert fresh(subscription).state == Subscription.State.ACTIVE
+    assert key_check(client, subscription).status_code == 204

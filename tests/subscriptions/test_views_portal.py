@@ -3,6 +3,8 @@ profile their keys, regenerating, renaming and cancelling."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -38,6 +40,14 @@ def test_subscribe_view_creates_an_active_subscription(client, member, product):
     subscription = Subscription.objects.get()
     assert (subscription.owner, subscription.state) == (member, "active")
     assert subscription.activated_at is not None
+
+
+def test_subscribe_view_chooses_the_id_whatever_the_form_posts(client, member, product):
+    """No page lets a person choose a subscription's ID; only the management API takes one."""
+    client.force_login(member)
+    assert subscribe(client, product, sid="..", name="\u202eevil").status_code == 302
+    subscription = Subscription.objects.get(owner=member)
+    assert re.fullmatch(r"[0-9a-f]{24}", subscription.sid)
 
 
 def test_subscribe_view_creates_a_waiting_request(client, member, make_product):
