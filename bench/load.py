@@ -10,7 +10,7 @@ at the end the database is compared with them (lost, duplicated,
 half-written), and every answer is counted by status and shape.
 
 Faults, during the load:
-  --kill-worker        SIGKILL a gunicorn worker while it serves a request
+  --kill-worker [N]    SIGKILL a gunicorn worker while it serves a request (N times)
   --restart-postgres   stop the run's PostgreSQL, wait --outage seconds, start it
   --disk-full          fill the tmpfs that holds the SQLite file, wait, free it
 
@@ -111,6 +111,11 @@ class Answer:
         return " ".join(text.split())[:160]
 
 
+# Requests sent and not yet answered, by the client's port: what a killed
+# worker was serving. Threads only add and remove their own keys.
+IN_FLIGHT: dict[int, tuple[str, str, float]] = {}
+
+
 class Browser:
     """One person's cookies on http.client; redirects are answers, never followed."""
 
@@ -132,13 +137,18 @@ class Browser:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
         started = time.monotonic() - self.zero
+        local_port = 0
         try:
+            connection.connect()
+            local_port = connection.sock.getsockname()[1]
+            IN_FLIGHT[local_port] = (method, path.split("?")[0], time.monotonic())
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             data = response.read()
         except (OSError, http.client.HTTPException) as error:
             return Answer(0, started, time.monotonic() - self.zero, error=type(error).__name__)
         finally:
+            IN_FLIGHT.pop(local_port, None)
             connection.close()
         ended = time.monotonic() - self.zero
         for cookie in response.headers.get_all("Set-Cookie") or []:
@@ -928,25 +938,26 @@ def children(pid: int) -> list[int]:
     return sorted(found)
 
 
-def serving(pid: int, port: int) -> bool:
-    """Whether a worker holds a client's connection to the port: it is mid-request."""
-    try:
-        sockets = {
-            os.readlink(link)[8:-1]
-            for link in Path(f"/proc/{pid}/fd").iterdir()
-            if os.readlink(link).startswith("socket:[")
-        }
-    except OSError:
-        return False
+def clients_of(pids: list[int], port: int) -> dict[int, list[int]]:
+    """For each worker, the client ports of the connections to `port` it holds open."""
+    owners = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for link in Path(f"/proc/{pid}/fd").iterdir():
+                target = os.readlink(link)
+                if target.startswith("socket:["):
+                    owners[target[8:-1]] = pid
+    found: dict[int, list[int]] = defaultdict(list)
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with contextlib.suppress(OSError):
             for line in Path(table).read_text().splitlines()[1:]:
                 fields = line.split()
-                local_port = int(fields[1].rsplit(":", 1)[1], 16)
                 # 01 is ESTABLISHED; the listening socket (0A) is every worker's.
-                if local_port == port and fields[3] == "01" and fields[9] in sockets:
-                    return True
-    return False
+                if fields[3] == "01" and fields[9] in owners:
+                    local, remote = (int(f.rsplit(":", 1)[1], 16) for f in fields[1:3])
+                    if local == port:
+                        found[owners[fields[9]]].append(remote)
+    return found
 
 
 class Portico:
@@ -1028,28 +1039,49 @@ class Fault:
 
 
 def kill_worker(portico: Portico, zero: float) -> Fault:
-    """SIGKILL a worker while it holds a client's connection."""
-    victim, seen = None, "mid-request"
-    deadline = time.monotonic() + 3
-    while victim is None and time.monotonic() < deadline:
-        victim = next((pid for pid in portico.workers() if serving(pid, portico.port)), None)
-    if victim is None:
+    """SIGKILL a worker while a client waits for its answer, 20 ms or more after
+    sending the request; a write if one comes within 3 seconds.
+
+    The worker may finish that request between the look and the kill; the
+    report lists the request whose answer was really lost.
+    """
+    victim, serving, workers = 0, "no client seen waiting on it", portico.workers()
+    started = time.monotonic()
+    while not victim and time.monotonic() < started + 5:
+        writes_only = time.monotonic() < started + 3
         workers = portico.workers()
+        for pid, ports in clients_of(workers, portico.port).items():
+            waiting = [IN_FLIGHT.get(port) for port in ports]
+            sent = [
+                w
+                for w in waiting
+                if w is not None
+                and time.monotonic() - w[2] > 0.02
+                and (w[0] != "GET" or not writes_only)
+            ]
+            if sent:
+                victim = pid
+                os.kill(victim, signal.SIGKILL)
+                method, path, _ = sent[0]
+                if "/service/" in path:
+                    path = ".../" + path.split("/service/", 1)[1].split("/", 1)[1]
+                serving = f"seen serving {method} {path}"
+                break
+    if not victim:
         if not workers:
             raise SystemExit("gunicorn has no worker to kill")
-        victim, seen = workers[0], "not seen mid-request in 3 s"
-    before = set(portico.workers())
-    start = time.monotonic() - zero
-    os.kill(victim, signal.SIGKILL)
-    end = time.monotonic() - zero
-    respawned = ""
+        victim = workers[0]
+        os.kill(victim, signal.SIGKILL)
+    killed = time.monotonic() - zero
+    respawned = "no new worker within 10 s"
     for _ in range(200):
-        current = set(portico.workers()) - before
-        if current:
-            respawned = f"; a new worker {min(current)} after {time.monotonic() - zero - end:.1f} s"
+        if set(portico.workers()) - set(workers):
+            respawned = f"a new worker {time.monotonic() - zero - killed:.1f} s later"
             break
         time.sleep(0.05)
-    return Fault("kill-worker", start, end, f"SIGKILL to worker {victim} ({seen}){respawned}")
+    return Fault(
+        "kill-worker", killed, killed, f"SIGKILL to worker {victim}, {serving}; {respawned}"
+    )
 
 
 def restart_postgres(cluster: Cluster, outage: float, zero: float) -> Fault:
@@ -1141,8 +1173,11 @@ def run_load(
         f"through /signin/ in {time.monotonic() - started:.0f} s"
     )
     schedule: list[tuple[float, Callable[[float], Fault]]] = []
-    if args.kill_worker:
-        schedule.append((0.25 * args.seconds, lambda zero: kill_worker(portico, zero)))
+    # Kills six seconds apart (closer in short runs), so their windows stay apart.
+    spacing = min(6.0, 0.5 * args.seconds / max(1, args.kill_worker))
+    for kill in range(args.kill_worker):
+        at = 0.25 * args.seconds + kill * spacing
+        schedule.append((at, lambda zero: kill_worker(portico, zero)))
     if args.restart_postgres and cluster is not None:
         schedule.append(
             (0.4 * args.seconds, lambda zero: restart_postgres(cluster, args.outage, zero))
@@ -1382,7 +1417,8 @@ def compare(plan: Plan, clients: list[Client], sqlite: bool) -> tuple[list[Row],
 
 
 def window_of(record: Record, faults: list[Fault]) -> Fault | None:
-    for fault in faults:
+    """The latest fault whose window the request overlaps."""
+    for fault in sorted(faults, key=lambda fault: fault.start, reverse=True):
         start, end = fault.window
         if record.answer.started < end and record.answer.ended > start:
             return fault
@@ -1401,12 +1437,15 @@ def shape(record: Record) -> str:
     return described
 
 
-def clean(record: Record, fault: Fault) -> bool:
+def clean(record: Record, faults: list[Fault]) -> bool:
     """A clean failure: 503 with Retry-After, as a page or in Azure's shape on the API."""
     answer = record.answer
     if answer.status == 0:
-        # The one request a killed worker held can't be answered by anyone.
-        return fault.name == "kill-worker" and answer.started <= fault.end
+        # The request a killed worker held can't be answered by anyone.
+        return any(
+            fault.name == "kill-worker" and answer.started <= fault.end <= answer.ended
+            for fault in faults
+        )
     if answer.status != 503 or not answer.retry_after:
         return False
     if record.family == "api":
@@ -1550,7 +1589,7 @@ def report(args: argparse.Namespace, run: Run, rows: list[Row], partial: list[st
         start, end = fault.window
         inside = [r for r in records if window_of(r, faults) is fault]
         bad = [r for r in inside if r.outcome != "ok"]
-        unclean = [r for r in bad if not clean(r, fault)]
+        unclean = [r for r in bad if not clean(r, faults)]
         after = [
             r for r in records if r.write and r.outcome == "ok" and r.answer.started >= fault.end
         ]
@@ -1619,6 +1658,19 @@ def print_timeline(records: list[Record], fault: Fault) -> None:
         print(f"    {second:>4} s  {shown or '-'}")
 
 
+def print_exceptions(log: Path) -> None:
+    """The exceptions gunicorn's log ends its tracebacks with, counted."""
+    found: Counter[str] = Counter()
+    for line in log.read_text(errors="replace").splitlines():
+        match = re.match(r"^([\w.]+(?:Error|Exception|Exit)): ?(.*)$", line)
+        if match:
+            message = re.sub(r"\d+", "N", match.group(2))[:110]
+            found[f"{match.group(1)}: {message}"] += 1
+    print("Exceptions in gunicorn's log: " + ("none" if not found else ""))
+    for text, count in found.most_common(8):
+        print(f"  {count:>6,} {text}")
+
+
 # --- Main -------------------------------------------------------------------------
 
 
@@ -1627,7 +1679,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=60, help="how long to load (60)")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default=None)
-    parser.add_argument("--kill-worker", action="store_true", help="SIGKILL a busy worker")
+    parser.add_argument(
+        "--kill-worker",
+        type=int,
+        nargs="?",
+        const=1,
+        default=0,
+        metavar="N",
+        help="SIGKILL a worker mid-request (N times, 6 s apart)",
+    )
     parser.add_argument("--restart-postgres", action="store_true", help="stop and start PostgreSQL")
     parser.add_argument("--disk-full", action="store_true", help="fill SQLite's tmpfs")
     parser.add_argument(
@@ -1704,14 +1764,9 @@ def main(argv: list[str] | None = None) -> int:
         rows, partial = compare(plan, run.clients, sqlite=args.database == "sqlite")
         connections.close_all()
         problems = report(args, run, rows, partial)
+        print_exceptions(workdir / "gunicorn.log")
         if problems:
             print("\nFAIL: " + "; ".join(problems))
-            log = (workdir / "gunicorn.log").read_text(errors="replace").splitlines()
-            errors = [line for line in log if "Error" in line or "error" in line]
-            if errors:
-                print("gunicorn's log, the last errors:")
-                for line in errors[-8:]:
-                    print(f"  {line[:220]}")
             return 1
         print("\nPASS")
         return 0

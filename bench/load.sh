@@ -19,8 +19,8 @@ port=${BENCH_PORT:-8350}
 declare -A flags=(
   [sqlite]="--database sqlite"
   [postgres]="--database postgres"
-  [kill-sqlite]="--database sqlite --kill-worker"
-  [kill-postgres]="--database postgres --kill-worker"
+  [kill-sqlite]="--database sqlite --kill-worker 5"
+  [kill-postgres]="--database postgres --kill-worker 5"
   [restart-postgres]="--database postgres --restart-postgres"
   [disk-full]="--database sqlite --disk-full"
 )
