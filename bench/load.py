@@ -1659,14 +1659,24 @@ def print_timeline(records: list[Record], fault: Fault) -> None:
 
 
 def print_exceptions(log: Path) -> None:
-    """The exceptions gunicorn's log ends its tracebacks with, counted."""
+    """The exception each traceback in gunicorn's log ends with, counted.
+
+    Only the last one of a chain: the ones before it are its context (a
+    session's lazy load shows an AttributeError there, which is no failure).
+    """
     found: Counter[str] = Counter()
-    for line in log.read_text(errors="replace").splitlines():
+    last = ""
+    for line in [*log.read_text(errors="replace").splitlines(), "[end]"]:
         match = re.match(r"^([\w.]+(?:Error|Exception|Exit)): ?(.*)$", line)
         if match:
-            message = re.sub(r"\d+", "N", match.group(2))[:110]
-            found[f"{match.group(1)}: {message}"] += 1
-    print("Exceptions in gunicorn's log: " + ("none" if not found else ""))
+            last = f"{match.group(1)}: {re.sub(r'\d+', 'N', match.group(2))[:110]}"
+        elif re.match(r"^(\[|\d{4}-\d\d-\d\d )", line) and last:
+            # A new log record: the traceback before it has ended.
+            found[last] += 1
+            last = ""
+    print(
+        "Exceptions in gunicorn's log, the last of each traceback: " + ("none" if not found else "")
+    )
     for text, count in found.most_common(8):
         print(f"  {count:>6,} {text}")
 
