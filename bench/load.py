@@ -1688,7 +1688,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60, help="how long to load (60)")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default=None)
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres"],
+        help="sqlite, or postgres (a cluster of the run's own); postgres with --restart-postgres",
+    )
     parser.add_argument(
         "--kill-worker",
         type=int,
