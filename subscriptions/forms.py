@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from django import forms
 
 from subscriptions.models import SubscriptionSettings
@@ -12,6 +14,17 @@ class SubscribeForm(forms.Form):
         help_text="For your own reference, e.g. the app that will use the keys.",
     )
     accept_terms = forms.BooleanField(required=False, label="I accept the terms of use")
+    # A new value each time the form is shown; the same value sent twice is one subscription.
+    submission = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    @classmethod
+    def fresh(cls, product_name: str) -> SubscribeForm:
+        return cls(
+            initial={
+                "display_name": f"{product_name} subscription",
+                "submission": secrets.token_urlsafe(16),
+            }
+        )
 
 
 class RenameForm(forms.Form):

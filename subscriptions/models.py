@@ -141,6 +141,10 @@ class Subscription(VersionedModel):
     # True only while suspended by the "access removed" rule, so that regained
     # access reactivates these and never one an administrator suspended.
     suspended_for_access = models.BooleanField(default=False, editable=False)
+    # The one-time value the portal's Subscribe form carried: the same form
+    # sent again (a reload, a double click, a retry after a lost answer)
+    # finds this subscription instead of making a second one.
+    submission = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = SubscriptionQuerySet.as_manager()
 
@@ -169,6 +173,13 @@ class Subscription(VersionedModel):
             models.CheckConstraint(
                 condition=Q(suspended_for_access=False) | Q(state="suspended"),
                 name="products_subscription_access_flag_only_when_suspended",
+            ),
+        ]
+        constraints += [
+            models.UniqueConstraint(
+                fields=["owner", "submission"],
+                condition=~Q(submission=""),
+                name="subscription_one_per_submission",
             ),
         ]
         indexes = [

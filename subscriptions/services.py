@@ -34,15 +34,25 @@ RULE_FIELDS = ["state", "suspended_for_access", "state_comment"]
 
 @transaction.atomic
 def subscribe(
-    *, developer: Any, product: Product, display_name: str, accepted_terms: bool = False
+    *,
+    developer: Any,
+    product: Product,
+    display_name: str,
+    accepted_terms: bool = False,
+    submission: str = "",
 ) -> Subscription:
     """Subscribe a developer to a product they can see.
 
     Products that need approval give a submitted subscription; others an
     active one. The developer's row is locked first, so two requests at
-    once can't both pass the limit.
+    once can't both pass the limit, and a form sent again (the same
+    `submission`) gets the subscription it made the first time.
     """
     User.objects.select_for_update().filter(pk=developer.pk).first()
+    if submission:
+        earlier = Subscription.objects.filter(owner=developer, submission=submission).first()
+        if earlier is not None:
+            return earlier
     refused = refusal(developer=developer, product=product)
     if refused is not None and refused.code == "not_visible":
         raise Product.DoesNotExist("No product matches the given query.")
@@ -59,6 +69,7 @@ def subscribe(
         display_name=display_name,
         state=Subscription.State.SUBMITTED if needs_approval else Subscription.State.ACTIVE,
         activated_at=None if needs_approval else timezone.now(),
+        submission=submission,
     )
     subscription.full_clean()
     subscription.save()

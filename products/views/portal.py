@@ -42,8 +42,6 @@ def product_detail(request: HttpRequest, name: str) -> HttpResponse:
         {
             "product": product,
             "offer": offer(viewer=request.user, product=product, previewing=shown is not None),
-            "subscribe_form": SubscribeForm(
-                initial={"display_name": f"{product.display_name} subscription"}
-            ),
+            "subscribe_form": SubscribeForm.fresh(product.display_name),
         },
     )

@@ -33,6 +33,7 @@ def subscribe(request: HttpRequest, name: str) -> HttpResponse:
                 product=product,
                 display_name=form.cleaned_data["display_name"],
                 accepted_terms=form.cleaned_data["accept_terms"],
+                submission=form.cleaned_data["submission"],
             )
         except Product.DoesNotExist:
             raise Http404("No product matches the given query.") from None

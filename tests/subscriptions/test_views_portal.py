@@ -6,13 +6,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from groups import services as group_services
 from portal import preview
 from products.models import Product
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription
+from tests.concurrency import run_together
 from tests.conftest import fresh
 
 SIGN_IN = "/signin/"
@@ -40,6 +43,59 @@ def test_subscribe_view_creates_an_active_subscription(client, member, product):
     subscription = Subscription.objects.get()
     assert (subscription.owner, subscription.state) == (member, "active")
     assert subscription.activated_at is not None
+
+
+def submission_of(page: str) -> str:
+    found = re.search(r'name="submission" value="([^"]+)"', page)
+    assert found, "the Subscribe form carries no submission value"
+    return found[1]
+
+
+def test_the_same_subscribe_form_sent_twice_makes_one_subscription(client, member, product):
+    """A reload after Subscribe, a double click, a retry after a lost answer."""
+    client.force_login(member)
+    page = client.get(reverse("portal:product", args=[product.name])).content.decode()
+    submission = submission_of(page)
+    first = subscribe(client, product, submission=submission)
+    again = subscribe(client, product, submission=submission)
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == reverse("portal:profile")
+    assert Subscription.objects.count() == 1
+
+
+def test_each_showing_of_the_subscribe_form_is_a_new_submission(client, member, product):
+    client.force_login(member)
+    url = reverse("portal:product", args=[product.name])
+    first = submission_of(client.get(url).content.decode())
+    second = submission_of(client.get(url).content.decode())
+    assert first != second
+    subscribe(client, product, submission=first)
+    subscribe(client, product, submission=second)
+    assert Subscription.objects.count() == 2
+
+
+def test_a_submission_value_is_one_developers_own(client, member, outsider, partners, product):
+    """Another developer sending the same value gets a subscription of their own."""
+    group_services.add_members(group=partners, users=[outsider], added_by=None)
+    for person in (member, outsider):
+        client.force_login(person)
+        subscribe(client, product, submission="shared-value")
+    assert sorted(Subscription.objects.values_list("owner__email", flat=True)) == sorted(
+        [member.email, outsider.email]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_subscribe_form_sent_at_once_makes_one_subscription(member, product):
+    def send(_):
+        client = Client()
+        client.force_login(member)
+        return subscribe(client, product, submission="sent-twice-at-once").status_code
+
+    results, errors = run_together(2, send)
+    assert errors == []
+    assert results == [302, 302]
+    assert Subscription.objects.count() == 1
 
 
 def test_subscribe_view_chooses_the_id_whatever_the_form_posts(client, member, product):
