@@ -141,7 +141,7 @@ def change_state(*, subscription: Subscription, action: str, comment: str = "") 
     _, target = Subscription.TRANSITIONS[action]
     current.state = target
     current.suspended_for_access = False
-    current.state_comment = comment.strip()
+    current.state_comment = _state_comment(comment)
     if target == Subscription.State.ACTIVE and current.activated_at is None:
         current.activated_at = timezone.now()
     if target in (Subscription.State.CANCELLED, Subscription.State.REJECTED):
@@ -164,6 +164,16 @@ def change_state(*, subscription: Subscription, action: str, comment: str = "") 
             partial(notify.subscription_rejected, subscription_id=current.pk), robust=True
         )
     return current
+
+
+def _state_comment(comment: str) -> str:
+    """A comment on a state as it is kept: trimmed, and never holding NUL, which the
+    console passes on as typed and PostgreSQL refuses in text."""
+    if "\x00" in comment:
+        raise ValidationError(
+            {"state_comment": "A comment can't contain NUL characters."}, code="null_characters"
+        )
+    return comment.strip()
 
 
 @transaction.atomic
