@@ -199,6 +199,9 @@ def _put_group(request: HttpRequest, group_id: str, group: Group | None) -> Http
         check_if_match(request, group.version)
         group = _update_group(request, group, changes)
         return json_response(serializers.group(group), version=group.version)
+    for read in ("type", "externalId"):
+        if not isinstance(properties.get(read), str | None):
+            raise ApiError(400, "ValidationError", f"'{read}' must be a string.")
     kind = properties.get("type") or Group.Type.CUSTOM
     if kind not in (Group.Type.CUSTOM, Group.Type.EXTERNAL):
         raise ApiError(
