@@ -79,6 +79,7 @@ def create_subscription(
     state: str = Subscription.State.SUBMITTED,
     primary_key: str | None = None,
     secondary_key: str | None = None,
+    state_comment: str = "",
 ) -> Subscription:
     """An administrator's subscription for a developer (the API's PUT).
 
@@ -102,6 +103,7 @@ def create_subscription(
         product=product,
         display_name=display_name,
         state=state,
+        state_comment=_state_comment(state_comment),
         activated_at=timezone.now() if state == Subscription.State.ACTIVE else None,
     )
     for field, given in (("primary_secret", primary_key), ("secondary_secret", secondary_key)):
@@ -163,6 +165,18 @@ def change_state(*, subscription: Subscription, action: str, comment: str = "") 
         transaction.on_commit(
             partial(notify.subscription_rejected, subscription_id=current.pk), robust=True
         )
+    return current
+
+
+@transaction.atomic
+def set_state_comment(*, subscription: Subscription, comment: str) -> Subscription:
+    """Change the comment on a subscription's state, which stays as it is."""
+    current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    comment = _state_comment(comment)
+    if current.state_comment != comment:
+        current.state_comment = comment
+        current.full_clean()
+        current.save(update_fields=["state_comment"])
     return current
 
 
