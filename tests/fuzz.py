@@ -229,11 +229,10 @@ def one_of_each(limit: int) -> dict[str, str]:
         "lone surrogates": "\ud800 and \udfff",
         "longer than the field": "x" * (limit + 1),
         "as long as the field, growing when normalised": EXPANDING[0] * limit,
-        "SQL": SQL_FRAGMENTS[1],
-        "HTML": HTML_FRAGMENTS[0] + HTML_FRAGMENTS[1],
-        "look-alikes": " ".join(LOOK_ALIKES),
-        "direction and invisible characters": "\u202eevil\u202c\u200b\ufeff\xad",
-        "emoji": "".join(EMOJI),
+        "SQL and HTML": SQL_FRAGMENTS[1] + HTML_FRAGMENTS[0] + HTML_FRAGMENTS[1],
+        "look-alikes, direction marks and emoji": " ".join(
+            (*LOOK_ALIKES, "\u202eevil\u202c\u200b\ufeff\xad", *EMOJI)
+        ),
         "whitespace only": "".join(WHITESPACE),
         "the commonest password": "password",
     }
