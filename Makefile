@@ -29,6 +29,7 @@ help:
 	@echo "make lint    ruff, template formatting, mypy and migration checks only"
 	@echo "make deploy-check   manage.py check --deploy with production-like settings"
 	@echo "make screenshots    refresh docs/screenshots/ from the browser tests"
+	@echo "make fuzz    the fuzz tests with new, and more, examples than CI's"
 
 $(READY): requirements.lock pyproject.toml
 	@python="$$( ( $(find_python) ) || true )"; \
@@ -94,3 +95,10 @@ test: lint deploy-check pytest
 .PHONY: screenshots
 screenshots: venv chromium
 	PORTICO_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -m browser tests/browser
+
+# CI fuzzes with a few examples, the same each run (tests/fuzz.py); this draws
+# new ones, PORTICO_FUZZ_EXAMPLES of them for each test.
+.PHONY: fuzz
+fuzz: venv
+	PORTICO_FUZZ_RANDOM=true PORTICO_FUZZ_EXAMPLES=$${PORTICO_FUZZ_EXAMPLES:-200} \
+	  $(PY) -m pytest -q tests/test_fuzz_forms.py tests/api/test_fuzz_api.py

@@ -29,6 +29,8 @@ ENTITY_ID_VALIDATOR = RegexValidator(
 )
 # Console paths that sit beside /console/<tab>/<id>/.
 RESERVED_IDS = frozenset({"new"})
+# How long a named entity's folded name may grow.
+DISPLAY_NAME_KEY_LENGTH = 1200
 
 
 def validate_id_not_reserved(value: str) -> None:
@@ -141,7 +143,9 @@ class NamedEntity(VersionedModel):
     # display_name.casefold(): what "unique whatever the case" compares.
     # SQLite's LOWER() and LIKE only fold ASCII letters, so the rule can't
     # rest on them ("ÉQUIPE" and "équipe" would both be allowed).
-    display_name_key = models.CharField(max_length=1200, unique=True, editable=False)
+    display_name_key = models.CharField(
+        max_length=DISPLAY_NAME_KEY_LENGTH, unique=True, editable=False
+    )
     description = models.TextField(
         max_length=1000, blank=True, validators=[MaxLengthValidator(1000)]
     )
@@ -163,6 +167,17 @@ class NamedEntity(VersionedModel):
 
     def clean(self) -> None:
         self.display_name_key = fold_name(self.display_name)
+        # Normalising can make a name many times longer (U+FDFA alone is 18
+        # characters), past what the key's column holds.
+        if len(self.display_name_key) > DISPLAY_NAME_KEY_LENGTH:
+            raise ValidationError(
+                {
+                    "display_name": "This name is too long once its characters are written "
+                    f"out in full ({len(self.display_name_key):,} of at most "
+                    f"{DISPLAY_NAME_KEY_LENGTH:,}). Use a shorter name."
+                },
+                code="max_length",
+            )
 
     def unique_error_message(self, model_class: Any, unique_check: Any) -> ValidationError:
         if tuple(unique_check) == ("display_name_key",):

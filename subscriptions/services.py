@@ -88,6 +88,7 @@ def create_subscription(
     state: str = Subscription.State.SUBMITTED,
     primary_key: str | None = None,
     secondary_key: str | None = None,
+    state_comment: str = "",
 ) -> Subscription:
     """An administrator's subscription for a developer (the API's PUT).
 
@@ -111,6 +112,7 @@ def create_subscription(
         product=product,
         display_name=display_name,
         state=state,
+        state_comment=_state_comment(state_comment),
         activated_at=timezone.now() if state == Subscription.State.ACTIVE else None,
     )
     for field, given in (("primary_secret", primary_key), ("secondary_secret", secondary_key)):
@@ -150,7 +152,7 @@ def change_state(*, subscription: Subscription, action: str, comment: str = "") 
     _, target = Subscription.TRANSITIONS[action]
     current.state = target
     current.suspended_for_access = False
-    current.state_comment = comment.strip()
+    current.state_comment = _state_comment(comment)
     if target == Subscription.State.ACTIVE and current.activated_at is None:
         current.activated_at = timezone.now()
     if target in (Subscription.State.CANCELLED, Subscription.State.REJECTED):
@@ -169,6 +171,28 @@ def change_state(*, subscription: Subscription, action: str, comment: str = "") 
     elif action == "reject":
         mail.send_later(notify.subscription_rejected, subscription_id=current.pk)
     return current
+
+
+@transaction.atomic
+def set_state_comment(*, subscription: Subscription, comment: str) -> Subscription:
+    """Change the comment on a subscription's state, which stays as it is."""
+    current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    comment = _state_comment(comment)
+    if current.state_comment != comment:
+        current.state_comment = comment
+        current.full_clean()
+        current.save(update_fields=["state_comment"])
+    return current
+
+
+def _state_comment(comment: str) -> str:
+    """A comment on a state as it is kept: trimmed, and never holding NUL, which the
+    console passes on as typed and PostgreSQL refuses in text."""
+    if "\x00" in comment:
+        raise ValidationError(
+            {"state_comment": "A comment can't contain NUL characters."}, code="null_characters"
+        )
+    return comment.strip()
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest, HttpResponse
 
 from api import serializers
@@ -199,6 +199,9 @@ def _put_group(request: HttpRequest, group_id: str, group: Group | None) -> Http
         check_if_match(request, group.version)
         group = _update_group(request, group, changes)
         return json_response(serializers.group(group), version=group.version)
+    for read in ("type", "externalId"):
+        if not isinstance(properties.get(read), str | None):
+            raise ApiError(400, "ValidationError", f"'{read}' must be a string.")
     kind = properties.get("type") or Group.Type.CUSTOM
     if kind not in (Group.Type.CUSTOM, Group.Type.EXTERNAL):
         raise ApiError(
@@ -528,12 +531,20 @@ def _last_segment(value: Any, kind: str) -> str:
     return text.rsplit(marker, 1)[1]
 
 
+# Keys a client may choose for a new subscription; no property of one.
+SUBSCRIPTION_KEYS = frozenset({"primaryKey", "secondaryKey"})
+
+
 def _put_subscription(request: HttpRequest, sid: str, found: Subscription | None) -> HttpResponse:
     properties = read_json(request)
     if found is not None:
         check_if_match(request, found.version)
         found = _update_subscription(request, found, properties)
         return json_response(serializers.subscription(found), version=found.version)
+    changes = _changes(properties, serializers.SUBSCRIPTION, options=SUBSCRIPTION_KEYS)
+    for key in SUBSCRIPTION_KEYS:
+        if not isinstance(properties.get(key), str | None):
+            raise ApiError(400, "ValidationError", f"'{key}' must be a string.")
     product_id = _last_segment(properties.get("scope"), "products")
     product = _get(Product.objects, f"Product '{product_id}'", name=product_id)
     owner = None
@@ -545,10 +556,11 @@ def _put_subscription(request: HttpRequest, sid: str, found: Subscription | None
             sid=sid,
             owner=owner,
             product=product,
-            display_name=str(properties.get("displayName") or ""),
-            state=str(properties.get("state") or Subscription.State.SUBMITTED),
+            display_name=changes.get("display_name", ""),
+            state=changes.get("state") or Subscription.State.SUBMITTED,
             primary_key=properties.get("primaryKey"),
             secondary_key=properties.get("secondaryKey"),
+            state_comment=changes.get("state_comment", ""),
         )
     except ValidationError as error:
         raise _validation(error) from None
@@ -581,25 +593,31 @@ def _update_subscription(
             "ValidationError",
             f"These properties can't be changed: {', '.join(sorted(unknown))}.",
         )
+    changes = _changes(properties, serializers.SUBSCRIPTION)
+    comment = changes.get("state_comment")
     try:
-        if properties.get("displayName"):
-            subscription = subscription_services.rename_subscription(
-                subscription=subscription, display_name=str(properties["displayName"])
-            )
-        target = properties.get("state")
-        if target and target != subscription.state:
-            action = STATE_ACTIONS.get((subscription.state, str(target)))
-            if action is None:
-                raise ApiError(
-                    400,
-                    "ValidationError",
-                    f"A {subscription.state} subscription can't become {target}.",
+        # One change: a refused change of state keeps the name it came with.
+        with transaction.atomic():
+            if "display_name" in changes:
+                subscription = subscription_services.rename_subscription(
+                    subscription=subscription, display_name=changes["display_name"]
                 )
-            subscription = subscription_services.change_state(
-                subscription=subscription,
-                action=action,
-                comment=str(properties.get("stateComment") or ""),
-            )
+            target = changes.get("state", subscription.state)
+            if target != subscription.state:
+                action = STATE_ACTIONS.get((subscription.state, target))
+                if action is None:
+                    raise ApiError(
+                        400,
+                        "ValidationError",
+                        f"A {subscription.state} subscription can't become {target}.",
+                    )
+                subscription = subscription_services.change_state(
+                    subscription=subscription, action=action, comment=comment or ""
+                )
+            elif comment is not None:
+                subscription = subscription_services.set_state_comment(
+                    subscription=subscription, comment=comment
+                )
     except ValidationError as error:
         raise _validation(error) from None
     return Subscription.objects.select_related("owner", "product").get(pk=subscription.pk)

@@ -145,6 +145,17 @@ def test_external_group_without_external_id_is_400(client, bearer):
     assert not Group.objects.filter(name="entra").exists()
 
 
+@pytest.mark.parametrize("external_id", [["aad://x"], {"id": "aad://x"}, 7, True])
+@pytest.mark.parametrize("kind", ["external", ["external"], 1])
+def test_group_put_refuses_a_type_or_external_id_that_is_no_string(api, db, kind, external_id):
+    """Found by tests/api/test_fuzz_api.py: ["aad://x"] was kept as the text "['aad://x']"."""
+    response = api.put(
+        "groups/entra", {"displayName": "Entra", "type": kind, "externalId": external_id}
+    )
+    assert_azure_error(response, 400, "ValidationError")
+    assert not Group.objects.filter(name="entra").exists()
+
+
 # Group members
 
 

@@ -17,6 +17,8 @@ from tests.api.helpers import (
     names,
     url,
 )
+from tests.conftest import fresh
+from tests.subscriptions.conftest import row_state
 
 
 @pytest.mark.parametrize("full_ids", [False, True], ids=["short-ids", "resource-ids"])
@@ -263,6 +265,80 @@ def test_subscription_patch_follows_the_console_through_its_states(api, dev_logi
         assert response.json()["properties"]["state"] == state
     dev_logistics.refresh_from_db()
     assert dev_logistics.ended_at is not None
+
+
+# Found by tests/api/test_fuzz_api.py
+
+
+def test_subscription_patch_refused_changes_nothing_it_was_sent(api, dev_logistics):
+    """A rename and a refused change of state: the rename was saved before the refusal."""
+    before = (fresh(dev_logistics).display_name, fresh(dev_logistics).version)
+    response = api.patch("subscriptions/dev-logistics", {"displayName": "New", "state": "expired"})
+    assert_azure_error(response, 400, "ValidationError")
+    row = fresh(dev_logistics)
+    assert (row.display_name, row.version) == before
+
+
+@pytest.mark.parametrize("name", ["displayName", "state", "stateComment"])
+@pytest.mark.parametrize("value", [["x"], {"x": 1}, 7, True])
+def test_subscription_patch_refuses_text_that_is_no_string(api, dev_logistics, name, value):
+    """["x"] used to be saved as the name "['x']"."""
+    before = row_state(dev_logistics) + (fresh(dev_logistics).display_name,)
+    response = api.patch("subscriptions/dev-logistics", {name: value})
+    assert_azure_error(response, 400, "ValidationError")
+    assert row_state(dev_logistics) + (fresh(dev_logistics).display_name,) == before
+
+
+@pytest.mark.parametrize(
+    "properties",
+    [
+        {"displayName": ["x"]},
+        {"displayName": "App", "state": 7},
+        {"displayName": "App", "stateComment": {"x": 1}},
+        {"displayName": "App", "primaryKey": ["k" * 40]},
+    ],
+)
+def test_subscription_put_refuses_text_that_is_no_string(
+    api, developer, shared_product, properties
+):
+    sent = {"scope": "/products/logistics", "ownerId": f"/users/{developer.api_id}"} | properties
+    assert_azure_error(api.put("subscriptions/typed", sent), 400, "ValidationError")
+    assert not Subscription.objects.exists()
+
+
+def test_subscription_patch_keeps_a_state_comment_sent_without_a_change_of_state(
+    api, dev_logistics
+):
+    """It used to answer 200 and drop the comment."""
+    response = api.patch("subscriptions/dev-logistics", {"stateComment": "Paid by invoice"})
+    assert response.status_code == 200
+    assert response.json()["properties"]["stateComment"] == "Paid by invoice"
+    assert fresh(dev_logistics).state_comment == "Paid by invoice"
+    again = api.patch("subscriptions/dev-logistics", {"stateComment": "Paid by invoice"})
+    assert again["ETag"] == response["ETag"]
+    cleared = api.patch("subscriptions/dev-logistics", {"stateComment": None})
+    assert cleared.json()["properties"]["stateComment"] is None
+
+
+def test_subscription_put_keeps_the_state_comment_of_a_new_one(api, developer, shared_product):
+    response = api.put(
+        "subscriptions/commented",
+        {
+            "scope": "/products/logistics",
+            "ownerId": f"/users/{developer.api_id}",
+            "displayName": "App",
+            "stateComment": "Asked for by phone",
+        },
+    )
+    assert response.status_code == 201
+    assert Subscription.objects.get(sid="commented").state_comment == "Asked for by phone"
+
+
+def test_subscription_patch_refuses_an_empty_name(api, dev_logistics):
+    """An empty name used to be ignored, with a 200."""
+    response = api.patch("subscriptions/dev-logistics", {"displayName": ""})
+    assert_azure_error(response, 400, "ValidationError")
+    assert fresh(dev_logistics).display_name == "App"
 
 
 def test_subscription_delete(api, dev_logistics):

@@ -104,6 +104,28 @@ def test_named_entity_name_is_unique_whatever_its_case(db):
         twin.save()
 
 
+@pytest.mark.parametrize("grows", ["\ufdfa", "\ufdfb"])
+def test_named_entity_name_whose_folded_key_outgrows_its_column_is_refused(partners, grows):
+    """Found by tests/test_fuzz_forms.py: 300 × U+FDFA is 5,400 characters once
+    normalised, and PostgreSQL refused the key with a DataError (a 500)."""
+    name = grows * 300
+    group = Group(name="grown", display_name=name)
+    with pytest.raises(ValidationError) as refused:
+        group.full_clean()
+    assert list(refused.value.message_dict) == ["display_name"]
+    with pytest.raises(ValidationError):
+        update_entity(partners, expected_version=None, changes={"display_name": name})
+    assert fresh(partners).display_name == "Partners"
+
+
+def test_named_entity_name_whose_folded_key_just_fits_is_kept(db):
+    # U+3300 is four characters once normalised: 300 of them fill the key exactly.
+    group = Group(name="fits", display_name="\u3300" * 300)
+    group.full_clean()
+    group.save()
+    assert len(fresh(group).display_name_key) == 1200
+
+
 def test_named_entity_queryset_named_ignores_case(partners, beta):
     assert list(Group.objects.named("PARTNERS")) == [partners]
     assert not Group.objects.named("Partner").exists()

@@ -328,6 +328,21 @@ def test_change_state_unknown_action_is_refused(member, product, make_subscripti
     assert row_state(subscription) == before
 
 
+@pytest.mark.parametrize("action", ["reject", "suspend", "cancel"])
+def test_change_state_refuses_a_reason_holding_nul(member, product, make_subscription, action):
+    """Found by tests/test_fuzz_forms.py: the console's reason reached PostgreSQL,
+    which refuses NUL in text, as a DataError (a 500)."""
+    subscription = make_subscription(
+        member, product, "submitted" if action == "reject" else "active"
+    )
+    before = row_state(subscription)
+    with pytest.raises(ValidationError):
+        subscription_services.change_state(
+            subscription=subscription, action=action, comment="before\x00after"
+        )
+    assert row_state(subscription) == before
+
+
 def test_change_state_reads_the_current_row_not_the_callers_copy(
     member, product, make_subscription
 ):
