@@ -224,9 +224,10 @@ def hostile_text(*, limit: int = 300, surrogates: bool = False) -> st.SearchStra
     )
 
 
-def one_of_each(limit: int) -> dict[str, str]:
-    """One text of each hostile kind, for a field that takes up to `limit` characters."""
-    return {
+def one_of_each(limit: int, *, password: bool = False) -> dict[str, str]:
+    """One text of each hostile kind, for a field that takes up to `limit` characters;
+    for a password, the commonest one too."""
+    kinds = {
         "NUL": f"before{NUL}after",
         "control characters": "a\x01\x08\x1b[31m\x7f\x9bz",
         "lone surrogates": "\ud800 and \udfff",
@@ -237,8 +238,8 @@ def one_of_each(limit: int) -> dict[str, str]:
             (*LOOK_ALIKES, "\u202eevil\u202c\u200b\ufeff\xad", *EMOJI)
         ),
         "whitespace only": "".join(WHITESPACE),
-        "the commonest password": "password",
     }
+    return kinds | ({"the commonest password": "password"} if password else {})
 
 
 def form_encoded(fields: list[tuple[str, str]]) -> bytes:
