@@ -284,17 +284,20 @@ def json_values(*, limit: int = 300) -> st.SearchStrategy[Any]:
     )
 
 
-def deeply_nested(*, depth: st.SearchStrategy[int] | None = None) -> st.SearchStrategy[str]:
+NESTING_DEPTHS = (1_001, 5_000, 100_000)
+
+
+def nested_json(levels: int, kind: str) -> str:
+    """JSON text of arrays (kind "array") or objects nested this many levels deep."""
+    if kind == "array":
+        return "[" * levels + "]" * levels
+    return '{"a":' * levels + "1" + "}" * levels
+
+
+def deeply_nested() -> st.SearchStrategy[str]:
     """JSON text nested deeper than Python's recursion limit (arrays or objects)."""
-    depth = depth or st.sampled_from((1_001, 5_000, 100_000))
     return st.builds(
-        lambda levels, kind: (
-            "[" * levels + "]" * levels
-            if kind == "array"
-            else '{"a":' * levels + "1" + "}" * levels
-        ),
-        depth,
-        st.sampled_from(("array", "object")),
+        nested_json, st.sampled_from(NESTING_DEPTHS), st.sampled_from(("array", "object"))
     )
 
 
@@ -321,6 +324,14 @@ def envelope(properties: Any) -> Body:
     return Body(json_text({"properties": properties}), properties)
 
 
+def nested_body(*, levels: int, kind: str, in_properties: bool) -> Body:
+    """A body nested this deep: the whole of it, or a property inside the envelope."""
+    text = nested_json(levels, kind)
+    if in_properties:
+        text = f'{{"properties": {{"x": {text}}}}}'
+    return Body(text.encode())
+
+
 def bodies(properties: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[Body]:
     """Bodies of a PUT, PATCH or POST: mostly the envelope, else anything but."""
     wrapped = properties.map(envelope)
@@ -330,8 +341,14 @@ def bodies(properties: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[B
         wrapped,
         json_values().map(lambda value: Body(json_text(value))),
         st.sampled_from(MALFORMED_BODIES).map(Body),
-        deeply_nested().map(lambda text: Body(text.encode())),
-        deeply_nested().map(lambda text: Body(f'{{"properties": {{"x": {text}}}}}'.encode())),
+        # Built from a description, so that a failure report quotes it and not
+        # 200 kB of brackets.
+        st.builds(
+            nested_body,
+            levels=st.sampled_from(NESTING_DEPTHS),
+            kind=st.sampled_from(("array", "object")),
+            in_properties=st.booleans(),
+        ),
     )
 
 
