@@ -114,6 +114,15 @@ def _changes(
     return changes
 
 
+def _text_option(properties: dict[str, Any], name: str) -> str | None:
+    """An option a view reads as text (a password, a key, a group's type): a string,
+    or null or left out. str() of anything else would be kept as its Python repr."""
+    value = properties.get(name)
+    if not isinstance(value, str | None):
+        raise ApiError(400, "ValidationError", f"'{name}' must be a string.")
+    return value
+
+
 def _get(queryset: Any, what: str, **lookup: Any) -> Any:
     found = queryset.filter(**lookup).first()
     if found is None:
@@ -199,24 +208,20 @@ def _put_group(request: HttpRequest, group_id: str, group: Group | None) -> Http
         check_if_match(request, group.version)
         group = _update_group(request, group, changes)
         return json_response(serializers.group(group), version=group.version)
-    for read in ("type", "externalId"):
-        if not isinstance(properties.get(read), str | None):
-            raise ApiError(400, "ValidationError", f"'{read}' must be a string.")
-    kind = properties.get("type") or Group.Type.CUSTOM
+    kind = _text_option(properties, "type") or Group.Type.CUSTOM
+    external_id = _text_option(properties, "externalId")
     if kind not in (Group.Type.CUSTOM, Group.Type.EXTERNAL):
         raise ApiError(
             400, "ValidationError", "A new group's type is custom or external; system is built in."
         )
-    if kind == Group.Type.EXTERNAL and not properties.get("externalId"):
+    if kind == Group.Type.EXTERNAL and not external_id:
         raise ApiError(400, "ValidationError", "An external group needs its externalId.")
     with refusals("group", taken=GROUP_TAKEN):
         group = group_services.create_group(
             name=group_id,
             display_name=str(changes.get("display_name") or ""),
             description=str(changes.get("description") or ""),
-            external_id=str(properties.get("externalId") or "")
-            if properties.get("type") == Group.Type.EXTERNAL
-            else "",
+            external_id=(external_id or "") if kind == Group.Type.EXTERNAL else "",
         )
     return json_response(serializers.group(group), status=201, version=group.version)
 
@@ -430,7 +435,7 @@ def _put_user(request: HttpRequest, user_id: str, person: User | None) -> HttpRe
             email=str(changes["email"]),
             first_name=str(changes["first_name"]),
             last_name=str(changes["last_name"]),
-            password=str(properties.get("password") or "") or None,
+            password=_text_option(properties, "password") or None,
             note=str(changes.get("note") or ""),
             api_id=user_id,
             state=str(changes.get("state") or User.State.ACTIVE),
@@ -451,7 +456,7 @@ def _update_user(request: HttpRequest, person: User, properties: dict[str, Any])
             user=person,
             actor=request.api_user,  # type: ignore[attr-defined]
             expected_version=expected_version(request),
-            password=str(properties.get("password") or "") or None,
+            password=_text_option(properties, "password") or None,
             **changes,
         )
 
@@ -542,9 +547,7 @@ def _put_subscription(request: HttpRequest, sid: str, found: Subscription | None
         found = _update_subscription(request, found, properties)
         return json_response(serializers.subscription(found), version=found.version)
     changes = _changes(properties, serializers.SUBSCRIPTION, options=SUBSCRIPTION_KEYS)
-    for key in SUBSCRIPTION_KEYS:
-        if not isinstance(properties.get(key), str | None):
-            raise ApiError(400, "ValidationError", f"'{key}' must be a string.")
+    keys = {key: _text_option(properties, key) for key in sorted(SUBSCRIPTION_KEYS)}
     product_id = _last_segment(properties.get("scope"), "products")
     product = _get(Product.objects, f"Product '{product_id}'", name=product_id)
     owner = None
@@ -558,8 +561,8 @@ def _put_subscription(request: HttpRequest, sid: str, found: Subscription | None
             product=product,
             display_name=changes.get("display_name", ""),
             state=changes.get("state") or Subscription.State.SUBMITTED,
-            primary_key=properties.get("primaryKey"),
-            secondary_key=properties.get("secondaryKey"),
+            primary_key=keys["primaryKey"],
+            secondary_key=keys["secondaryKey"],
             state_comment=changes.get("state_comment", ""),
         )
     except ValidationError as error:

@@ -36,7 +36,6 @@ from hypothesis import strategies as st
 from api import serializers, urls
 from api.openapi import document
 from api.views.resources import USER_OPTIONS
-from groups.models import Group
 from portal.models import User
 from subscriptions import services as subscription_services
 from tests.api.helpers import SERVICE, assert_azure_error, url
@@ -108,6 +107,15 @@ PARAMETERS = {
     "productId": lambda world: world.product.name,
     "userId": lambda world: world.outsider.api_id,
     "sid": lambda world: world.active.sid,
+}
+# What a create keeps of the options it reads: option -> (column, whether it is
+# kept, given the properties sent).
+CREATES_FROM: dict[str, dict[str, tuple[str, Callable[[dict[str, Any]], bool]]]] = {
+    "groups": {"externalId": ("external_id", lambda sent: sent.get("type") == "external")},
+    "subscriptions": {
+        "primaryKey": ("primary_secret", lambda sent: bool(sent.get("primaryKey"))),
+        "secondaryKey": ("secondary_secret", lambda sent: bool(sent.get("secondaryKey"))),
+    },
 }
 # Text kept other than exactly as sent, and how: (resource, property) -> f(text, operation).
 KEPT_AS: dict[tuple[str, str], Callable[[str, Any], str]] = {
@@ -271,9 +279,12 @@ def check(client: Any, called: Any, response: Any, properties: Any, before: dict
             raise AssertionError(f"a refused password was set: {error.messages}") from None
     if called.operation.creates:
         assert is_url_safe_id(getattr(row, kind.table.id_field)), "a new ID a URL can't keep"
-    if isinstance(row, Group) and called.operation.creates:
-        external = properties.get("type") == Group.Type.EXTERNAL
-        assert row.external_id == (properties["externalId"] if external else ""), "externalId"
+    if called.operation.creates:
+        for name, (column, kept) in CREATES_FROM.get(kind.table.kind, {}).items():
+            if kept(properties):
+                sent = properties.get(name)
+                assert isinstance(sent, str), f"{name}: a {type(sent).__name__} was kept"
+                assert getattr(row, column) == sent, name
     shown = {}
     for prop in kind.table.properties:
         if prop.writable and prop.name in properties and prop.field and _is_text(kind, prop):
@@ -427,7 +438,11 @@ def test_api_takes_or_refuses_each_kind_of_hostile_text(client, called):
     sweep = Sweep()
     for name, schema in swept_properties(called).items():
         if _is_text_schema(schema):
-            values = one_of_each(schema.get("maxLength", 300))
+            # A list, which str() would have kept as its repr.
+            values = {
+                **one_of_each(schema.get("maxLength", 300), password=name == "password"),
+                "a list": ["Fuzz"],
+            }
         else:
             values = {f"{value!r}": value for value in schema["enum"]}
         for kind, value in values.items():

@@ -85,6 +85,20 @@ def test_user_created_with_an_unknown_state_is_400(client, bearer):
     assert not User.objects.filter(api_id="una").exists()
 
 
+@pytest.mark.parametrize("password", [["correct-horse-battery-staple"], {"x": 1}, 7, True])
+def test_user_put_and_patch_refuse_a_password_that_is_no_string(api, developer, password):
+    """Found by tests/api/test_fuzz_api.py: ["correct-horse-battery-staple"] became the
+    password "['correct-horse-battery-staple']"."""
+    properties = {"email": "una@example.com", "firstName": "Una", "lastName": "Uno"}
+    created = api.put("users/una", {**properties, "password": password})
+    assert_azure_error(created, 400, "ValidationError")
+    assert not User.objects.filter(api_id="una").exists()
+    before = User.objects.get(pk=developer.pk).password
+    patched = api.patch(f"users/{developer.api_id}", {"password": password})
+    assert_azure_error(patched, 400, "ValidationError")
+    assert User.objects.get(pk=developer.pk).password == before
+
+
 def test_user_get_and_head(api, developer):
     got = api.get(f"users/{developer.api_id}")
     assert got.status_code == 200
