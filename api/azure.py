@@ -37,6 +37,8 @@ MAX_PAGING = 1_000_000_000
 # Azure's bodies nest a few levels; far deeper is a probe, refused before use.
 MAX_JSON_DEPTH = 32
 TOO_DEEP = object()
+# Half of a UTF-16 pair, which JSON's \u escapes can carry but no text can store.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 PROVIDER = "Microsoft.ApiManagement/service"
 
 
@@ -127,17 +129,24 @@ def _finite(text: str) -> float:
     return value
 
 
-def _depth(value: Any) -> int:
-    """How deeply objects and arrays nest in a parsed JSON value, counted without recursion."""
-    deepest = 0
+def _shape(value: Any) -> tuple[int, bool]:
+    """How deeply a parsed JSON value nests, and whether any text in it (keys too) holds a
+    lone surrogate; walked without recursion."""
+    deepest, surrogates = 0, False
     stack = [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, dict | list):
+        if isinstance(item, str):
+            surrogates = surrogates or LONE_SURROGATE.search(item) is not None
+        elif isinstance(item, dict | list):
             deepest = max(deepest, level)
-            children = item.values() if isinstance(item, dict) else item
+            if isinstance(item, dict):
+                stack.extend((key, level) for key in item)
+                children = item.values()
+            else:
+                children = item
             stack.extend((child, level + 1) for child in children)
-    return deepest
+    return deepest, surrogates
 
 
 def read_json(request: HttpRequest) -> dict[str, Any]:
@@ -151,11 +160,19 @@ def read_json(request: HttpRequest) -> dict[str, Any]:
         raise ApiError(400, "ValidationError", "The request body is not valid JSON.") from None
     except RecursionError:
         body = TOO_DEEP
-    if body is TOO_DEEP or _depth(body) > MAX_JSON_DEPTH:
+    depth, surrogates = (0, False) if body is TOO_DEEP else _shape(body)
+    if body is TOO_DEEP or depth > MAX_JSON_DEPTH:
         raise ApiError(
             400,
             "ValidationError",
             f"The request body nests objects and arrays more than {MAX_JSON_DEPTH} levels deep.",
+        )
+    if surrogates:
+        raise ApiError(
+            400,
+            "ValidationError",
+            "Text can't contain lone surrogates (\\ud800 to \\udfff on their own): send "
+            "characters as UTF-8, or as a pair of escapes.",
         )
     if "\\u0000" in raw.decode("utf-8", "replace"):
         raise ApiError(400, "ValidationError", "Text can't contain NUL characters.")
