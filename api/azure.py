@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -142,9 +142,7 @@ def _shape(value: Any) -> tuple[int, bool]:
             deepest = max(deepest, level)
             if isinstance(item, dict):
                 stack.extend((key, level) for key in item)
-                children = item.values()
-            else:
-                children = item
+            children: Iterable[Any] = item.values() if isinstance(item, dict) else item
             stack.extend((child, level + 1) for child in children)
     return deepest, surrogates
 
