@@ -38,7 +38,7 @@ Subscription.objects.bulk_create(
 )
 print(Subscription.objects.order_by("?").first().primary_secret)
 ')
-PORTICO_BIND="127.0.0.1:$portal_port" ${BENCH_PORTAL_NICE:-nice -n 10} .venv/bin/gunicorn portal.wsgi:application \
+PORTICO_BIND="127.0.0.1:$portal_port" ${BENCH_PORTAL_NICE:-nice -n 19} .venv/bin/gunicorn portal.wsgi:application \
   --config gunicorn.conf.py --access-logfile /dev/null --error-logfile "$workdir/portal.log" 2>>"$workdir/portal.log" &
 servers="$!"
 PORTICO_LISTENER=gateway PORTICO_GATEWAY_BIND="127.0.0.1:$gateway_port" \
