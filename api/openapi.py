@@ -249,6 +249,13 @@ def document(server: str) -> dict[str, Any]:
         "/users/{userId}/subscriptions": _list(
             "Subscription", "List a user's subscriptions", "userId"
         ),
+        "/users/{userId}/subscriptions/{sid}": {
+            "get": {
+                "summary": "Get one of a user's subscriptions",
+                "parameters": _path_params("userId", "sid"),
+                "responses": {"200": _json(_ref("Subscription"), "The subscription"), **REFUSALS},
+            }
+        },
         "/subscriptions": _list("Subscription", "List subscriptions"),
         "/subscriptions/{sid}": _entity_ops("Subscription", "subscription", "sid"),
         "/subscriptions/{sid}/listSecrets": {

@@ -50,6 +50,11 @@ urlpatterns = [
         resources.user_subscription_list,
         "user_subscriptions",
     ),
+    route(
+        "users/" + ID.format("user_id") + "/subscriptions/" + ID.format("sid"),
+        resources.user_subscription,
+        "user_subscription",
+    ),
     route("subscriptions", resources.subscription_list, "subscriptions"),
     route("subscriptions/" + ID.format("sid"), resources.subscription_entity, "subscription"),
     route(

@@ -476,6 +476,19 @@ def user_subscription_list(request: HttpRequest, user_id: str) -> HttpResponse:
     return page(request, subscriptions, serializers.subscription)
 
 
+@api_view({"GET"})
+def user_subscription(request: HttpRequest, user_id: str, sid: str) -> HttpResponse:
+    """One of a user's subscriptions (Azure's User Subscription - Get); another's is a 404."""
+    person = _get(User.objects, f"User '{user_id}'", api_id=user_id)
+    subscription = _get(
+        Subscription.objects.select_related("owner", "product"),
+        f"Subscription '{sid}' of user '{user_id}'",
+        sid=sid,
+        owner=person,
+    )
+    return json_response(serializers.subscription(subscription), version=subscription.version)
+
+
 # --- Subscriptions ------------------------------------------------------------
 
 SUBSCRIPTION_FILTERS = {

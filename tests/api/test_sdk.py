@@ -150,6 +150,9 @@ def test_the_sdk_drives_groups_products_users_and_subscriptions(sdk, developer):
     renewed = sdk.subscription.list_secrets(RG, SERVICE, "dev-logistics", **PLAIN_HTTP)
     assert renewed.primary_key != secrets.primary_key
     assert renewed.secondary_key == secrets.secondary_key
+    # The developer's own view of it (User Subscription - Get).
+    own = sdk.user_subscription.get(RG, SERVICE, developer.api_id, "dev-logistics", **PLAIN_HTTP)
+    assert (own.name, own.display_name) == ("dev-logistics", "Developer's logistics app")
 
     # Delete what it made; what the SDK did shows in the console's data.
     sub_tag = etag_of(sdk.subscription, RG, SERVICE, "dev-logistics")

@@ -186,6 +186,55 @@ def test_subscription_lists(api, dev_logistics, make_user, shared_product):
     ]
 
 
+# One of a user's subscriptions (Azure's User Subscription - Get, the SDK's user_subscription.get)
+
+
+def test_user_subscription_get_answers_the_subscription(api, dev_logistics):
+    response = api.get(f"users/{dev_logistics.owner.api_id}/subscriptions/dev-logistics")
+    assert response.status_code == 200
+    assert response["ETag"]
+    assert response.json() == api.get("subscriptions/dev-logistics").json()
+    text = response.content.decode()
+    assert dev_logistics.primary_secret not in text and "primaryKey" not in text
+
+
+def test_user_subscription_get_of_another_users_subscription_is_404(api, dev_logistics, make_user):
+    other = make_user()
+    response = api.get(f"users/{other.api_id}/subscriptions/dev-logistics")
+    assert_azure_error(response, 404, "ResourceNotFound")
+
+
+@pytest.mark.parametrize(
+    "path", ["users/nobody/subscriptions/dev-logistics", "users/{owner}/subscriptions/missing"]
+)
+def test_user_subscription_get_of_what_is_missing_is_404(api, dev_logistics, path):
+    response = api.get(path.format(owner=dev_logistics.owner.api_id))
+    assert_azure_error(response, 404, "ResourceNotFound")
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+def test_user_subscription_is_read_only(api, dev_logistics, method):
+    path = f"users/{dev_logistics.owner.api_id}/subscriptions/dev-logistics"
+    response = api.put(path, {"displayName": "x"}) if method == "put" else api.delete(path)
+    assert_azure_error(response, 405, "MethodNotAllowed")
+    assert fresh(dev_logistics).display_name == "App"
+
+
+@pytest.mark.parametrize("who", [None, "owner", "outsider", "support_staff", "blocked_admin"])
+def test_user_subscription_get_is_refused_to_all_but_administrators(
+    client, dev_logistics, bearer_for, request, make_user, who
+):
+    path = url(f"users/{dev_logistics.owner.api_id}/subscriptions/dev-logistics")
+    if who is None:
+        assert_azure_error(client.get(path), 401, "AuthenticationFailed")
+        return
+    person = {
+        "owner": lambda: dev_logistics.owner,
+        "blocked_admin": lambda: make_user(is_superuser=True, is_staff=True, state="blocked"),
+    }.get(who, lambda: request.getfixturevalue(who))()
+    assert_azure_error(client.get(path, **bearer_for(person)), 403, "AuthorizationFailed")
+
+
 def test_subscription_list_secrets(api, dev_logistics):
     response = api.post("subscriptions/dev-logistics/listSecrets")
     assert response.status_code == 200
