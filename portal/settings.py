@@ -153,7 +153,12 @@ if PORTICO_LISTENER == "gateway":
     MIDDLEWARE = [
         "django.middleware.security.SecurityMiddleware",
         "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
     ]
+    # This process serves neither the admin nor sign-in, so the middleware
+    # those need is left out on purpose.
+    SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410", "axes.W002"]
 # When set, the key check answers only requests carrying it in the
 # X-Portico-Gateway-Secret header (nginx adds it), so the check is no oracle
 # for whoever reaches Portico's host.

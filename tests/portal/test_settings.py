@@ -175,7 +175,18 @@ def test_the_gateway_listener_is_chosen_by_the_environment():
         {"PORTICO_LISTENER": "gateway"},
     )
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.split() == ["portal.gateway_urls", "2"]
+    assert shown.stdout.split() == ["portal.gateway_urls", "4"]
+
+
+def test_the_gateway_listener_passes_the_system_checks():
+    checked = run_django(["check"], {"PORTICO_LISTENER": "gateway"})
+    assert checked.returncode == 0, checked.stderr
+    deploy = run_django(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        PRODUCTION_ENV
+        | {"PORTICO_LISTENER": "gateway", "DATABASE_URL": "postgres://u:p@db.example.com/p"},
+    )
+    assert deploy.returncode == 0, deploy.stderr
 
 
 def test_an_unknown_listener_stops_the_process():

@@ -231,6 +231,8 @@ def gateway_listener(settings):
     settings.MIDDLEWARE = [
         "django.middleware.security.SecurityMiddleware",
         "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
     ]
 
 
