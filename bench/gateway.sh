@@ -17,20 +17,7 @@ if [[ "${DATABASE_URL:-}" == postgres* ]]; then
   psql "${DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 fi
 .venv/bin/python manage.py migrate --noinput -v0
-key=$(.venv/bin/python manage.py shell -v0 -c '
-from portal.models import User
-from products.models import Product
-from subscriptions.models import Subscription, new_subscription_key
-from products import services
-owner = User.objects.create_user("bench-dev@example.com", None)
-product = services.create_product(name="bench", display_name="Bench", state="published")
-Subscription.objects.bulk_create(
-    Subscription(owner=owner, product=product, display_name=f"s{i}", state="active",
-                 primary_secret=new_subscription_key(), secondary_secret=new_subscription_key())
-    for i in range(10_000)
-)
-print(Subscription.objects.order_by("?").first().primary_secret)
-')
+key=$(.venv/bin/python manage.py shell -v0 < bench/seed_keys.py)
 PORTICO_BIND="127.0.0.1:$port" .venv/bin/gunicorn portal.wsgi:application \
   --config gunicorn.conf.py --access-logfile /dev/null --error-logfile "$workdir/gunicorn.log" &
 server=$!

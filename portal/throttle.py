@@ -27,6 +27,11 @@ from django.utils import timezone
 MAX_USERNAME = 255
 
 
+def account_key(email: str) -> str:
+    """An email as the throttle counts it: folded as sign-in folds it, cut to axes' column."""
+    return email.strip().lower()[:MAX_USERNAME]
+
+
 def client_address(request: HttpRequest) -> str:
     """The address a request came from; behind Portico's TLS proxy, the one the proxy saw.
 
@@ -48,7 +53,7 @@ def attempted_email(request: HttpRequest, credentials: dict[str, Any] | None) ->
     raw = (credentials or {}).get("username")
     if raw is None:
         raw = request.POST.get("username", "")
-    return str(raw).strip().lower()[:MAX_USERNAME]
+    return account_key(str(raw))
 
 
 def pause() -> timedelta:
@@ -78,7 +83,7 @@ def paused_response(
 def signin_pause_of(email: str) -> tuple[int, datetime] | None:
     """If sign-in to this account is paused: the failures counted and when the pause ends."""
     recent = AccessAttempt.objects.filter(
-        username=email.strip().lower()[:MAX_USERNAME],
+        username=account_key(email),
         attempt_time__gte=timezone.now() - pause(),
     ).aggregate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
     if not recent["failures"] or recent["failures"] < settings.AXES_FAILURE_LIMIT:
@@ -97,9 +102,7 @@ def forget_failures(email: str) -> int:
     Only that account's: failures for other accounts from the same address
     still count towards that address's pause.
     """
-    deleted, _ = AccessAttempt.objects.filter(
-        username=email.strip().lower()[:MAX_USERNAME]
-    ).delete()
+    deleted, _ = AccessAttempt.objects.filter(username=account_key(email)).delete()
     return deleted
 
 
