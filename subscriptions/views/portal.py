@@ -44,16 +44,16 @@ def subscribe(request: HttpRequest, name: str) -> HttpResponse:
             else:
                 form.add_error(None, error)
         else:
+            subscribed_to = subscription.product.display_name
             if subscription.is_active:
                 messages.success(
                     request,
-                    f"Subscribed to {product.display_name}. Your keys are below; press Show "
-                    "to see them.",
+                    f"Subscribed to {subscribed_to}. Your keys are below; press Show to see them.",
                 )
             else:
                 messages.success(
                     request,
-                    f"Your request to subscribe to {product.display_name} is waiting for an "
+                    f"Your request to subscribe to {subscribed_to} is waiting for an "
                     "administrator's approval. You will get an email when it is answered.",
                 )
             return redirect("portal:profile")

@@ -237,3 +237,17 @@ def test_gunicorn_shares_no_control_socket_between_instances():
     own = gunicorn_settings({"PORTICO_CONTROL_SOCKET": "instance-a.ctl"})
     assert own["control_socket_disable"] is False
     assert own["control_socket"] == "instance-a.ctl"
+
+
+def test_the_procfile_runs_the_portal_below_the_key_check():
+    """`make run` starts both listeners from the Procfile; the portal yields the CPU."""
+    processes = dict(
+        line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
+    )
+    assert set(processes) == {"web", "gateway"}
+    assert processes["web"].startswith("nice -n 19 ")
+    assert "PORTICO_LISTENER" not in processes["web"]
+    assert "PORTICO_LISTENER=gateway" in processes["gateway"]
+    assert "nice" not in processes["gateway"]
+    for command in processes.values():
+        assert "--config gunicorn.conf.py" in command

@@ -85,6 +85,19 @@ def test_a_submission_value_is_one_developers_own(client, member, outsider, part
     )
 
 
+def test_a_submission_sent_again_to_another_product_names_the_first(
+    client, member, product, make_product
+):
+    ledger = make_product("Ledger")
+    client.force_login(member)
+    subscribe(client, product, submission="one-form")
+    response = subscribe(client, ledger, submission="one-form")
+    assert response.status_code == 302
+    assert Subscription.objects.get().product == product
+    shown = page_text(client.get(response["Location"]))
+    assert f"Subscribed to {product.display_name}." in shown
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_same_subscribe_form_sent_at_once_makes_one_subscription(member, product):
     def send(_):
