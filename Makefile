@@ -72,7 +72,7 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/djade --check $$(find templates -name '*.html')
-	$(PY) -m mypy portal groups products subscriptions api
+	$(PY) -m mypy portal groups products subscriptions management_api
 	$(MANAGE) makemigrations --check --dry-run
 
 .PHONY: deploy-check
@@ -101,4 +101,4 @@ screenshots: venv chromium
 .PHONY: fuzz
 fuzz: venv
 	PORTICO_FUZZ_RANDOM=true PORTICO_FUZZ_EXAMPLES=$${PORTICO_FUZZ_EXAMPLES:-200} \
-	  $(PY) -m pytest -q tests/test_fuzz_forms.py tests/api/test_fuzz_api.py
+	  $(PY) -m pytest -q tests/test_fuzz_forms.py tests/management_api/test_fuzz_api.py

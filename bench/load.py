@@ -666,9 +666,9 @@ def seed(clients: int) -> Plan:
     from django.core.management import call_command
     from django.db import transaction
 
-    from api.azure import service_id
     from groups import services as group_services
     from groups.models import Group, Membership
+    from management_api.azure import service_id
     from portal.models import User
     from products import services as product_services
     from products.models import Product

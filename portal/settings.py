@@ -121,7 +121,7 @@ INSTALLED_APPS = [
     "groups",
     "products",
     "subscriptions",
-    "api",
+    "management_api",
 ]
 
 MIDDLEWARE = [

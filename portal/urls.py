@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from api.views import console as api_console
+from management_api.views import console as api_console
 from portal.forms import SignInForm
 from portal.views import account, console
 from portal.views import portal as portal_views
@@ -83,7 +83,7 @@ urlpatterns = [
     path("gateway/check", gateway.check, name="gateway_check"),
     path("console/", include(console_patterns)),
     path("admin/", admin.site.urls),
-    path("", include("api.urls")),
+    path("", include("management_api.urls")),
     path("", include(portal_patterns)),
 ]
 

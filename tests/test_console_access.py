@@ -23,9 +23,9 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from api.models import AccessToken
-from api.services import issue_token
 from groups.models import Group, Membership
+from management_api.models import AccessToken
+from management_api.services import issue_token
 from portal import preview
 from portal.models import User
 from products.models import Product, ProductGroup

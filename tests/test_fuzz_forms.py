@@ -27,9 +27,9 @@ from django.utils.html import escape
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.models import AccessToken
-from api.services import issue_token
 from groups.models import Group
+from management_api.models import AccessToken
+from management_api.services import issue_token
 from portal import preview
 from portal.models import User
 from portal.services import set_password_url

@@ -9,8 +9,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from api.models import AccessToken
 from groups.models import Group, Membership
+from management_api.models import AccessToken
 from portal.models import User
 from products.models import Product, ProductGroup
 from subscriptions.models import Subscription, SubscriptionSettings

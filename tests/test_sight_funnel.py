@@ -16,9 +16,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from api.services import issue_token
 from groups import services as group_services
 from groups.models import Group, Membership
+from management_api.services import issue_token
 from portal import services as user_services
 from portal.models import User
 from products import services as product_services

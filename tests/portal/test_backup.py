@@ -22,9 +22,9 @@ from django.db import connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.utils import load_backend
 
-from api import services as api_services
 from groups import services as group_services
 from groups.models import Group
+from management_api import services as api_services
 from portal import backup
 from portal import services as user_services
 from portal.models import User

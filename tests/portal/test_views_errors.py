@@ -12,8 +12,8 @@ from django.db import ProgrammingError, connections
 from django.test import Client
 from django.urls import reverse
 
-from api.services import issue_token
 from groups.models import Group
+from management_api.services import issue_token
 from subscriptions.models import Subscription
 
 pytestmark = pytest.mark.django_db(transaction=True)

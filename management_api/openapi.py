@@ -1,0 +1,308 @@
+"""The OpenAPI 3 description of the management API, read from the serializers' tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from management_api import serializers
+from management_api.azure import SUPPORTED_API_VERSIONS, service_id
+
+ERROR = {"$ref": "#/components/responses/Error"}
+STRING = {"type": "string"}
+
+
+def field_schema(field: models.Field, *, nullable: bool = False) -> dict[str, Any]:
+    """A model field's JSON schema: its type, its choices, its length and range limits."""
+    schema: dict[str, Any]
+    if field.choices:
+        schema = {"type": "string", "enum": [value for value, _ in field.flatchoices]}
+    elif isinstance(field, models.BooleanField):
+        schema = {"type": "boolean"}
+    elif isinstance(field, models.IntegerField):
+        schema = {"type": "integer"}
+        for validator in field.validators:
+            if isinstance(validator, MinValueValidator):
+                schema["minimum"] = validator.limit_value
+    elif isinstance(field, models.DateTimeField):
+        schema = {"type": "string", "format": "date-time"}
+    elif isinstance(field, models.ForeignKey):
+        schema = {"type": "string"}
+    else:
+        schema = {"type": "string"}
+        if field.max_length:
+            schema["maxLength"] = field.max_length
+        if not field.blank:
+            schema["minLength"] = 1
+    if nullable or field.null:
+        schema["type"] = [schema["type"], "null"]
+    return schema
+
+
+def resource_schema(table: serializers.Resource, *, writable: bool = False) -> dict[str, Any]:
+    """Azure's envelope around a resource's properties, read from its table.
+
+    With writable, the properties a client may send (a PUT or PATCH body).
+    """
+    properties = {
+        prop.name: prop.schema
+        or field_schema(
+            table.model_field(prop.field or prop.name),
+            nullable=prop.nullable or prop.empty_is_null,
+        )
+        for prop in table.properties
+        if prop.writable or not writable
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "id": STRING,
+            "type": STRING,
+            "name": STRING,
+            "properties": {
+                "type": "object",
+                "properties": properties,
+                "additionalProperties": True,
+            },
+        },
+    }
+
+
+TABLES = {
+    "Group": serializers.GROUP,
+    "Product": serializers.PRODUCT,
+    "User": serializers.USER,
+    "Subscription": serializers.SUBSCRIPTION,
+}
+SCHEMAS = {
+    **{name: resource_schema(table) for name, table in TABLES.items()},
+    # What a PUT or PATCH may send: the writable properties.
+    **{f"{name}Changes": resource_schema(table, writable=True) for name, table in TABLES.items()},
+    "Secrets": {
+        "type": "object",
+        "properties": {"primaryKey": STRING, "secondaryKey": STRING},
+        "required": ["primaryKey", "secondaryKey"],
+    },
+    "Error": {
+        "type": "object",
+        "properties": {
+            "error": {
+                "type": "object",
+                "properties": {"code": STRING, "message": STRING, "details": {"type": "array"}},
+                "required": ["code", "message"],
+            }
+        },
+        "required": ["error"],
+    },
+}
+
+
+def _collection(schema: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "value": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}},
+            "count": {"type": "integer"},
+            "nextLink": {"type": ["string", "null"]},
+        },
+        "required": ["value"],
+    }
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(schema: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{schema}"}
+
+
+LIST_PARAMETERS = [
+    {"name": "$filter", "in": "query", "schema": STRING},
+    {"name": "$top", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "$skip", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+]
+IF_MATCH_REQUIRED = {"name": "If-Match", "in": "header", "required": True, "schema": STRING}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": STRING}
+REFUSALS = {"400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR}
+
+
+def _path_params(*names: str) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in names
+    ]
+
+
+def _list(schema: str, summary: str, *path: str) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": _path_params(*path) + LIST_PARAMETERS,
+            "responses": {"200": _json(_collection(schema), "The list"), **REFUSALS},
+        }
+    }
+
+
+def _entity_ops(schema: str, noun: str, *path: str) -> dict[str, Any]:
+    body = {
+        "required": True,
+        "content": {"application/json": {"schema": _ref(f"{schema}Changes")}},
+    }
+    params = _path_params(*path)
+    return {
+        "get": {
+            "summary": f"Get a {noun}",
+            "parameters": params,
+            "responses": {"200": _json(_ref(schema), f"The {noun}"), **REFUSALS},
+        },
+        "head": {
+            "summary": f"Get a {noun}'s entity tag",
+            "parameters": params,
+            "responses": {"200": {"description": "Its ETag header"}, **REFUSALS},
+        },
+        "put": {
+            "summary": f"Create or update a {noun}",
+            "parameters": [*params, IF_MATCH],
+            "requestBody": body,
+            "responses": {
+                "200": _json(_ref(schema), "Updated"),
+                "201": _json(_ref(schema), "Created"),
+                "409": ERROR,
+                "412": ERROR,
+                **REFUSALS,
+            },
+        },
+        "patch": {
+            "summary": f"Update a {noun}",
+            "parameters": [*params, IF_MATCH_REQUIRED],
+            "requestBody": body,
+            "responses": {"200": _json(_ref(schema), "Updated"), "412": ERROR, **REFUSALS},
+        },
+        "delete": {
+            "summary": f"Delete a {noun}",
+            "parameters": [*params, IF_MATCH_REQUIRED],
+            "responses": {
+                "200": {"description": "Deleted"},
+                "204": {"description": "Nothing to delete"},
+                "412": ERROR,
+                **REFUSALS,
+            },
+        },
+    }
+
+
+def _association(schema: str, noun: str, *path: str) -> dict[str, Any]:
+    params = _path_params(*path)
+    return {
+        "head": {
+            "summary": f"Is it {noun}?",
+            "parameters": params,
+            "responses": {"204": {"description": "Yes"}, **REFUSALS},
+        },
+        "put": {
+            "summary": f"Make it {noun}",
+            "parameters": params,
+            "responses": {
+                "200": _json(_ref(schema), "Already was"),
+                "201": _json(_ref(schema), "Now is"),
+                **REFUSALS,
+            },
+        },
+        "delete": {
+            "summary": f"Make it no longer {noun}",
+            "parameters": params,
+            "responses": {
+                "200": {"description": "Removed"},
+                "204": {"description": "Was not"},
+                **REFUSALS,
+            },
+        },
+    }
+
+
+def document(server: str) -> dict[str, Any]:
+    base = service_id()
+    paths = {
+        "/groups": _list("Group", "List groups"),
+        "/groups/{groupId}": _entity_ops("Group", "group", "groupId"),
+        "/groups/{groupId}/users": _list("User", "List a group's members", "groupId"),
+        "/groups/{groupId}/users/{userId}": _association(
+            "User", "a member of the group", "groupId", "userId"
+        ),
+        "/products": _list("Product", "List products"),
+        "/products/{productId}": _entity_ops("Product", "product", "productId"),
+        "/products/{productId}/groups": _list(
+            "Group", "List the groups that can see a product", "productId"
+        ),
+        "/products/{productId}/groups/{groupId}": _association(
+            "Group", "a group that can see the product", "productId", "groupId"
+        ),
+        "/products/{productId}/subscriptions": _list(
+            "Subscription", "List a product's subscriptions", "productId"
+        ),
+        "/users": _list("User", "List users"),
+        "/users/{userId}": _entity_ops("User", "user", "userId"),
+        "/users/{userId}/groups": _list("Group", "List a user's groups", "userId"),
+        "/users/{userId}/subscriptions": _list(
+            "Subscription", "List a user's subscriptions", "userId"
+        ),
+        "/users/{userId}/subscriptions/{sid}": {
+            "get": {
+                "summary": "Get one of a user's subscriptions",
+                "parameters": _path_params("userId", "sid"),
+                "responses": {"200": _json(_ref("Subscription"), "The subscription"), **REFUSALS},
+            }
+        },
+        "/subscriptions": _list("Subscription", "List subscriptions"),
+        "/subscriptions/{sid}": _entity_ops("Subscription", "subscription", "sid"),
+        "/subscriptions/{sid}/listSecrets": {
+            "post": {
+                "summary": "Get a subscription's keys",
+                "parameters": _path_params("sid"),
+                "responses": {"200": _json(_ref("Secrets"), "The keys"), **REFUSALS},
+            }
+        },
+        "/subscriptions/{sid}/regeneratePrimaryKey": {
+            "post": {
+                "summary": "Replace the primary key",
+                "parameters": _path_params("sid"),
+                "responses": {"204": {"description": "Replaced"}, **REFUSALS},
+            }
+        },
+        "/subscriptions/{sid}/regenerateSecondaryKey": {
+            "post": {
+                "summary": "Replace the secondary key",
+                "parameters": _path_params("sid"),
+                "responses": {"204": {"description": "Replaced"}, **REFUSALS},
+            }
+        },
+    }
+    api_version = {
+        "name": "api-version",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "string", "enum": sorted(SUPPORTED_API_VERSIONS)},
+    }
+    for operations in paths.values():
+        for operation in operations.values():
+            operation["parameters"] = [api_version, *operation.get("parameters", [])]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Portico management API",
+            "version": "2024-05-01",
+            "description": "Azure API Management's management API for groups, products, "
+            "users and subscriptions, served by Portico.",
+        },
+        "servers": [{"url": server + base}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "responses": {"Error": _json(_ref("Error"), "An error in Azure's shape")},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.urls import path, re_path
+
+from management_api.views import docs, resources
+
+SERVICE = (
+    r"^subscriptions/(?P<subscription_id>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
+    r"/providers/Microsoft\.ApiManagement/service/(?P<service_name>[^/]+)/"
+)
+ID = r"(?P<{}>[^/]+)"
+
+
+def route(suffix: str, view, name: str, **kwargs: str):  # type: ignore[no-untyped-def]
+    return re_path(SERVICE + suffix + r"/?$", view, kwargs, name=name)
+
+
+app_name = "api"
+urlpatterns = [
+    route("groups", resources.group_list, "groups"),
+    route("groups/" + ID.format("group_id"), resources.group_entity, "group"),
+    route("groups/" + ID.format("group_id") + "/users", resources.group_user_list, "group_users"),
+    route(
+        "groups/" + ID.format("group_id") + "/users/" + ID.format("user_id"),
+        resources.group_user,
+        "group_user",
+    ),
+    route("products", resources.product_list, "products"),
+    route("products/" + ID.format("product_id"), resources.product_entity, "product"),
+    route(
+        "products/" + ID.format("product_id") + "/groups",
+        resources.product_group_list,
+        "product_groups",
+    ),
+    route(
+        "products/" + ID.format("product_id") + "/groups/" + ID.format("group_id"),
+        resources.product_group,
+        "product_group",
+    ),
+    route(
+        "products/" + ID.format("product_id") + "/subscriptions",
+        resources.product_subscription_list,
+        "product_subscriptions",
+    ),
+    route("users", resources.user_list, "users"),
+    route("users/" + ID.format("user_id"), resources.user_entity, "user"),
+    route("users/" + ID.format("user_id") + "/groups", resources.user_group_list, "user_groups"),
+    route(
+        "users/" + ID.format("user_id") + "/subscriptions",
+        resources.user_subscription_list,
+        "user_subscriptions",
+    ),
+    route(
+        "users/" + ID.format("user_id") + "/subscriptions/" + ID.format("sid"),
+        resources.user_subscription,
+        "user_subscription",
+    ),
+    route("subscriptions", resources.subscription_list, "subscriptions"),
+    route("subscriptions/" + ID.format("sid"), resources.subscription_entity, "subscription"),
+    route(
+        "subscriptions/" + ID.format("sid") + "/listSecrets",
+        resources.subscription_secrets,
+        "subscription_secrets",
+    ),
+    route(
+        "subscriptions/" + ID.format("sid") + "/regeneratePrimaryKey",
+        resources.subscription_regenerate,
+        "subscription_regenerate_primary",
+        which="primary",
+    ),
+    route(
+        "subscriptions/" + ID.format("sid") + "/regenerateSecondaryKey",
+        resources.subscription_regenerate,
+        "subscription_regenerate_secondary",
+        which="secondary",
+    ),
+    re_path(SERVICE + r"(?P<rest>.*)$", resources.not_served, name="not_served"),
+    path("api/openapi.json", docs.openapi_document, name="openapi"),
+    path("api/docs/", docs.openapi_page, name="docs"),
+]
