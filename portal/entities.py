@@ -181,8 +181,10 @@ class NamedEntity(VersionedModel):
 
     def unique_error_message(self, model_class: Any, unique_check: Any) -> ValidationError:
         if tuple(unique_check) == ("display_name_key",):
+            noun = str(self._meta.verbose_name)
+            article = "An" if noun[:1].lower() in "aeiou" else "A"
             return ValidationError(
-                f"A {self._meta.verbose_name} with this name already exists.", code="unique"
+                f"{article} {noun} with this name already exists.", code="unique"
             )
         return super().unique_error_message(model_class, unique_check)
 

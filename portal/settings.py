@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "portal",
     "groups",
     "products",
+    "apis",
     "subscriptions",
     "management_api",
 ]

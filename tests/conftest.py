@@ -3,6 +3,7 @@ member, products and subscriptions, signing in, and the list pages' query-count 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,6 +15,9 @@ from django.db.backends.signals import connection_created
 from django.test import Client
 from django.urls import reverse
 
+from apis import documents as api_documents
+from apis import services as api_services
+from apis.models import Api
 from groups import services as group_services
 from groups.models import Group
 from portal.models import User
@@ -413,3 +417,62 @@ def signs_in(email: str, password: str) -> bool:
     client = Client()
     client.post(reverse("portal:login"), {"username": email, "password": password})
     return "_auth_user_id" in client.session
+
+
+# APIs and their documents
+
+
+def openapi_text(
+    title: str = "Shipments",
+    operations: list[tuple[str, str, str, list[str]]] | None = None,
+    version: str = "3.0.3",
+) -> str:
+    """A small valid OpenAPI document as JSON text: operations are (method, path, ID, tags)."""
+    operations = operations or [
+        ("get", "/shipments", "listShipments", ["Shipments"]),
+        ("post", "/shipments", "createShipment", ["Shipments"]),
+        ("get", "/shipments/{id}", "getShipment", ["Shipments"]),
+        ("delete", "/shipments/{id}", "cancelShipment", ["Admin"]),
+    ]
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path, operation_id, tags in operations:
+        operation: dict[str, Any] = {
+            "operationId": operation_id,
+            "summary": re.sub(r"(?<!^)([A-Z])", r" \1", operation_id).capitalize(),
+            "tags": tags,
+            "responses": {"200": {"description": "OK"}},
+        }
+        if "{id}" in path:
+            operation["parameters"] = [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ]
+        paths.setdefault(path, {})[method] = operation
+    return json.dumps(
+        {
+            "openapi": version,
+            "info": {"title": title, "version": "1.0", "description": f"The {title} API."},
+            "paths": paths,
+        },
+        indent=2,
+    )
+
+
+@pytest.fixture
+def make_api(db: None) -> Callable[..., Api]:
+    """An API imported from a small document; products to put it in, and fields, override."""
+
+    def make(display_name: str = "Shipments", products: Any = (), **fields: Any) -> Api:
+        text = fields.pop("text", None) or openapi_text(display_name)
+        name = fields.pop("name", None) or slug(display_name)
+        api = api_services.create_api(
+            document=api_documents.read(text),
+            name=name,
+            display_name=display_name,
+            path=fields.pop("path", name),
+            **fields,
+        )
+        for product in products:
+            api_services.add_apis(product=product, apis=[api], added_by=None)
+        return api
+
+    return make
