@@ -684,7 +684,9 @@ def seed(clients: int) -> Plan:
     prefixes = [prefix_of(index) for index in range(clients)]
     pool = [f"load-user-{i:04d}" for i in range(POOL_USERS)]
     with transaction.atomic():
-        User.objects.create_superuser(admin_email, None, first_name="Load", last_name="Admin")
+        load_admin = User.objects.create_superuser(
+            admin_email, None, first_name="Load", last_name="Admin"
+        )
         User.objects.filter(email=admin_email).update(password=hashed)
         User.objects.bulk_create(
             [
@@ -776,6 +778,7 @@ def seed(clients: int) -> Plan:
                     owner=owners[f"{p}-dev"],
                     product=open_product,
                     display_name=f"{p} s{j}",
+                    actor=load_admin,
                     state=Subscription.State.ACTIVE,
                 )
     keys = {

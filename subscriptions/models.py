@@ -141,6 +141,24 @@ class Subscription(VersionedModel):
     # True only while suspended by the "access removed" rule, so that regained
     # access reactivates these and never one an administrator suspended.
     suspended_for_access = models.BooleanField(default=False, editable=False)
+    # Made by an administrator for the developer (the console's + Add subscription,
+    # or the management API), rather than asked for by the developer.
+    granted = models.BooleanField(default=False, editable=False)
+    # Who granted it; empty once that account is deleted (granted stays true).
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    # True while a grant stands on the administrator's word alone: the owner
+    # could not see the product when it was granted, and has not seen it
+    # since. The access-removed rule leaves such a subscription alone; once
+    # the owner can see the product, this turns false for good and the rule
+    # treats the subscription like any other.
+    beyond_sight = models.BooleanField(default=False, editable=False)
     # The one-time value the portal's Subscribe form carried: the same form
     # sent again (a reload, a double click, a retry after a lost answer)
     # finds this subscription instead of making a second one.
@@ -176,6 +194,10 @@ class Subscription(VersionedModel):
             ),
         ]
         constraints += [
+            models.CheckConstraint(
+                condition=Q(beyond_sight=False) | Q(granted=True),
+                name="subscription_beyond_sight_only_when_granted",
+            ),
             models.UniqueConstraint(
                 fields=["owner", "submission"],
                 condition=~Q(submission=""),

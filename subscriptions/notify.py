@@ -54,3 +54,9 @@ def access_removed(*, owner_id: int, subscription_ids: list[int]) -> None:
     owner = User.objects.get(pk=owner_id)
     subscriptions = Subscription.objects.filter(pk__in=subscription_ids).select_related("product")
     _send("access_removed", {"owner": owner, "subscriptions": subscriptions}, [owner.email])
+
+
+def subscription_granted(*, subscription_id: int) -> None:
+    subscription = Subscription.objects.select_related("owner", "product").get(pk=subscription_id)
+    if subscription.owner:
+        _send("subscription_granted", {"subscription": subscription}, [subscription.owner.email])

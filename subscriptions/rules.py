@@ -29,11 +29,20 @@ def refusal(
 
     A developer subscribing themselves must see the product, the product
     must need a subscription, a request waiting for approval comes first,
-    and the product's limit holds. An administrator subscribing someone
-    (the management API) is held to visibility and the limit only, as in
-    Azure. The product page and the services both ask this.
+    and the product's limit holds. An administrator granting someone a
+    subscription (the console's + Add subscription, the management API)
+    needs no sight of the product, as in Azure, but the account must not
+    be blocked, and the limit holds as Azure holds it. The product page and
+    the services both ask this.
     """
-    if not Product.objects.visible_to(developer).filter(pk=product.pk).exists():
+    if on_behalf:
+        if developer.state == User.State.BLOCKED:
+            return SubscriptionRefused(
+                f"{developer.email} is blocked: unblock the account before granting it a "
+                "subscription.",
+                code="blocked",
+            )
+    elif not Product.objects.visible_to(developer).filter(pk=product.pk).exists():
         return SubscriptionRefused(
             "The developer can't see this product, so can't subscribe to it.",
             code="not_visible",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.utils import timezone
 from portal import mail
 from portal import services as user_services
 from portal.entities import DeletionSummary
-from portal.models import User
+from portal.models import User, is_administrator
 from products import services as product_services
 from products.models import Product
 from subscriptions import notify
@@ -85,27 +85,45 @@ def create_subscription(
     owner: Any,
     product: Product,
     display_name: str,
-    state: str = Subscription.State.SUBMITTED,
+    actor: Any,
+    state: str | None = None,
     primary_key: str | None = None,
     secondary_key: str | None = None,
     state_comment: str = "",
+    notify_owner: bool = False,
 ) -> Subscription:
-    """An administrator's subscription for a developer (the API's PUT).
+    """An administrator's grant: a subscription made for a developer (the console's
+    + Add subscription, the management API's PUT).
 
-    The developer must be able to see the product and stay within its limit,
-    as when they subscribe themselves; it starts submitted or active.
+    The developer needs no sight of the product: the subscription stands on
+    the grant, and the access-removed rule leaves it alone until the
+    developer can see the product (see reconcile_access). A blocked account
+    is refused, and the product's limit holds, as in Azure. It starts as
+    given, submitted or active; with no state, as the product says
+    (submitted when it needs approval). notify_owner emails the developer
+    (Azure's ?notify=true).
     """
+    if actor is None or not is_administrator(actor):
+        raise PermissionDenied("Only administrators grant subscriptions.")
+    if state is None:
+        state = (
+            Subscription.State.SUBMITTED if product.approval_required else Subscription.State.ACTIVE
+        )
     if state not in (Subscription.State.SUBMITTED, Subscription.State.ACTIVE):
         raise ValidationError(
             {"state": "A new subscription starts as submitted or active."}, code="state"
         )
+    beyond_sight = False
     if owner is not None:
-        User.objects.select_for_update().filter(pk=owner.pk).first()
+        # Locked and read afresh: two grants at once can't both pass the limit,
+        # and a block made meanwhile is seen.
+        owner = User.objects.select_for_update().get(pk=owner.pk)
         refused = refusal(developer=owner, product=product, on_behalf=True)
-        if refused is not None and refused.code == "not_visible":
-            raise SubscriptionRefused({"scope": refused.messages}, code=refused.code)
+        if refused is not None and refused.code == "blocked":
+            raise SubscriptionRefused({"owner": refused.messages}, code=refused.code)
         if refused is not None:
             raise refused
+        beyond_sight = not Product.objects.shared_with(owner).filter(pk=product.pk).exists()
     subscription = Subscription(
         sid=sid,
         owner=owner,
@@ -114,6 +132,9 @@ def create_subscription(
         state=state,
         state_comment=_state_comment(state_comment),
         activated_at=timezone.now() if state == Subscription.State.ACTIVE else None,
+        granted=True,
+        granted_by=actor,
+        beyond_sight=beyond_sight,
     )
     for field, given in (("primary_secret", primary_key), ("secondary_secret", secondary_key)):
         if given:
@@ -122,6 +143,8 @@ def create_subscription(
         raise ValidationError("The primary and secondary keys must differ.", code="same_key")
     subscription.full_clean()
     subscription.save()
+    if notify_owner and owner is not None:
+        mail.send_later(notify.subscription_granted, subscription_id=subscription.pk)
     return subscription
 
 
@@ -284,10 +307,15 @@ def reconcile_access(
     is told. Whatever the rule, subscriptions this rule suspended become
     active again once the product is shared with the owner again.
     Publishing state plays no part, as in Azure.
+
+    An administrator's grant on a product its owner could not see stands on
+    the grant (beyond_sight): the rule leaves it alone, since there is no
+    sight to lose. Once the owner can see the product, it is an ordinary
+    subscription, and losing that sight again suspends it like any other.
     """
     suspend = SubscriptionSettings.load().on_access_loss == SubscriptionSettings.AccessLoss.SUSPEND
     candidates = Subscription.objects.filter(owner__isnull=False).filter(
-        Q(state=Subscription.State.ACTIVE) | Q(suspended_for_access=True)
+        Q(state=Subscription.State.ACTIVE) | Q(suspended_for_access=True) | Q(beyond_sight=True)
     )
     if owner_ids is not None:
         candidates = candidates.filter(owner_id__in=list(owner_ids))
@@ -307,6 +335,11 @@ def reconcile_access(
             )
             for subscription in subscriptions:
                 sees = subscription.product_id in shared
+                if subscription.beyond_sight:
+                    if sees:
+                        subscription.beyond_sight = False
+                        subscription.save(update_fields=["beyond_sight"])
+                    continue
                 if subscription.is_active and not sees and suspend:
                     subscription.state = Subscription.State.SUSPENDED
                     subscription.suspended_for_access = True

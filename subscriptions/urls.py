@@ -8,6 +8,9 @@ from subscriptions.views import console, portal
 app_name = "subscriptions"
 urlpatterns = [
     path("", console.subscription_list, name="list"),
+    # "+" can't be in a subscription's ID, so these never hide a subscription's page.
+    path("+add/", console.subscription_grant, name="grant"),
+    path("+add/developers/", console.subscription_grant_developers, name="grant_developers"),
     path("<subscription_id:sid>/", console.subscription_detail, name="detail"),
     path(
         "<subscription_id:sid>/<str:action>/",

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from axes.models import AccessAttempt
@@ -178,6 +179,16 @@ EXPECTED: dict[str, Route] = {
     ),
     # Subscriptions
     "subscriptions:list": Route(),
+    "subscriptions:grant": Route(
+        methods=GET_POST,
+        data=lambda world: {
+            "developer": world.outsider.email,
+            "product": world.product.name,
+            "display_name": "Forged",
+            "state": "active",
+        },
+    ),
+    "subscriptions:grant_developers": Route(),
     "subscriptions:detail": Route(args=lambda world: [world.waiting.sid]),
     # GET asks first only for actions that need it; approving doesn't.
     "subscriptions:change_state": Route(
@@ -321,7 +332,9 @@ def test_console_route_refuses_everyone_but_administrators(client, request, worl
         response = send(client, method, url, route.data(world))
         if not signed_in:
             assert response.status_code == 302, method
-            assert response["Location"] == f"{reverse('portal:login')}?next={url}", method
+            # The address as a query value: "+" (in the grant's path) is %2B there.
+            next_url = urlencode({"next": url}, safe="/")
+            assert response["Location"] == f"{reverse('portal:login')}?{next_url}", method
         else:
             assert response.status_code == (403 if method in route.methods else 405), method
     assert snapshot(client) == before

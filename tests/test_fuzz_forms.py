@@ -353,6 +353,18 @@ FORMS: dict[str, FormCase] = {
             "products:remove_group", args=[world.product.name, world.partners.name]
         )
     ),
+    # Console: Subscriptions › + Add subscription, for a developer who can't see the product
+    "subscriptions:grant": FormCase(
+        page=lambda world: reverse("subscriptions:grant"),
+        typical=lambda world: {
+            "developer": [world.outsider.email],
+            "product": [world.product.name],
+        },
+        model=Subscription,
+        stores={"display_name": "display_name"},
+        shows=lambda row: reverse("subscriptions:detail", args=[row.sid]),
+        shown=("display_name",),
+    ),
     # Console: Subscriptions (rejecting asks for a reason the developer is sent)
     "subscriptions:change_state": FormCase(
         page=lambda world: reverse(

@@ -573,10 +573,13 @@ def _put_subscription(request: HttpRequest, sid: str, found: Subscription | None
             owner=owner,
             product=product,
             display_name=changes.get("display_name", ""),
+            actor=request.api_user,  # type: ignore[attr-defined]
+            # Azure's default for a subscription made through its API, whatever the product says.
             state=changes.get("state") or Subscription.State.SUBMITTED,
             primary_key=keys["primaryKey"],
             secondary_key=keys["secondaryKey"],
             state_comment=changes.get("state_comment", ""),
+            notify_owner=request.GET.get("notify", "").lower() == "true",
         )
     except ValidationError as error:
         raise _validation(error) from None

@@ -3,17 +3,22 @@ and the Settings page, whose rules are the subscriptions'."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import console
 from portal.access import administrator_required
+from portal.lists import search_query
+from portal.models import User
 from subscriptions import services
-from subscriptions.forms import SubscriptionSettingsForm
-from subscriptions.models import Subscription, SubscriptionSettings
+from subscriptions.forms import GrantForm, SubscriptionSettingsForm
+from subscriptions.models import Subscription, SubscriptionSettings, new_subscription_id
 
 ACTION_LABELS = {
     "approve": "Approve",
@@ -53,6 +58,117 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
         ),
         search_label="Search by developer, product or name",
         filter=STATE_FILTER,
+        context={"add_url": reverse("subscriptions:grant"), "add_label": "+ Add subscription"},
+    )
+
+
+# How many developers the + Add subscription page suggests as an address is typed.
+SUGGESTIONS = 10
+# The service's field names, as the grant form names them.
+GRANT_FIELDS = {"owner": "developer", "display_name": "display_name", "state": "state"}
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def subscription_grant(request: HttpRequest) -> HttpResponse:
+    """+ Add subscription: an administrator grants a developer a subscription to any product."""
+    form = GrantForm(request.POST or None)
+    if form.is_valid():
+        developer = form.cleaned_data["developer"]
+        product = form.cleaned_data["product"]
+        try:
+            subscription = services.create_subscription(
+                sid=new_subscription_id(),
+                owner=developer,
+                product=product,
+                display_name=form.cleaned_data["display_name"],
+                actor=request.user,
+                state=form.cleaned_data["state"] or None,
+                notify_owner=form.cleaned_data["notify"],
+            )
+        except ValidationError as error:
+            _grant_refused(form, error, developer=developer, product=product)
+        else:
+            messages.success(request, _granted_message(subscription, form.cleaned_data["notify"]))
+            return redirect(subscription)
+    return render(
+        request,
+        "subscriptions/subscription_grant.html",
+        {"form": form, "lookup_url": reverse("subscriptions:grant_developers")},
+    )
+
+
+def _grant_refused(
+    form: GrantForm, error: ValidationError, *, developer: User, product: Any
+) -> None:
+    """The service's refusal, next to the field it is about."""
+    if getattr(error, "code", "") == "limit":
+        limit = product.subscriptions_limit
+        form.add_error(
+            "product",
+            f"{developer.email} already holds {limit} subscription{'s' if limit != 1 else ''} "
+            f"to {product.display_name}, its limit per developer. Cancel one of theirs, or raise "
+            "the limit in the product's Settings.",
+        )
+    elif hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(GRANT_FIELDS.get(field), messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _granted_message(subscription: Subscription, notified: bool) -> str:
+    owner = subscription.owner
+    assert owner is not None
+    text = (
+        f"Granted “{subscription.display_name}” to {owner.email} for "
+        f"{subscription.product.display_name}. "
+    )
+    if subscription.is_active:
+        text += "It is active; its keys are on their profile"
+        text += ", and they have been emailed." if notified else "."
+    else:
+        text += "It waits for approval: press Approve when it should start"
+        text += "; they have been emailed." if notified else "."
+    if subscription.beyond_sight:
+        text += (
+            f" They can't see {subscription.product.display_name} in the portal: the "
+            "subscription stands on your grant, and losing sight of other products won't "
+            "suspend it."
+        )
+    return text
+
+
+@require_GET
+@administrator_required
+def subscription_grant_developers(request: HttpRequest) -> JsonResponse:
+    """The addresses + Add subscription suggests as one is typed: a few matches, never all."""
+    query = search_query(request)
+    found = (
+        User.objects.search(query)
+        .order_by("email")
+        .values("email", "first_name", "last_name", "state")[:SUGGESTIONS]
+        if query
+        else []
+    )
+    return JsonResponse(
+        {
+            "developers": [
+                {
+                    "email": row["email"],
+                    "label": " ".join(
+                        part
+                        for part in (
+                            row["first_name"],
+                            row["last_name"],
+                            "(blocked)" if row["state"] == User.State.BLOCKED else "",
+                        )
+                        if part
+                    ),
+                }
+                for row in found
+            ]
+        }
     )
 
 
@@ -60,7 +176,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
 @administrator_required
 def subscription_detail(request: HttpRequest, sid: str) -> HttpResponse:
     subscription = get_object_or_404(
-        Subscription.objects.select_related("owner", "product"), sid=sid
+        Subscription.objects.select_related("owner", "product", "granted_by"), sid=sid
     )
     return render(
         request,

@@ -87,6 +87,15 @@ def profile(request: HttpRequest) -> HttpResponse:
     shown = request.GET.get("show")
     if shown and shown not in {subscription.sid for subscription in subscriptions}:
         raise Http404("No such subscription.")
+    # A product's page is linked only where the developer may open it: a
+    # subscription granted on a product they can't see names it, unlinked.
+    seen = set(
+        Product.objects.visible_to(request.user)
+        .filter(pk__in={subscription.product_id for subscription in subscriptions})
+        .values_list("pk", flat=True)
+    )
+    for subscription in subscriptions:
+        subscription.product_seen = subscription.product_id in seen  # type: ignore[attr-defined]
     return render(
         request,
         "subscriptions/portal/profile.html",

@@ -182,7 +182,7 @@ def test_method_not_allowed_is_405_in_azures_shape(client, bearer):
 # Entity tags
 
 
-def _make_entity(kind: str, make_user) -> tuple[str, object]:
+def _make_entity(kind: str, make_user, administrator) -> tuple[str, object]:
     """Something of each kind; returns its API path and the object."""
     if kind == "group":
         group = group_services.create_group(name="partners", display_name="Partners")
@@ -195,7 +195,12 @@ def _make_entity(kind: str, make_user) -> tuple[str, object]:
         return f"users/{user.api_id}", user
     product = product_services.create_product(name="logistics", display_name="Logistics")
     subscription = subscription_services.create_subscription(
-        sid="standalone", owner=None, product=product, display_name="Standalone"
+        sid="standalone",
+        owner=None,
+        product=product,
+        display_name="Standalone",
+        actor=administrator,
+        state="submitted",
     )
     return "subscriptions/standalone", subscription
 
@@ -212,8 +217,8 @@ KINDS = list(RENAME)
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_stale_if_match_is_412_and_changes_nothing(client, bearer, make_user, kind):
-    path, entity = _make_entity(kind, make_user)
+def test_stale_if_match_is_412_and_changes_nothing(client, bearer, make_user, administrator, kind):
+    path, entity = _make_entity(kind, make_user, administrator)
     azure_name, field = RENAME[kind]
     stale = client.get(url(path), **bearer)["ETag"]
     first = client.patch(
@@ -235,8 +240,8 @@ def test_stale_if_match_is_412_and_changes_nothing(client, bearer, make_user, ki
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_patch_and_delete_without_if_match_are_400(client, bearer, make_user, kind):
-    path, entity = _make_entity(kind, make_user)
+def test_patch_and_delete_without_if_match_are_400(client, bearer, make_user, administrator, kind):
+    path, entity = _make_entity(kind, make_user, administrator)
     azure_name, field = RENAME[kind]
     before = getattr(entity, field)
     patched = client.patch(url(path), body(**{azure_name: "Changed"}), "application/json", **bearer)

@@ -58,7 +58,12 @@ def authorization(administrator, member, make_product):
     member.save()
     product = make_product("Logistics")
     subscription_services.create_subscription(
-        sid="dev-logistics", owner=member, product=product, display_name="App"
+        sid="dev-logistics",
+        owner=member,
+        product=product,
+        display_name="App",
+        actor=administrator,
+        state="submitted",
     )
     _, clear = issue_token(user=administrator, name="schemathesis", days=1)
     return f"Bearer {clear}"

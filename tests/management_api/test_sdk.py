@@ -174,3 +174,32 @@ def test_the_sdk_cannot_change_a_system_group(sdk):
         sdk.group.delete(RG, SERVICE, "developers", tag, **PLAIN_HTTP)
     assert refused.value.status_code == 400
     assert Group.objects.filter(name="developers").exists()
+
+
+def test_the_sdk_grants_a_subscription_on_a_product_the_developer_cannot_see(
+    sdk, administrator, developer, mailoutbox
+):
+    """Azure creates it, waiting for approval when no state is sent; Portico marks it granted."""
+    sdk.product.create_or_update(
+        RG,
+        SERVICE,
+        "vault",
+        ProductContract(display_name="Vault", subscription_required=True, state="published"),
+        **PLAIN_HTTP,
+    )
+    granted = sdk.subscription.create_or_update(
+        RG,
+        SERVICE,
+        "dev-vault",
+        SubscriptionCreateParameters(
+            owner_id=f"/users/{developer.api_id}", scope="/products/vault", display_name="Vault app"
+        ),
+        notify=True,
+        **PLAIN_HTTP,
+    )
+    assert (granted.name, granted.state) == ("dev-vault", "submitted")
+    made = Subscription.objects.get(sid="dev-vault")
+    assert (made.owner, made.granted_by, made.beyond_sight) == (developer, administrator, True)
+    assert [message.to for message in mailoutbox] == [[developer.email]]
+    listed = sdk.user_subscription.list(RG, SERVICE, developer.api_id, **PLAIN_HTTP)
+    assert [item.name for item in listed] == ["dev-vault"]

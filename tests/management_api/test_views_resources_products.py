@@ -77,10 +77,14 @@ def test_product_groups_put_head_delete_list(api, partners):
 
 
 def test_product_delete_with_subscriptions_needs_delete_subscriptions(
-    api, shared_product, developer
+    api, administrator, shared_product, developer
 ):
     subscription_services.create_subscription(
-        sid="dev-logistics", owner=developer, product=shared_product, display_name="App"
+        sid="dev-logistics",
+        owner=developer,
+        product=shared_product,
+        display_name="App",
+        actor=administrator,
     )
     refused = api.delete("products/logistics")
     assert refused.status_code == 400

@@ -170,9 +170,15 @@ def test_user_delete_is_204(api, developer):
     assert api.delete(f"users/{developer.api_id}").status_code == 204
 
 
-def test_user_delete_with_subscriptions_needs_delete_subscriptions(api, developer, shared_product):
+def test_user_delete_with_subscriptions_needs_delete_subscriptions(
+    api, administrator, developer, shared_product
+):
     subscription_services.create_subscription(
-        sid="dev-logistics", owner=developer, product=shared_product, display_name="App"
+        sid="dev-logistics",
+        owner=developer,
+        product=shared_product,
+        display_name="App",
+        actor=administrator,
     )
     refused = api.delete(f"users/{developer.api_id}")
     assert refused.status_code == 400

@@ -29,7 +29,18 @@ def test_refusal_not_visible(outsider, product):
     refused = refusal(developer=outsider, product=product)
     assert refused.code == "not_visible"
     assert refused.messages == ["The developer can't see this product, so can't subscribe to it."]
-    assert code_of(developer=outsider, product=product, on_behalf=True) == "not_visible"
+    # An administrator's grant needs no sight of the product, as in Azure.
+    assert refusal(developer=outsider, product=product, on_behalf=True) is None
+
+
+def test_refusal_on_behalf_of_a_blocked_account(blocked_user, pending_user, product):
+    refused = refusal(developer=blocked_user, product=product, on_behalf=True)
+    assert refused.code == "blocked"
+    assert refused.messages == [
+        "blocked@example.com is blocked: unblock the account before granting it a subscription."
+    ]
+    # A pending account (not yet confirmed) may be granted one, as in Azure.
+    assert refusal(developer=pending_user, product=product, on_behalf=True) is None
 
 
 def test_refusal_not_visible_once_unpublished_except_to_an_administrator(
