@@ -89,6 +89,7 @@ def create_subscription(
     primary_key: str | None = None,
     secondary_key: str | None = None,
     state_comment: str = "",
+    allow_tracing: bool = False,
 ) -> Subscription:
     """An administrator's subscription for a developer (the API's PUT).
 
@@ -114,6 +115,7 @@ def create_subscription(
         state=state,
         state_comment=_state_comment(state_comment),
         activated_at=timezone.now() if state == Subscription.State.ACTIVE else None,
+        allow_tracing=allow_tracing,
     )
     for field, given in (("primary_secret", primary_key), ("secondary_secret", secondary_key)):
         if given:
@@ -229,6 +231,16 @@ def rename_subscription(*, subscription: Subscription, display_name: str) -> Sub
     current.display_name = display_name
     current.full_clean()
     current.save(update_fields=["display_name"])
+    return current
+
+
+@transaction.atomic
+def set_allow_tracing(*, subscription: Subscription, allow_tracing: bool) -> Subscription:
+    """Let calls made with this subscription's keys ask for a trace, or stop them."""
+    current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    if current.allow_tracing != allow_tracing:
+        current.allow_tracing = allow_tracing
+        current.save(update_fields=["allow_tracing"])
     return current
 
 
