@@ -100,6 +100,8 @@ PRODUCT = Resource(
         Property("state", "state", writable=True),
     ),
 )
+
+
 def _group_properties(item: Group) -> dict[str, Any]:
     return {prop.name: _value(prop, item) for prop in GROUP.properties}
 
@@ -116,7 +118,7 @@ def _user_groups(item: User) -> list[dict[str, Any]]:
     return [_group_properties(group) for group in groups]
 
 
-def _identities(item: User) -> list[dict[str, str]]:
+def identities(item: User) -> list[dict[str, str]]:
     """How the person signs in: Basic is an email address and a password."""
     return [{"provider": "Basic", "id": item.email}] if item.has_usable_password() else []
 
@@ -140,7 +142,7 @@ USER = Resource(
         Property("registrationDate", "registration_date"),
         Property(
             "identities",
-            value=_identities,
+            value=identities,
             schema={"type": "array", "items": IDENTITY_SCHEMA},
         ),
         Property(

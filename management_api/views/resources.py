@@ -366,9 +366,7 @@ def product_group(request: HttpRequest, product_id: str, group_id: str) -> HttpR
             groups=[group],
             added_by=request.api_user,  # type: ignore[attr-defined]
         )
-        return json_response(
-            serializers.product_group_link(group), status=201 if added else 200
-        )
+        return json_response(serializers.product_group_link(group), status=201 if added else 200)
     try:
         removed = product_services.revoke_access(product=product, group=group)
     except ValidationError as error:
