@@ -271,14 +271,24 @@ def api_view(methods: set[str]) -> Callable[..., Callable[..., HttpResponse]]:
 
 
 def page(
-    request: HttpRequest, queryset: QuerySet, serialize: Callable[[Any], dict]
+    request: HttpRequest,
+    queryset: QuerySet,
+    serialize: Callable[[Any], dict],
+    *,
+    prepare: Callable[[list[Any]], None] | None = None,
 ) -> JsonResponse:
-    """A list in Azure's shape: value, count and nextLink, paged by $top and $skip."""
+    """A list in Azure's shape: value, count and nextLink, paged by $top and $skip.
+
+    prepare, given the page's items before they are serialized, may load
+    what they need for all of them at once.
+    """
     top = _int_param(request, "$top", DEFAULT_TOP, minimum=1)
     skip = _int_param(request, "$skip", 0, minimum=0)
     top = min(top, MAX_TOP)
     count = queryset.count()
     items = list(queryset[skip : skip + top])
+    if prepare is not None:
+        prepare(items)
     next_link = None
     if skip + top < count:
         query = request.GET.copy()

@@ -80,6 +80,22 @@ SCHEMAS = {
     **{name: resource_schema(table) for name, table in TABLES.items()},
     # What a PUT or PATCH may send: the writable properties.
     **{f"{name}Changes": resource_schema(table, writable=True) for name, table in TABLES.items()},
+    "Identity": serializers.IDENTITY_SCHEMA,
+    "Value": {"type": "object", "properties": {"value": STRING}, "required": ["value"]},
+    "TokenRequest": {
+        "type": "object",
+        "properties": {
+            "properties": {
+                "type": "object",
+                "properties": {
+                    "keyType": {"type": "string", "enum": ["primary", "secondary"]},
+                    "expiry": {"type": "string", "format": "date-time"},
+                },
+                "required": ["keyType", "expiry"],
+            }
+        },
+        "required": ["properties"],
+    },
     "Secrets": {
         "type": "object",
         "properties": {"primaryKey": STRING, "secondaryKey": STRING},
@@ -254,6 +270,45 @@ def document(server: str) -> dict[str, Any]:
                 "summary": "Get one of a user's subscriptions",
                 "parameters": _path_params("userId", "sid"),
                 "responses": {"200": _json(_ref("Subscription"), "The subscription"), **REFUSALS},
+            }
+        },
+        "/users/{userId}/identities": {
+            "get": {
+                "summary": "List how a user signs in",
+                "parameters": _path_params("userId"),
+                "responses": {"200": _json(_collection("Identity"), "The identities"), **REFUSALS},
+            }
+        },
+        "/users/{userId}/generateSsoUrl": {
+            "post": {
+                "summary": "Make a one-time link that signs a developer in to the portal",
+                "parameters": _path_params("userId"),
+                "responses": {"200": _json(_ref("Value"), "The link"), **REFUSALS},
+            }
+        },
+        "/users/{userId}/token": {
+            "post": {
+                "summary": "Make a shared access token for a user, in Azure's format",
+                "parameters": _path_params("userId"),
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("TokenRequest")}},
+                },
+                "responses": {"200": _json(_ref("Value"), "The token"), **REFUSALS},
+            }
+        },
+        "/users/{userId}/confirmations/password/send": {
+            "post": {
+                "summary": "Email a user a link to choose a password",
+                "parameters": [
+                    *_path_params("userId"),
+                    {
+                        "name": "appType",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["portal", "developerPortal"]},
+                    },
+                ],
+                "responses": {"204": {"description": "Sent"}, **REFUSALS},
             }
         },
         "/subscriptions": _list("Subscription", "List subscriptions"),

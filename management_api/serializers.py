@@ -15,8 +15,8 @@ from typing import Any
 
 from django.db import models
 
-from groups.models import Group
-from management_api.azure import iso, resource, service_id
+from groups.models import Group, groups_of
+from management_api.azure import PROVIDER, iso, resource, service_id
 from portal.models import User
 from products.models import Product
 from subscriptions.models import Subscription
@@ -100,6 +100,35 @@ PRODUCT = Resource(
         Property("state", "state", writable=True),
     ),
 )
+
+
+def _group_properties(item: Group) -> dict[str, Any]:
+    return {prop.name: _value(prop, item) for prop in GROUP.properties}
+
+
+def _user_groups(item: User) -> list[dict[str, Any]]:
+    """The groups a person is in, as Azure's GroupContractProperties.
+
+    A list view hands them over in `api_groups` (groups_of_many, a constant
+    number of queries); one user alone asks for them.
+    """
+    groups = getattr(item, "api_groups", None)
+    if groups is None:
+        groups = list(groups_of(item).order_by("name"))
+    return [_group_properties(group) for group in groups]
+
+
+def identities(item: User) -> list[dict[str, str]]:
+    """How the person signs in: Basic is an email address and a password."""
+    return [{"provider": "Basic", "id": item.email}] if item.has_usable_password() else []
+
+
+IDENTITY_SCHEMA = {
+    "type": "object",
+    "properties": {"provider": {"type": "string"}, "id": {"type": "string"}},
+    "required": ["provider", "id"],
+}
+
 USER = Resource(
     kind="users",
     model=User,
@@ -113,7 +142,12 @@ USER = Resource(
         Property("registrationDate", "registration_date"),
         Property(
             "identities",
-            value=lambda item: [{"provider": "Basic", "id": item.email}],
+            value=identities,
+            schema={"type": "array", "items": IDENTITY_SCHEMA},
+        ),
+        Property(
+            "groups",
+            value=_user_groups,
             schema={"type": "array", "items": {"type": "object"}},
         ),
     ),
@@ -143,7 +177,7 @@ SUBSCRIPTION = Resource(
         Property("endDate", "ended_at"),
         Property("notificationDate", value=lambda item: None, schema={"type": "null"}),
         Property("stateComment", "state_comment", writable=True, nullable=True, empty_is_null=True),
-        Property("allowTracing", value=lambda item: False, schema={"type": "boolean"}),
+        Property("allowTracing", "allow_tracing", writable=True),
     ),
 )
 RESOURCES = (GROUP, PRODUCT, USER, SUBSCRIPTION)
@@ -177,11 +211,53 @@ def user(item: User) -> dict[str, Any]:
     return USER.serialize(item)
 
 
-def group_user(item: User, group_name: str) -> dict[str, Any]:
-    data = user(item)
-    data["id"] = f"{service_id()}/groups/{group_name}/users/{item.api_id}"
+def subscription(item: Subscription) -> dict[str, Any]:
+    return SUBSCRIPTION.serialize(item)
+
+
+# Entities listed under another resource. Azure's type names both kinds;
+# its id is under the parent in some lists and not in others, each as
+# Azure's published examples for api-version 2024-05-01 answer.
+
+
+def _under(data: dict[str, Any], kind: str, path: str | None = None) -> dict[str, Any]:
+    data["type"] = f"{PROVIDER}/{kind}"
+    if path is not None:
+        data["id"] = f"{service_id()}/{path}"
     return data
 
 
-def subscription(item: Subscription) -> dict[str, Any]:
-    return SUBSCRIPTION.serialize(item)
+def group_user(item: User) -> dict[str, Any]:
+    """A member of a group (groups/{groupId}/users): the user's own id."""
+    return _under(user(item), "groups/users")
+
+
+def product_group(item: Group, product_name: str) -> dict[str, Any]:
+    """A group listed under a product (products/{productId}/groups)."""
+    return _under(group(item), "products/groups", f"products/{product_name}/groups/{item.name}")
+
+
+def product_group_link(item: Group) -> dict[str, Any]:
+    """The group a PUT products/{productId}/groups/{groupId} linked: the group's own id."""
+    return _under(group(item), "products/groups")
+
+
+def user_group(item: Group, user_id: str) -> dict[str, Any]:
+    """A group listed under a user (users/{userId}/groups)."""
+    return _under(group(item), "users/groups", f"users/{user_id}/groups/{item.name}")
+
+
+def product_subscription(item: Subscription) -> dict[str, Any]:
+    """A subscription listed under its product (products/{productId}/subscriptions)."""
+    return _under(
+        subscription(item),
+        "products/subscriptions",
+        f"products/{item.product.name}/subscriptions/{item.sid}",
+    )
+
+
+def user_subscription(item: Subscription, user_id: str) -> dict[str, Any]:
+    """A subscription under its owner (users/{userId}/subscriptions, and one of them)."""
+    return _under(
+        subscription(item), "users/subscriptions", f"users/{user_id}/subscriptions/{item.sid}"
+    )

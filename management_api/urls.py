@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from management_api.views import docs, resources
+from management_api.views import docs, resources, user_actions
 
 SERVICE = (
     r"^subscriptions/(?P<subscription_id>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
@@ -45,6 +45,22 @@ urlpatterns = [
     route("users", resources.user_list, "users"),
     route("users/" + ID.format("user_id"), resources.user_entity, "user"),
     route("users/" + ID.format("user_id") + "/groups", resources.user_group_list, "user_groups"),
+    route(
+        "users/" + ID.format("user_id") + "/identities",
+        user_actions.user_identities,
+        "user_identities",
+    ),
+    route(
+        "users/" + ID.format("user_id") + "/generateSsoUrl",
+        user_actions.user_sso_url,
+        "user_sso_url",
+    ),
+    route("users/" + ID.format("user_id") + "/token", user_actions.user_token, "user_token"),
+    route(
+        "users/" + ID.format("user_id") + "/confirmations/password/send",
+        user_actions.user_password_email,
+        "user_password_email",
+    ),
     route(
         "users/" + ID.format("user_id") + "/subscriptions",
         resources.user_subscription_list,

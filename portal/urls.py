@@ -26,6 +26,7 @@ portal_patterns = (
             name="login",
         ),
         path("signout/", auth_views.LogoutView.as_view(), name="logout"),
+        path("signin-sso/", account.signin_sso, name="signin_sso"),
         path(
             "password/reset/",
             account.PasswordResetView.as_view(),

@@ -138,6 +138,9 @@ class Subscription(VersionedModel):
     expires_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     state_comment = models.TextField(blank=True, max_length=1000)
+    # Azure's allowTracing: whether calls made with this key may ask for a
+    # trace. Kept and shown for clients that send it; no gateway reads it yet.
+    allow_tracing = models.BooleanField(default=False)
     # True only while suspended by the "access removed" rule, so that regained
     # access reactivates these and never one an administrator suspended.
     suspended_for_access = models.BooleanField(default=False, editable=False)

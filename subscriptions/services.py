@@ -91,6 +91,7 @@ def create_subscription(
     secondary_key: str | None = None,
     state_comment: str = "",
     notify_owner: bool = False,
+    allow_tracing: bool = False,
 ) -> Subscription:
     """An administrator's grant: a subscription made for a developer (the console's
     + Add subscription, the management API's PUT).
@@ -135,6 +136,7 @@ def create_subscription(
         granted=True,
         granted_by=actor,
         beyond_sight=beyond_sight,
+        allow_tracing=allow_tracing,
     )
     for field, given in (("primary_secret", primary_key), ("secondary_secret", secondary_key)):
         if given:
@@ -252,6 +254,16 @@ def rename_subscription(*, subscription: Subscription, display_name: str) -> Sub
     current.display_name = display_name
     current.full_clean()
     current.save(update_fields=["display_name"])
+    return current
+
+
+@transaction.atomic
+def set_allow_tracing(*, subscription: Subscription, allow_tracing: bool) -> Subscription:
+    """Let calls made with this subscription's keys ask for a trace, or stop them."""
+    current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    if current.allow_tracing != allow_tracing:
+        current.allow_tracing = allow_tracing
+        current.save(update_fields=["allow_tracing"])
     return current
 
 

@@ -16,7 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest, HttpResponse
 
 from groups import services as group_services
-from groups.models import Group, SystemGroupError, groups_of, members_of
+from groups.models import Group, SystemGroupError, groups_of, groups_of_many, members_of
 from management_api import serializers
 from management_api.azure import (
     api_view,
@@ -73,7 +73,9 @@ def refusals(noun: str, *, taken: str) -> Iterator[None]:
 # Options a client may send with a user that are no property of one.
 USER_OPTIONS = frozenset({"password", "confirmation", "appType"})
 # Read-only properties Azure's clients echo back on any resource.
-ECHOED = frozenset({"builtIn", "type", "externalId", "identities", "appType", "confirmation"})
+ECHOED = frozenset(
+    {"builtIn", "type", "externalId", "identities", "groups", "appType", "confirmation"}
+)
 
 
 def _changes(
@@ -247,7 +249,7 @@ USER_FILTERS = {
 def group_user_list(request: HttpRequest, group_id: str) -> HttpResponse:
     group = _get(Group.objects, f"Group '{group_id}'", name=group_id)
     users = apply_filter(request, members_of(group).order_by("api_id"), USER_FILTERS)
-    return page(request, users, lambda item: serializers.group_user(item, group.name))
+    return page(request, users, serializers.group_user, prepare=_with_groups)
 
 
 @api_view(ASSOCIATION)
@@ -264,9 +266,7 @@ def group_user(request: HttpRequest, group_id: str, user_id: str) -> HttpRespons
                 users=[person],
                 added_by=request.api_user,  # type: ignore[attr-defined]
             )
-            return json_response(
-                serializers.group_user(person, group.name), status=201 if added else 200
-            )
+            return json_response(serializers.group_user(person), status=201 if added else 200)
         removed = group_services.remove_member(group=group, user=person)
     except SystemGroupError as error:
         raise _validation(error) from None
@@ -350,7 +350,7 @@ def product_group_list(request: HttpRequest, product_id: str) -> HttpResponse:
         Group.objects.filter(product_links__product=product).order_by("name"),
         GROUP_FILTERS,
     )
-    return page(request, groups, serializers.group)
+    return page(request, groups, lambda item: serializers.product_group(item, product.name))
 
 
 @api_view(ASSOCIATION)
@@ -366,7 +366,7 @@ def product_group(request: HttpRequest, product_id: str, group_id: str) -> HttpR
             groups=[group],
             added_by=request.api_user,  # type: ignore[attr-defined]
         )
-        return json_response(serializers.group(group), status=201 if added else 200)
+        return json_response(serializers.product_group_link(group), status=201 if added else 200)
     try:
         removed = product_services.revoke_access(product=product, group=group)
     except ValidationError as error:
@@ -379,7 +379,7 @@ def product_subscription_list(request: HttpRequest, product_id: str) -> HttpResp
     product = _get(Product.objects, f"Product '{product_id}'", name=product_id)
     subscriptions = product.subscriptions.select_related("owner", "product").order_by("sid")
     subscriptions = apply_filter(request, subscriptions, SUBSCRIPTION_FILTERS)
-    return page(request, subscriptions, serializers.subscription)
+    return page(request, subscriptions, serializers.product_subscription)
 
 
 # --- Users ----------------------------------------------------------------------
@@ -388,7 +388,14 @@ def product_subscription_list(request: HttpRequest, product_id: str) -> HttpResp
 @api_view({"GET"})
 def user_list(request: HttpRequest) -> HttpResponse:
     users = apply_filter(request, User.objects.order_by("api_id"), USER_FILTERS)
-    return page(request, users, serializers.user)
+    return page(request, users, serializers.user, prepare=_with_groups)
+
+
+def _with_groups(people: list[User]) -> None:
+    """Load a page of people's groups at once, for their bodies' properties.groups."""
+    found = groups_of_many(people)
+    for person in people:
+        person.api_groups = found[person.pk]  # type: ignore[attr-defined]
 
 
 @api_view(ENTITY)
@@ -465,7 +472,7 @@ def _update_user(request: HttpRequest, person: User, properties: dict[str, Any])
 def user_group_list(request: HttpRequest, user_id: str) -> HttpResponse:
     person = _get(User.objects, f"User '{user_id}'", api_id=user_id)
     groups = apply_filter(request, groups_of(person).order_by("name"), GROUP_FILTERS)
-    return page(request, groups, serializers.group)
+    return page(request, groups, lambda item: serializers.user_group(item, person.api_id))
 
 
 @api_view({"GET"})
@@ -473,7 +480,9 @@ def user_subscription_list(request: HttpRequest, user_id: str) -> HttpResponse:
     person = _get(User.objects, f"User '{user_id}'", api_id=user_id)
     subscriptions = person.subscriptions.select_related("owner", "product").order_by("sid")
     subscriptions = apply_filter(request, subscriptions, SUBSCRIPTION_FILTERS)
-    return page(request, subscriptions, serializers.subscription)
+    return page(
+        request, subscriptions, lambda item: serializers.user_subscription(item, person.api_id)
+    )
 
 
 @api_view({"GET"})
@@ -486,7 +495,9 @@ def user_subscription(request: HttpRequest, user_id: str, sid: str) -> HttpRespo
         sid=sid,
         owner=person,
     )
-    return json_response(serializers.subscription(subscription), version=subscription.version)
+    return json_response(
+        serializers.user_subscription(subscription, person.api_id), version=subscription.version
+    )
 
 
 # --- Subscriptions ------------------------------------------------------------
@@ -580,6 +591,7 @@ def _put_subscription(request: HttpRequest, sid: str, found: Subscription | None
             secondary_key=keys["secondaryKey"],
             state_comment=changes.get("state_comment", ""),
             notify_owner=request.GET.get("notify", "").lower() == "true",
+            allow_tracing=bool(changes.get("allow_tracing")),
         )
     except ValidationError as error:
         raise _validation(error) from None
@@ -593,7 +605,7 @@ def _put_subscription(request: HttpRequest, sid: str, found: Subscription | None
 def _update_subscription(
     request: HttpRequest, subscription: Subscription, properties: dict[str, Any]
 ) -> Subscription:
-    allowed = {"displayName", "state", "stateComment"}
+    allowed = {"displayName", "state", "stateComment", "allowTracing"}
     # Azure's SDK sends scope and ownerId with every PUT; they may repeat
     # what the subscription has, never change it.
     if "scope" in properties:
@@ -620,6 +632,10 @@ def _update_subscription(
             if "display_name" in changes:
                 subscription = subscription_services.rename_subscription(
                     subscription=subscription, display_name=changes["display_name"]
+                )
+            if changes.get("allow_tracing") is not None:
+                subscription = subscription_services.set_allow_tracing(
+                    subscription=subscription, allow_tracing=changes["allow_tracing"]
                 )
             target = changes.get("state", subscription.state)
             if target != subscription.state:

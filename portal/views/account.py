@@ -6,11 +6,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse, HttpResponseRedirect
-from django.urls import reverse_lazy
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_http_methods
 
-from portal import mail, throttle
+from portal import mail, throttle, user_tokens
 from portal.forms import PasswordResetByEmailForm
 
 RESET_EMAIL = "registration/password_reset_email.txt"
@@ -57,3 +61,43 @@ class PasswordResetView(auth_views.PasswordResetView):
             return response
         mail.send_later(send_password_reset, email=email)
         return HttpResponseRedirect(self.get_success_url())
+
+
+# What a sign-in link that doesn't sign in answers, and with which status.
+SIGN_IN_REFUSALS = {
+    "malformed": (404, "This sign-in link isn't one Portico made. Check it was copied whole."),
+    "expired": (410, "This sign-in link has expired. Ask your administrator for a new one."),
+    "spent": (
+        410,
+        "This sign-in link has been used already: each link signs in once, and stops "
+        "working when the account signs in. Ask your administrator for a new one.",
+    ),
+    "refused": (
+        403,
+        "This account can't sign in with a link: it is blocked or not yet confirmed, or "
+        "it has the console. Ask your administrator.",
+    ),
+}
+SIGN_IN_BACKEND = "portal.backends.EmailBackend"
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def signin_sso(request: HttpRequest) -> HttpResponse:
+    """A one-time sign-in link an administrator handed out (the API's generateSsoUrl).
+
+    Opening it shows whose account it signs in to; the button signs in. A
+    GET spends nothing, so a chat app's or a mail scanner's preview of the
+    link leaves it working.
+    """
+    token = request.POST.get("token") if request.method == "POST" else request.GET.get("token")
+    found = user_tokens.read_sign_in_token(token or "")
+    if found.outcome != "ok" or found.user is None:
+        status, message = SIGN_IN_REFUSALS[found.outcome]
+        return render(request, "registration/signin_link.html", {"refusal": message}, status=status)
+    if request.method == "GET":
+        return render(
+            request, "registration/signin_link.html", {"person": found.user, "token": token}
+        )
+    login(request, found.user, backend=SIGN_IN_BACKEND)
+    return HttpResponseRedirect(reverse("portal:landing"))

@@ -4,7 +4,9 @@ products, users and subscriptions through management_api.views and management_ap
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from azure.core.credentials import AccessToken as AzureToken
@@ -15,8 +17,12 @@ from azure.mgmt.apimanagement.models import (
     GroupUpdateParameters,
     ProductContract,
     SubscriptionCreateParameters,
+    SubscriptionUpdateParameters,
+    UserTokenParameters,
 )
 from django.conf import settings
+from django.test import Client
+from django.utils import timezone
 
 from groups.models import Group, Membership
 from management_api.services import issue_token
@@ -203,3 +209,76 @@ def test_the_sdk_grants_a_subscription_on_a_product_the_developer_cannot_see(
     assert [message.to for message in mailoutbox] == [[developer.email]]
     listed = sdk.user_subscription.list(RG, SERVICE, developer.api_id, **PLAIN_HTTP)
     assert [item.name for item in listed] == ["dev-vault"]
+
+
+def test_the_sdk_reads_and_acts_on_a_user(sdk, developer, partners, mailoutbox):
+    Membership.objects.create(group=partners, user=developer)
+    # The user's body carries their groups; the identities, the sign-in methods.
+    user = sdk.user.get(RG, SERVICE, developer.api_id, **PLAIN_HTTP)
+    assert [group.display_name for group in user.groups] == ["Developers", "Partners"]
+    identities = sdk.user_identities.list(RG, SERVICE, developer.api_id, **PLAIN_HTTP)
+    assert [(i.provider, i.id) for i in identities] == [("Basic", "dev@example.com")]
+    # Associations come back in Azure's scoped types.
+    listed = list(sdk.user_group.list(RG, SERVICE, developer.api_id, **PLAIN_HTTP))
+    assert {g.type for g in listed} == {"Microsoft.ApiManagement/service/users/groups"}
+
+    # A one-time sign-in link, which signs the developer in to the portal.
+    link = sdk.user.generate_sso_url(RG, SERVICE, developer.api_id, **PLAIN_HTTP).value
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    browser = Client()
+    assert browser.post(urlsplit(link).path, {"token": token}).status_code == 302
+    assert browser.session["_auth_user_id"] == str(developer.pk)
+
+    # A shared access token in Azure's format.
+    expiry = timezone.now() + timedelta(days=7)
+    shared = sdk.user.get_shared_access_token(
+        RG,
+        SERVICE,
+        developer.api_id,
+        UserTokenParameters(key_type="secondary", expiry=expiry),
+        **PLAIN_HTTP,
+    ).value
+    assert shared.split("&")[:2] == [developer.api_id, expiry.strftime("%Y%m%d%H%M")]
+    with pytest.raises(HttpResponseError) as past:
+        sdk.user.get_shared_access_token(
+            RG,
+            SERVICE,
+            developer.api_id,
+            UserTokenParameters(key_type="primary", expiry=timezone.now() - timedelta(hours=1)),
+            **PLAIN_HTTP,
+        )
+    assert past.value.status_code == 400
+
+    # The password email.
+    sdk.user_confirmation_password.send(
+        RG, SERVICE, developer.api_id, app_type="developerPortal", **PLAIN_HTTP
+    )
+    assert [email.to for email in mailoutbox] == [["dev@example.com"]]
+
+
+def test_the_sdk_round_trips_allow_tracing(sdk, developer, developers):
+    sdk.product.create_or_update(
+        RG, SERVICE, "open", ProductContract(display_name="Open", state="published"), **PLAIN_HTTP
+    )
+    sdk.product_group.create_or_update(RG, SERVICE, "open", "developers", **PLAIN_HTTP)
+    created = sdk.subscription.create_or_update(
+        RG,
+        SERVICE,
+        "traced",
+        SubscriptionCreateParameters(
+            owner_id=f"/users/{developer.api_id}",
+            scope="/products/open",
+            display_name="Traced",
+            allow_tracing=True,
+        ),
+        **PLAIN_HTTP,
+    )
+    assert created.allow_tracing is True
+    tag = etag_of(sdk.subscription, RG, SERVICE, "traced")
+    updated = sdk.subscription.update(
+        RG, SERVICE, "traced", tag, SubscriptionUpdateParameters(allow_tracing=False), **PLAIN_HTTP
+    )
+    assert updated.allow_tracing is False
+    assert Subscription.objects.get(sid="traced").allow_tracing is False
+    by_product = list(sdk.product_subscriptions.list(RG, SERVICE, "open", **PLAIN_HTTP))
+    assert by_product[0].id.endswith("/products/open/subscriptions/traced")

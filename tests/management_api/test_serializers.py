@@ -69,17 +69,74 @@ def test_user_serializes_under_its_api_id_with_iso_dates(make_user):
             "note": None,
             "registrationDate": "2024-01-02T03:04:05Z",
             "identities": [{"provider": "Basic", "id": "ann@example.com"}],
+            "groups": [
+                {
+                    "displayName": "Developers",
+                    "description": Group.objects.get(name="developers").description,
+                    "builtIn": True,
+                    "type": "system",
+                    "externalId": None,
+                }
+            ],
         }
     }
     person.note = "VIP"
     assert serializers.user(person)["properties"]["note"] == "VIP"
 
 
-def test_group_user_is_addressed_under_the_group(member, partners):
-    data = serializers.group_user(member, "partners")
-    assert data["id"] == f"{service_id()}/groups/partners/users/{member.api_id}"
-    assert (data["name"], data["type"]) == (member.api_id, "Microsoft.ApiManagement/service/users")
+def test_user_without_a_password_has_no_identity(make_user):
+    invited = make_user(password=None)
+    assert serializers.user(invited)["properties"]["identities"] == []
+
+
+def test_user_groups_are_the_stored_and_the_derived_ones_by_name(member, administrator):
+    assert [g["displayName"] for g in serializers.user(member)["properties"]["groups"]] == [
+        "Developers",
+        "Partners",
+    ]
+    assert [g["type"] for g in serializers.user(administrator)["properties"]["groups"]] == [
+        "system",
+        "system",
+    ]
+
+
+def test_user_groups_given_by_a_list_view_are_used_as_they_are(member, partners):
+    member.api_groups = [partners]
+    assert serializers.user(member)["properties"]["groups"] == [
+        serializers.group(partners)["properties"]
+    ]
+
+
+def test_group_user_keeps_the_users_id_under_azures_association_type(member):
+    data = serializers.group_user(member)
+    assert data["id"] == f"{service_id()}/users/{member.api_id}"
+    assert data["type"] == "Microsoft.ApiManagement/service/groups/users"
     assert data["properties"] == serializers.user(member)["properties"]
+
+
+def test_groups_listed_under_a_product_or_a_user_are_addressed_under_it(partners, member):
+    listed = serializers.product_group(partners, "payments")
+    assert listed["id"] == f"{service_id()}/products/payments/groups/partners"
+    assert listed["type"] == "Microsoft.ApiManagement/service/products/groups"
+    linked = serializers.product_group_link(partners)
+    assert linked["id"] == f"{service_id()}/groups/partners"
+    assert linked["type"] == "Microsoft.ApiManagement/service/products/groups"
+    mine = serializers.user_group(partners, member.api_id)
+    assert mine["id"] == f"{service_id()}/users/{member.api_id}/groups/partners"
+    assert mine["type"] == "Microsoft.ApiManagement/service/users/groups"
+    assert listed["properties"] == linked["properties"] == mine["properties"]
+
+
+def test_subscriptions_listed_under_a_product_or_a_user_are_addressed_under_it(
+    subscription, member
+):
+    sid = subscription.sid
+    by_product = serializers.product_subscription(subscription)
+    assert by_product["id"] == f"{service_id()}/products/payments/subscriptions/{sid}"
+    assert by_product["type"] == "Microsoft.ApiManagement/service/products/subscriptions"
+    by_user = serializers.user_subscription(subscription, member.api_id)
+    assert by_user["id"] == f"{service_id()}/users/{member.api_id}/subscriptions/{sid}"
+    assert by_user["type"] == "Microsoft.ApiManagement/service/users/subscriptions"
 
 
 def test_subscription_serializes_owner_scope_and_dates(subscription, member):
@@ -100,6 +157,9 @@ def test_subscription_serializes_owner_scope_and_dates(subscription, member):
             "allowTracing": False,
         }
     }
+    Subscription.objects.filter(pk=subscription.pk).update(allow_tracing=True)
+    subscription.refresh_from_db()
+    assert serializers.subscription(subscription)["properties"]["allowTracing"] is True
 
 
 def test_subscription_without_an_owner_has_a_null_owner(product, make_subscription):

@@ -191,7 +191,10 @@ def test_group_user_list(api, partners, make_user):
     assert sorted(names(response)) == sorted(member.api_id for member in members)
     assert response.json()["count"] == 3
     first = response.json()["value"][0]
-    assert first["id"] == f"{SERVICE}/groups/partners/users/{first['name']}"
+    # As Azure's ApiManagementListGroupUsers example answers: the user's own id,
+    # the association's type.
+    assert first["id"] == f"{SERVICE}/users/{first['name']}"
+    assert first["type"] == "Microsoft.ApiManagement/service/groups/users"
 
 
 def test_developers_group_lists_active_users(
