@@ -75,7 +75,22 @@ TABLES = {
     "Product": serializers.PRODUCT,
     "User": serializers.USER,
     "Subscription": serializers.SUBSCRIPTION,
+    "Api": serializers.API,
 }
+
+
+def _api_import() -> dict[str, Any]:
+    """What an API's PUT may send: its settings, and a document to import."""
+    schema = resource_schema(serializers.API, writable=True)
+    schema["properties"]["properties"]["properties"].update(
+        {
+            "format": {"type": "string", "enum": ["openapi", "openapi+json", "swagger-json"]},
+            "value": {"type": ["string", "object"]},
+        }
+    )
+    return schema
+
+
 SCHEMAS = {
     **{name: resource_schema(table) for name, table in TABLES.items()},
     # What a PUT or PATCH may send: the writable properties.
@@ -96,6 +111,8 @@ SCHEMAS = {
         },
         "required": ["properties"],
     },
+    "ApiImport": _api_import(),
+    "Operation": resource_schema(serializers.OPERATION),
     "Secrets": {
         "type": "object",
         "properties": {"primaryKey": STRING, "secondaryKey": STRING},
@@ -239,6 +256,18 @@ def _association(schema: str, noun: str, *path: str) -> dict[str, Any]:
     }
 
 
+def _api_ops() -> dict[str, Any]:
+    """An API's operations: its PUT may import a document, its DELETE answers 204."""
+    ops = _entity_ops("Api", "API", "apiId")
+    ops["put"]["requestBody"]["content"]["application/json"]["schema"] = _ref("ApiImport")
+    ops["delete"]["responses"] = {
+        "204": {"description": "Deleted, or nothing to delete"},
+        "412": ERROR,
+        **REFUSALS,
+    }
+    return ops
+
+
 def document(server: str) -> dict[str, Any]:
     base = service_id()
     paths = {
@@ -259,6 +288,26 @@ def document(server: str) -> dict[str, Any]:
         "/products/{productId}/subscriptions": _list(
             "Subscription", "List a product's subscriptions", "productId"
         ),
+        "/products/{productId}/apis": _list("Api", "List a product's APIs", "productId"),
+        "/products/{productId}/apis/{apiId}": _association(
+            "Api", "an API in the product", "productId", "apiId"
+        ),
+        "/apis": _list("Api", "List APIs"),
+        "/apis/{apiId}": _api_ops(),
+        "/apis/{apiId}/operations": _list("Operation", "List an API's operations", "apiId"),
+        "/apis/{apiId}/operations/{operationId}": {
+            "get": {
+                "summary": "Get an operation of an API",
+                "parameters": _path_params("apiId", "operationId"),
+                "responses": {"200": _json(_ref("Operation"), "The operation"), **REFUSALS},
+            },
+            "head": {
+                "summary": "Get an operation's entity tag (its API's)",
+                "parameters": _path_params("apiId", "operationId"),
+                "responses": {"200": {"description": "Its ETag header"}, **REFUSALS},
+            },
+        },
+        "/apis/{apiId}/products": _list("Product", "List the products an API is in", "apiId"),
         "/users": _list("User", "List users"),
         "/users/{userId}": _entity_ops("User", "user", "userId"),
         "/users/{userId}/groups": _list("Group", "List a user's groups", "userId"),
@@ -350,7 +399,7 @@ def document(server: str) -> dict[str, Any]:
             "title": "Portico management API",
             "version": "2024-05-01",
             "description": "Azure API Management's management API for groups, products, "
-            "users and subscriptions, served by Portico.",
+            "users, subscriptions and APIs, served by Portico.",
         },
         "servers": [{"url": server + base}],
         "security": [{"bearer": []}],

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.db import models
 
+from apis.documents import resolve
+from apis.models import PROTOCOLS, Api, Operation
 from groups.models import Group, groups_of
 from management_api.azure import PROVIDER, iso, resource, service_id
 from portal.models import User
@@ -180,7 +182,74 @@ SUBSCRIPTION = Resource(
         Property("allowTracing", "allow_tracing", writable=True),
     ),
 )
-RESOURCES = (GROUP, PRODUCT, USER, SUBSCRIPTION)
+# The names Azure's gateway reads a subscription key from; Portico's are fixed.
+SUBSCRIPTION_KEY_NAMES = {"header": "Ocp-Apim-Subscription-Key", "query": "subscription-key"}
+API = Resource(
+    kind="apis",
+    model=Api,
+    id_field="name",
+    properties=(
+        Property("displayName", "display_name", writable=True),
+        Property("apiRevision", "api_revision", writable=True),
+        Property("description", "description", writable=True, nullable=True),
+        Property("serviceUrl", "service_url", writable=True, nullable=True, empty_is_null=True),
+        Property("path", "path", writable=True),
+        # Stored as "http,https"; Azure sends and reads a list.
+        Property(
+            "protocols",
+            "protocols",
+            writable=True,
+            value=lambda item: item.protocol_list,
+            schema={"type": "array", "items": {"type": "string", "enum": list(PROTOCOLS)}},
+        ),
+        Property("apiVersion", "api_version", writable=True, nullable=True, empty_is_null=True),
+        Property("subscriptionRequired", "subscription_required", writable=True),
+        # Portico has no revisions: each API is its only, current one.
+        Property("isCurrent", value=lambda item: True, schema={"type": "boolean"}),
+        Property("type", value=lambda item: "http", schema={"type": "string", "enum": ["http"]}),
+        Property(
+            "subscriptionKeyParameterNames",
+            value=lambda item: dict(SUBSCRIPTION_KEY_NAMES),
+            schema={
+                "type": "object",
+                "properties": {"header": {"type": "string"}, "query": {"type": "string"}},
+            },
+        ),
+        # Imports are done when the PUT answers; Azure's SDK stops polling on this.
+        Property(
+            "provisioningState",
+            value=lambda item: "Succeeded",
+            schema={"type": "string", "enum": ["Succeeded"]},
+        ),
+    ),
+)
+OPERATION = Resource(
+    kind="operations",
+    model=Operation,
+    id_field="name",
+    properties=(
+        Property("displayName", "display_name"),
+        Property("method", "method"),
+        Property("urlTemplate", "url_template"),
+        Property("description", "description"),
+        Property(
+            "templateParameters",
+            value=lambda item: template_parameters(item),
+            schema={"type": "array", "items": {"type": "object"}},
+        ),
+        Property(
+            "request",
+            value=lambda item: request_of(item),
+            schema={"type": "object"},
+        ),
+        Property(
+            "responses",
+            value=lambda item: responses_of(item),
+            schema={"type": "array", "items": {"type": "object"}},
+        ),
+    ),
+)
+RESOURCES = (GROUP, PRODUCT, USER, SUBSCRIPTION, API, OPERATION)
 
 # Model field -> Azure property, for naming fields in validation errors.
 AZURE_NAMES = {
@@ -261,3 +330,128 @@ def user_subscription(item: Subscription, user_id: str) -> dict[str, Any]:
     return _under(
         subscription(item), "users/subscriptions", f"users/{user_id}/subscriptions/{item.sid}"
     )
+
+
+def api(item: Api) -> dict[str, Any]:
+    return API.serialize(item)
+
+
+def product_api(item: Api, product_name: str) -> dict[str, Any]:
+    """An API as a product lists it: Azure names it under the product."""
+    data = api(item)
+    data["id"] = f"{service_id()}/products/{product_name}/apis/{item.name}"
+    data["type"] = f"{PROVIDER}/products/apis"
+    return data
+
+
+def api_product(item: Product) -> dict[str, Any]:
+    """A product as an API lists it (Azure's Api Product - List By Apis)."""
+    data = product(item)
+    data["type"] = f"{PROVIDER}/apis/products"
+    return data
+
+
+def operation(item: Operation) -> dict[str, Any]:
+    """An operation of an API; item.api is the API, whose document it is read from."""
+    data = OPERATION.serialize(item)
+    data["id"] = f"{service_id()}/apis/{item.api.name}/operations/{item.name}"
+    data["type"] = f"{PROVIDER}/apis/operations"
+    return data
+
+
+# --- What an operation's document says of its parameters and responses ----------
+
+
+def _spec(item: Operation) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The document, the path item and the operation object an operation came from."""
+    content = item.api.document if isinstance(item.api.document, dict) else {}
+    path_item = _object((content.get("paths") or {}).get(item.url_template), content)
+    return content, path_item, _object(path_item.get(item.method.lower()), content)
+
+
+def _object(value: Any, content: dict[str, Any]) -> dict[str, Any]:
+    """A dict of the document, following a local $ref; {} for anything else."""
+    if isinstance(value, dict) and isinstance(value.get("$ref"), str):
+        value = resolve(content, value["$ref"])
+    return value if isinstance(value, dict) else {}
+
+
+def _parameters(item: Operation) -> list[dict[str, Any]]:
+    """The operation's parameters, its path item's included, $refs followed."""
+    content, path_item, spec = _spec(item)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for raw in [*(path_item.get("parameters") or []), *(spec.get("parameters") or [])]:
+        parameter = _object(raw, content)
+        if isinstance(parameter.get("name"), str) and isinstance(parameter.get("in"), str):
+            found[(parameter["in"], parameter["name"])] = parameter
+    return list(found.values())
+
+
+def _parameter(parameter: dict[str, Any]) -> dict[str, Any]:
+    """A parameter in Azure's ParameterContract shape."""
+    schema = parameter.get("schema") if isinstance(parameter.get("schema"), dict) else parameter
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    shown: dict[str, Any] = {
+        "name": parameter["name"],
+        "description": str(parameter.get("description") or ""),
+        "type": kind if isinstance(kind, str) else "string",
+        "required": bool(parameter.get("required")),
+        "values": [],
+    }
+    if isinstance(schema, dict) and isinstance(schema.get("enum"), list):
+        shown["values"] = [str(value) for value in schema["enum"]]
+    return shown
+
+
+def template_parameters(item: Operation) -> list[dict[str, Any]]:
+    return [_parameter(p) for p in _parameters(item) if p["in"] == "path"]
+
+
+def _media_types(content: dict[str, Any], spec: dict[str, Any], body: Any, key: str) -> list[str]:
+    """Media types of a request body or response: OpenAPI 3's content, Swagger's lists."""
+    if isinstance(body, dict) and isinstance(body.get("content"), dict):
+        return [str(name) for name in body["content"]]
+    listed = spec.get(key) or content.get(key) or []
+    return [str(name) for name in listed] if isinstance(listed, list) else []
+
+
+def request_of(item: Operation) -> dict[str, Any]:
+    content, _, spec = _spec(item)
+    parameters = _parameters(item)
+    body = _object(spec.get("requestBody"), content)
+    has_body = bool(body) or any(p["in"] in ("body", "formData") for p in parameters)
+    types = _media_types(content, spec, body, "consumes") if has_body else []
+    return {
+        "description": str(body.get("description") or ""),
+        "queryParameters": [_parameter(p) for p in parameters if p["in"] == "query"],
+        "headers": [_parameter(p) for p in parameters if p["in"] == "header"],
+        "representations": [{"contentType": name} for name in types],
+    }
+
+
+def responses_of(item: Operation) -> list[dict[str, Any]]:
+    """Responses with a numeric status (Azure's statusCode is a number; "default" has none)."""
+    content, _, spec = _spec(item)
+    responses = spec.get("responses") if isinstance(spec.get("responses"), dict) else {}
+    shown = []
+    for code, raw in (responses or {}).items():
+        if not str(code).isdigit():
+            continue
+        response = _object(raw, content)
+        headers = response.get("headers") if isinstance(response.get("headers"), dict) else {}
+        shown.append(
+            {
+                "statusCode": int(code),
+                "description": str(response.get("description") or ""),
+                "representations": [
+                    {"contentType": name}
+                    for name in _media_types(content, spec, response, "produces")
+                    if "schema" in response or "content" in response
+                ],
+                "headers": [
+                    _parameter({"name": name, **_object(header, content)})
+                    for name, header in (headers or {}).items()
+                ],
+            }
+        )
+    return shown

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from management_api.views import docs, resources, user_actions
+from management_api.views import apis, docs, resources, user_actions
 
 SERVICE = (
     r"^subscriptions/(?P<subscription_id>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
@@ -42,6 +42,21 @@ urlpatterns = [
         resources.product_subscription_list,
         "product_subscriptions",
     ),
+    route("products/" + ID.format("product_id") + "/apis", apis.product_api_list, "product_apis"),
+    route(
+        "products/" + ID.format("product_id") + "/apis/" + ID.format("api_id"),
+        apis.product_api,
+        "product_api",
+    ),
+    route("apis", apis.api_list, "apis"),
+    route("apis/" + ID.format("api_id"), apis.api_entity, "api"),
+    route("apis/" + ID.format("api_id") + "/operations", apis.operation_list, "api_operations"),
+    route(
+        "apis/" + ID.format("api_id") + "/operations/" + ID.format("operation_id"),
+        apis.operation_entity,
+        "api_operation",
+    ),
+    route("apis/" + ID.format("api_id") + "/products", apis.api_product_list, "api_products"),
     route("users", resources.user_list, "users"),
     route("users/" + ID.format("user_id"), resources.user_entity, "user"),
     route("users/" + ID.format("user_id") + "/groups", resources.user_group_list, "user_groups"),

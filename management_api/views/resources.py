@@ -681,5 +681,6 @@ def not_served(request: HttpRequest, rest: str) -> HttpResponse:
     raise ApiError(
         404,
         "ResourceNotFound",
-        f"Portico doesn't serve '{rest}'; it serves groups, products, users and subscriptions.",
+        f"Portico doesn't serve '{rest}'; it serves groups, products, users, subscriptions, "
+        "APIs and their operations.",
     )

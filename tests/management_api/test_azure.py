@@ -167,7 +167,7 @@ def test_unknown_api_version_is_400(client, bearer, version):
     assert "2024-05-01" in error["message"]
 
 
-@pytest.mark.parametrize("path", ["apis", "groups/partners/extra", "namedValues/x"])
+@pytest.mark.parametrize("path", ["apiVersionSets", "groups/partners/extra", "namedValues/x"])
 def test_operation_portico_does_not_serve_is_404_in_azures_shape(client, bearer, path):
     response = client.get(url(path), **bearer)
     assert_azure_error(response, 404)

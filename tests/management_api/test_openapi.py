@@ -26,12 +26,15 @@ PATH_EXAMPLES = {
     "userId": "dev",
     "productId": "logistics",
     "sid": "dev-logistics",
+    "apiId": "shipments",
+    "operationId": "listShipments",
 }
 BODY_EXAMPLES = {
     "/groups/{groupId}": {"displayName": "Partners", "description": "Partner firms"},
     "/products/{productId}": {"displayName": "Logistics", "state": "published"},
     "/users/{userId}": {"email": "dev@example.com", "firstName": "Dev", "lastName": "Eloper"},
     "/subscriptions/{sid}": {"displayName": "Renamed app"},
+    "/apis/{apiId}": {"displayName": "Parcels", "path": "parcels", "protocols": ["https"]},
 }
 
 
@@ -52,11 +55,12 @@ schema = schemathesis.openapi.from_dict(with_examples(document("http://testserve
 
 
 @pytest.fixture
-def authorization(administrator, member, make_product):
+def authorization(administrator, member, make_product, make_api):
     """An administrator's token, and a few rows for the operations to find."""
     member.api_id = "dev"
     member.save()
     product = make_product("Logistics")
+    make_api("Shipments", products=[product])
     subscription_services.create_subscription(
         sid="dev-logistics",
         owner=member,

@@ -42,9 +42,7 @@ def test_openapi_lengths_and_ranges_are_the_models():
 
 @pytest.mark.parametrize("table", serializers.RESOURCES, ids=lambda table: table.kind)
 def test_openapi_lists_every_property_the_serializer_sends(table):
-    schema_name = {"groups": "Group", "products": "Product", "users": "User"}.get(
-        table.kind, "Subscription"
-    )
+    schema_name = table.model.__name__
     assert list(properties_of(schema_name)) == [prop.name for prop in table.properties]
 
 

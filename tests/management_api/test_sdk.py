@@ -1,5 +1,5 @@
 """Azure's own SDK (azure-mgmt-apimanagement), pointed at a live Portico, manages groups,
-products, users and subscriptions through management_api.views and management_api.azure."""
+products, users, subscriptions and APIs through management_api.views and management_api.azure."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from azure.core.credentials import AccessToken as AzureToken
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.apimanagement import ApiManagementClient
 from azure.mgmt.apimanagement.models import (
+    ApiCreateOrUpdateParameter,
+    ApiUpdateContract,
     GroupCreateParameters,
     GroupUpdateParameters,
     ProductContract,
@@ -24,10 +26,12 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from apis.models import Api, ProductApi
 from groups.models import Group, Membership
 from management_api.services import issue_token
 from products.models import ProductGroup
 from subscriptions.models import Subscription
+from tests.conftest import openapi_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PLAIN_HTTP = {"enforce_https": False}
@@ -282,3 +286,85 @@ def test_the_sdk_round_trips_allow_tracing(sdk, developer, developers):
     assert Subscription.objects.get(sid="traced").allow_tracing is False
     by_product = list(sdk.product_subscriptions.list(RG, SERVICE, "open", **PLAIN_HTTP))
     assert by_product[0].id.endswith("/products/open/subscriptions/traced")
+
+
+def test_the_sdk_imports_an_api_and_puts_it_in_a_product(sdk):
+    text = openapi_text("Shipments")
+    poller = sdk.api.begin_create_or_update(
+        RG,
+        SERVICE,
+        "shipments",
+        ApiCreateOrUpdateParameter(format="openapi+json", value=text, path="shipments"),
+        **PLAIN_HTTP,
+    )
+    # Done when the PUT answers: the poller never waits (provisioningState Succeeded).
+    assert poller.done()
+    created = poller.result()
+    assert (created.name, created.display_name, created.path) == (
+        "shipments",
+        "Shipments",
+        "shipments",
+    )
+    assert created.protocols == ["https"] and created.is_current is True
+    fetched = sdk.api.get(RG, SERVICE, "shipments", **PLAIN_HTTP)
+    assert fetched.description == "The Shipments API."
+    assert sdk.api.get_entity_tag(RG, SERVICE, "shipments", **PLAIN_HTTP)
+    listed = [a.name for a in sdk.api.list_by_service(RG, SERVICE, **PLAIN_HTTP)]
+    assert listed == ["shipments"]
+
+    # Its operations, read from the document.
+    operations = sdk.api_operation.list_by_api(RG, SERVICE, "shipments", **PLAIN_HTTP)
+    assert [(o.name, o.method, o.url_template) for o in operations] == [
+        ("listShipments", "GET", "/shipments"),
+        ("createShipment", "POST", "/shipments"),
+        ("getShipment", "GET", "/shipments/{id}"),
+        ("cancelShipment", "DELETE", "/shipments/{id}"),
+    ]
+    one = sdk.api_operation.get(RG, SERVICE, "shipments", "getShipment", **PLAIN_HTTP)
+    assert [p.name for p in one.template_parameters] == ["id"]
+    assert one.template_parameters[0].required is True
+
+    # Settings change with the entity tag.
+    tag = etag_of(sdk.api, RG, SERVICE, "shipments")
+    sdk.api.update(
+        RG, SERVICE, "shipments", tag, ApiUpdateContract(display_name="Parcels"), **PLAIN_HTTP
+    )
+    assert Api.objects.get(name="shipments").display_name == "Parcels"
+
+    # Into a product, and out of it.
+    sdk.product.create_or_update(
+        RG, SERVICE, "logistics", ProductContract(display_name="Logistics"), **PLAIN_HTTP
+    )
+    added = sdk.product_api.create_or_update(RG, SERVICE, "logistics", "shipments", **PLAIN_HTTP)
+    assert added.name == "shipments"
+    assert sdk.product_api.check_entity_exists(RG, SERVICE, "logistics", "shipments", **PLAIN_HTTP)
+    in_product = sdk.product_api.list_by_product(RG, SERVICE, "logistics", **PLAIN_HTTP)
+    assert [a.name for a in in_product] == ["shipments"]
+    products = sdk.api_product.list_by_apis(RG, SERVICE, "shipments", **PLAIN_HTTP)
+    assert [(p.name, p.display_name) for p in products] == [("logistics", "Logistics")]
+    sdk.product_api.delete(RG, SERVICE, "logistics", "shipments", **PLAIN_HTTP)
+    assert not ProductApi.objects.exists()
+
+    # Deleted (a long-running operation for the SDK, done at once by Portico).
+    tag = etag_of(sdk.api, RG, SERVICE, "shipments")
+    sdk.api.begin_delete(RG, SERVICE, "shipments", tag, **PLAIN_HTTP).result()
+    with pytest.raises(ResourceNotFoundError):
+        sdk.api.get(RG, SERVICE, "shipments", **PLAIN_HTTP)
+
+
+def test_the_sdk_hears_why_a_document_is_refused(sdk):
+    with pytest.raises(HttpResponseError) as refused:
+        sdk.api.begin_create_or_update(
+            RG,
+            SERVICE,
+            "petstore",
+            ApiCreateOrUpdateParameter(
+                format="openapi-link",
+                value="https://example.com/petstore.yaml",
+                path="petstore",
+            ),
+            **PLAIN_HTTP,
+        )
+    assert refused.value.status_code == 400
+    assert "fetches nothing from the network" in refused.value.message
+    assert not Api.objects.exists()

@@ -193,6 +193,7 @@ def test_every_writable_property_names_an_editable_model_field():
         "products",
         "users",
         "subscriptions",
+        "apis",
     }
     for resource, prop in writable:
         assert prop.field is not None, prop.name
@@ -201,5 +202,5 @@ def test_every_writable_property_names_an_editable_model_field():
 
 def test_resources_cover_every_kind_once():
     kinds = [resource.kind for resource in serializers.RESOURCES]
-    assert kinds == ["groups", "products", "users", "subscriptions"]
+    assert kinds == ["groups", "products", "users", "subscriptions", "apis", "operations"]
     assert serializers.GROUP.model is Group
