@@ -15,6 +15,11 @@ from portal.forms import EntityCreateForm, EntitySettingsForm
 
 MEGABYTE = 1024 * 1024
 # The protocols an administrator chooses from; ws and wss come with WebSocket APIs.
+# The model's help text has <gateway> in it, which a form would show as a tag.
+PATH_HELP = (
+    "Appended to the gateway's address, as in https://gateway.example.com/suffix/. "
+    "Use letters, digits and - . _ ~, with / between segments."
+)
 PROTOCOL_CHOICES = [("http", "HTTP"), ("https", "HTTPS")]
 
 
@@ -121,6 +126,7 @@ class ApiImportForm(DocumentFields, EntityCreateForm):
         fields = ["display_name", "name", "path", "service_url", "protocols"]
         labels = {"display_name": "Name"}
         help_texts = {
+            "path": PATH_HELP,
             "display_name": "Left blank, the document's title.",
             "name": "Used in URLs and the API. Proposed from the name; it can't be changed later.",
         }
@@ -194,6 +200,7 @@ class ApiSettingsForm(EntitySettingsForm):
             "subscription_required",
         ]
         labels = {"display_name": "Name"}
+        help_texts = {"path": PATH_HELP}
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -338,7 +338,6 @@ def _preview(
             "version": version,
             "notice": notice,
             "document": form.document,
-            "breadcrumbs": _breadcrumbs(api),
         },
     )
 
@@ -354,7 +353,7 @@ def api_reimport(request: HttpRequest, name: str) -> HttpResponse:
     return render(
         request,
         "apis/console_api_reimport.html",
-        _page(api, "overview") | {"form": form, "breadcrumbs": _breadcrumbs(api)},
+        _page(api, "overview") | {"form": form},
     )
 
 
@@ -369,7 +368,7 @@ def api_reimport_confirm(request: HttpRequest, name: str) -> HttpResponse:
         return render(
             request,
             "apis/console_api_reimport.html",
-            _page(api, "overview") | {"form": form, "breadcrumbs": _breadcrumbs(api)},
+            _page(api, "overview") | {"form": form},
             status=400,
         )
     assert form.document is not None
