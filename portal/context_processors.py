@@ -11,6 +11,7 @@ CONSOLE_MENU = [
     ("home", "Overview", "console:home"),
     ("groups", "Groups", "groups:list"),
     ("products", "Products", "products:list"),
+    ("apis", "APIs", "apis:list"),
     ("subscriptions", "Subscriptions", "subscriptions:list"),
     ("users", "Users", "console:users"),
     ("settings", "Settings", "console:settings"),
@@ -29,6 +30,9 @@ def console_section(request: HttpRequest) -> dict[str, object]:
         return {}
     if match.namespace in ("groups", "products", "subscriptions"):
         section = match.namespace
+    elif match.namespace == "apis":
+        # A product's APIs tab is one of the product's pages.
+        section = "products" if (match.url_name or "").startswith("product_") else "apis"
     elif match.namespace == "console":
         name = match.url_name or ""
         section = "users" if name.startswith("user") else name

@@ -347,6 +347,12 @@ LOGGING = {
 
 # Portico's own settings.
 PORTICO_PAGE_SIZE = 25
+# A request's form fields, files apart. An OpenAPI document of up to 5 MB
+# (apis.documents) is pasted into the console's import form, then carried
+# again by the re-import preview's Confirm; the console says when it is too
+# big instead of Django's bare 400. Form-encoding can make text about twice
+# as long, hence the margin.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # Where people reach Portico; links in emails start with it.
 PORTICO_BASE_URL = os.environ.get("PORTICO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not PORTICO_BASE_URL.startswith(("http://", "https://")):

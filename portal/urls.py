@@ -81,6 +81,7 @@ urlpatterns = [
     path("console/groups/", include("groups.urls")),
     path("console/products/", include("products.urls")),
     path("console/subscriptions/", include("subscriptions.urls")),
+    path("console/", include("apis.urls")),
     path("gateway/check", gateway.check, name="gateway_check"),
     path("console/", include(console_patterns)),
     path("admin/", admin.site.urls),

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from apis.models import Api, ProductApi, Restriction
 from groups.models import Group, Membership
 from management_api.models import AccessToken
 from management_api.services import issue_token
@@ -32,9 +33,9 @@ from portal.models import User
 from products.models import Product, ProductGroup
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
-from tests.conftest import signs_in
+from tests.conftest import openapi_text, signs_in
 
-CONSOLE_NAMESPACES = {"console", "groups", "products", "subscriptions"}
+CONSOLE_NAMESPACES = {"console", "groups", "products", "apis", "subscriptions"}
 GET = frozenset({"GET"})
 POST = frozenset({"POST"})
 GET_POST = GET | POST
@@ -55,6 +56,8 @@ class Route:
     data: Callable[[Any], dict[str, Any]] = lambda world: {}
     # Run by the administrator's client first, for a POST that needs a state to change.
     before: Callable[[Client], None] | None = field(default=None)
+    # Whether an administrator's POST writes; a preview (re-import) only shows.
+    writes: bool = True
 
 
 def _pause_member() -> None:
@@ -95,6 +98,37 @@ def _product_settings(world: Any) -> dict[str, Any]:
         "subscriptions_limit": "",
         "version": product.version,
     }
+
+
+def _api_import(world: Any) -> dict[str, Any]:
+    return {
+        "document_text": openapi_text("Forged"),
+        "display_name": "",
+        "name": "",
+        "path": "forged",
+        "service_url": "",
+        "protocols": ["https"],
+    }
+
+
+def _api_settings(world: Any) -> dict[str, Any]:
+    api = world.api
+    return {
+        "display_name": "Forged",
+        "description": api.description,
+        "path": api.path,
+        "service_url": api.service_url,
+        "protocols": api.protocol_list,
+        "api_version": api.api_version,
+        "api_revision": api.api_revision,
+        "subscription_required": "on",
+        "version": api.version,
+    }
+
+
+def _api_reimport(world: Any) -> dict[str, Any]:
+    changed = [("get", "/shipments", "listShipments", ["Shipments"])]
+    return {"document_text": openapi_text("Shipments", changed), "version": world.api.version}
 
 
 def _start_preview(client: Client) -> None:
@@ -177,6 +211,53 @@ EXPECTED: dict[str, Route] = {
     "products:remove_group": Route(
         args=lambda world: [world.product.name, world.partners.name], methods=GET_POST
     ),
+    # APIs
+    "apis:list": Route(),
+    "apis:create": Route(methods=GET_POST, data=_api_import),
+    "apis:detail": Route(args=lambda world: [world.api.name]),
+    "apis:update": Route(args=lambda world: [world.api.name], methods=GET_POST, data=_api_settings),
+    "apis:delete": Route(args=lambda world: [world.api.name], methods=GET_POST),
+    # A POST previews the new document; Confirm (reimport_confirm) replaces it.
+    "apis:reimport": Route(
+        args=lambda world: [world.api.name],
+        methods=GET_POST,
+        data=_api_reimport,
+        writes=False,
+    ),
+    "apis:reimport_confirm": Route(
+        args=lambda world: [world.api.name], methods=POST, data=_api_reimport
+    ),
+    "apis:products": Route(args=lambda world: [world.api.name]),
+    "apis:add_to_products": Route(
+        args=lambda world: [world.api.name],
+        methods=GET_POST,
+        data=lambda world: {"pick": [world.draft.name]},
+    ),
+    "apis:remove_from_product": Route(
+        args=lambda world: [world.api.name, world.product.name], methods=GET_POST
+    ),
+    "apis:restrict_operation": Route(
+        args=lambda world: [world.api.name, "listShipments"],
+        methods=GET_POST,
+        data=lambda world: {"pick": [world.beta.name]},
+    ),
+    "apis:restrict_tag": Route(
+        args=lambda world: [world.api.name, "Admin"],
+        methods=GET_POST,
+        data=lambda world: {"pick": [world.beta.name]},
+    ),
+    "apis:unrestrict": Route(
+        args=lambda world: [world.api.name, world.restriction.pk], methods=GET_POST
+    ),
+    "apis:product_apis": Route(args=lambda world: [world.product.name]),
+    "apis:product_add_apis": Route(
+        args=lambda world: [world.product.name],
+        methods=GET_POST,
+        data=lambda world: {"pick": [world.loose_api.name]},
+    ),
+    "apis:product_remove_api": Route(
+        args=lambda world: [world.product.name, world.api.name], methods=GET_POST
+    ),
     # Subscriptions
     "subscriptions:list": Route(),
     "subscriptions:grant": Route(
@@ -243,6 +324,7 @@ def world(
     others,
     product,
     make_product,
+    make_api,
 ):
     """One of everything a console route can name, and everyone it refuses."""
     ledger = make_product("Ledger", approval_required=True)
@@ -251,7 +333,14 @@ def world(
         developer=member, product=ledger, display_name="Please"
     )
     token, _ = issue_token(user=administrator, name="Admin's", days=1)
+    api = make_api("Shipments", products=[product])
+    restriction = Restriction.objects.create(
+        api=api, kind=Restriction.Kind.TAG, target="Admin", group=partners
+    )
     return SimpleNamespace(
+        api=api,
+        loose_api=make_api("Loose"),
+        restriction=restriction,
         administrator=administrator,
         member=member,
         outsider=outsider,
@@ -293,6 +382,13 @@ def snapshot(client: Client) -> tuple[Any, ...]:
             )
         ),
         sorted(ProductGroup.objects.values_list("product__name", "group__name")),
+        sorted(
+            Api.objects.values_list(
+                "name", "display_name", "description", "path", "protocols", "version"
+            )
+        ),
+        sorted(ProductApi.objects.values_list("product__name", "api__name")),
+        sorted(Restriction.objects.values_list("api__name", "kind", "target", "group__name")),
         sorted(
             Subscription.objects.values_list(
                 "sid", "state", "display_name", "primary_secret", "secondary_secret", "version"
@@ -358,7 +454,7 @@ def test_console_route_get_by_an_administrator(client, world, name):
 
 
 @pytest.mark.parametrize(
-    "name", [name for name, route in EXPECTED.items() if "POST" in route.methods]
+    "name", [name for name, route in EXPECTED.items() if "POST" in route.methods and route.writes]
 )
 def test_console_route_post_by_an_administrator_takes_effect(client, world, name):
     # The same bodies the refused requests send: proof that they would have
@@ -370,6 +466,18 @@ def test_console_route_post_by_an_administrator_takes_effect(client, world, name
     before = snapshot(client)
     assert client.post(url_of(name, world), route.data(world)).status_code == 302
     assert snapshot(client) != before
+
+
+@pytest.mark.parametrize(
+    "name",
+    [name for name, route in EXPECTED.items() if "POST" in route.methods and not route.writes],
+)
+def test_console_route_post_that_only_shows_changes_nothing(client, world, name):
+    route = EXPECTED[name]
+    client.force_login(world.administrator)
+    before = snapshot(client)
+    assert client.post(url_of(name, world), route.data(world)).status_code == 200
+    assert snapshot(client) == before
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from django.utils.html import escape
 from hypothesis import given
 from hypothesis import strategies as st
 
+from apis.models import Api, Restriction
 from groups.models import Group
 from management_api.models import AccessToken
 from management_api.services import issue_token
@@ -36,7 +37,7 @@ from portal.services import set_password_url
 from products.models import Product
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, openapi_text
 from tests.fuzz import (
     Sweep,
     as_received,
@@ -164,7 +165,9 @@ def posted_to(form: Form, page_path: str) -> str:
 
 
 @pytest.fixture
-def world(administrator, member, outsider, blocked_user, partners, beta, product, make_product):
+def world(
+    administrator, member, outsider, blocked_user, partners, beta, product, make_product, make_api
+):
     """One of everything a form can name: the member is in Partners and subscribed."""
     ledger = make_product("Ledger", approval_required=True)
     terms = make_product("Terms", terms="Be **kind**.")
@@ -175,7 +178,14 @@ def world(administrator, member, outsider, blocked_user, partners, beta, product
     active = subscription_services.subscribe(developer=member, product=product, display_name="App")
     token, _ = issue_token(user=administrator, name="Deploy", days=1)
     SubscriptionSettings.load()
+    api = make_api("Shipments", products=[product])
+    make_api("Loose")
+    restriction = Restriction.objects.create(
+        api=api, kind=Restriction.Kind.TAG, target="Admin", group=partners
+    )
     return SimpleNamespace(
+        api=api,
+        restriction=restriction,
         administrator=administrator,
         member=member,
         outsider=outsider,
@@ -364,6 +374,62 @@ FORMS: dict[str, FormCase] = {
         stores={"display_name": "display_name"},
         shows=lambda row: reverse("subscriptions:detail", args=[row.sid]),
         shown=("display_name",),
+    ),
+    # Console: APIs. The document is a valid one unless the sweep puts hostile
+    # text in it; a name left blank is the document's title.
+    "apis:create": FormCase(
+        page=lambda world: reverse("apis:create"),
+        typical=lambda world: {"document_text": [openapi_text("Fuzzed")], "service_url": [""]},
+        model=Api,
+        stores={"display_name": "display_name", "path": "path"},
+        normalise={
+            "display_name": lambda text: cleaned(text) or "Fuzzed",
+            "path": lambda text: cleaned(text).strip("/"),
+        },
+        shows=lambda row: reverse("apis:detail", args=[row.name]),
+        shown=("display_name", "path"),
+    ),
+    "apis:update": FormCase(
+        page=lambda world: reverse("apis:update", args=[world.api.name]),
+        typical=lambda world: {"service_url": [""]},
+        model=Api,
+        stores={"display_name": "display_name", "description": "description"},
+        shows=lambda row: reverse("apis:detail", args=[row.name]),
+        shown=("display_name",),
+    ),
+    "apis:delete": FormCase(page=lambda world: reverse("apis:delete", args=[world.api.name])),
+    # Re-import shows a preview: nothing is written until it is confirmed.
+    "apis:reimport": FormCase(
+        page=lambda world: reverse("apis:reimport", args=[world.api.name]),
+        typical=lambda world: {"document_text": [openapi_text("Shipments")]},
+        accepted=200,
+    ),
+    "apis:add_to_products": FormCase(
+        page=lambda world: reverse("apis:add_to_products", args=[world.api.name])
+    ),
+    "apis:remove_from_product": FormCase(
+        page=lambda world: reverse(
+            "apis:remove_from_product", args=[world.api.name, world.product.name]
+        )
+    ),
+    "apis:restrict_operation": FormCase(
+        page=lambda world: reverse(
+            "apis:restrict_operation", args=[world.api.name, "listShipments"]
+        )
+    ),
+    "apis:restrict_tag": FormCase(
+        page=lambda world: reverse("apis:restrict_tag", args=[world.api.name, "Shipments"])
+    ),
+    "apis:unrestrict": FormCase(
+        page=lambda world: reverse("apis:unrestrict", args=[world.api.name, world.restriction.pk])
+    ),
+    "apis:product_add_apis": FormCase(
+        page=lambda world: reverse("apis:product_add_apis", args=[world.product.name])
+    ),
+    "apis:product_remove_api": FormCase(
+        page=lambda world: reverse(
+            "apis:product_remove_api", args=[world.product.name, world.api.name]
+        )
     ),
     # Console: Subscriptions (rejecting asks for a reason the developer is sent)
     "subscriptions:change_state": FormCase(
@@ -692,6 +758,23 @@ SEARCHES: dict[str, tuple[Callable[[Any], str], str]] = {
         "administrator",
     ),
     "subscriptions:list": (lambda world: reverse("subscriptions:list"), "administrator"),
+    "apis:list": (lambda world: reverse("apis:list"), "administrator"),
+    "apis:add_to_products": (
+        lambda world: reverse("apis:add_to_products", args=[world.api.name]),
+        "administrator",
+    ),
+    "apis:restrict_operation": (
+        lambda world: reverse("apis:restrict_operation", args=[world.api.name, "listShipments"]),
+        "administrator",
+    ),
+    "apis:restrict_tag": (
+        lambda world: reverse("apis:restrict_tag", args=[world.api.name, "Shipments"]),
+        "administrator",
+    ),
+    "apis:product_add_apis": (
+        lambda world: reverse("apis:product_add_apis", args=[world.product.name]),
+        "administrator",
+    ),
     "portal:products": (lambda world: reverse("portal:products"), "member"),
 }
 # Paging, which every list takes beside its form's fields.

@@ -21,6 +21,7 @@ from portal.models import User
 from products import services
 from products.forms import ProductCreateForm, ProductSettingsForm
 from products.models import Product, ProductGroup
+from products.tabs import PRODUCT_TABS
 from subscriptions import services as subscription_services
 
 PRODUCTS_INTRO = (
@@ -32,17 +33,12 @@ STATE_FILTER = console.Filter(
 )
 
 
-TABS = [
-    ("overview", "Overview", "products:detail"),
-    ("settings", "Settings", "products:update"),
-    ("access", "Access control", "products:access"),
-]
-
-
 def _page(product: Product, tab: str) -> dict[str, Any]:
     """The product's heading and tabs, for each of its pages."""
     listed = ("Products", "products:list")
-    return console.entity_context(product, tab=tab, tabs=TABS, listed=listed) | {"product": product}
+    return console.entity_context(product, tab=tab, tabs=PRODUCT_TABS, listed=listed) | {
+        "product": product
+    }
 
 
 def _breadcrumbs(product: Product) -> list[tuple[str, str]]:

@@ -277,6 +277,7 @@ ROLES_IN_THE_ADMIN = [
     ["view_membership", "add_membership", "view_user", "view_group"],
     ["view_product", "view_productgroup"],
     ["view_product", "change_product", "view_productgroup", "view_group", "view_user"],
+    ["view_api"],
 ]
 
 
