@@ -32,11 +32,12 @@ def filtered(
 ) -> dict[str, Any]:
     """A copy of the document for one viewer. `hidden` holds lower-cased operation IDs;
     `base_urls` the API's addresses at the gateway, preferred first."""
-    document = copy.deepcopy(content)
+    # A JSON round trip copies a large document several times faster than deepcopy.
+    document = json.loads(json.dumps(content))
     paths = document.get("paths") or {}
     used_tags: set[str] = set()
     removed_tags: set[str] = set()
-    for spec in document_operations(content):
+    for spec in document_operations(content) if hidden else ():
         item = paths.get(spec.url_template)
         if not isinstance(item, dict):
             continue

@@ -48,10 +48,14 @@ def gateway_urls(request: HttpRequest, api: Api) -> list[str]:
     return [urlunsplit((scheme, split.netloc, path or "/", "", "")) for scheme in schemes]
 
 
-def _visible_api(request: HttpRequest, name: str) -> tuple[Api, Viewer]:
-    """The API if the viewer may see it; otherwise the 404 of a missing one."""
+def _visible_api(request: HttpRequest, name: str, *, document: bool) -> tuple[Api, Viewer]:
+    """The API if the viewer may see it; otherwise the 404 of a missing one.
+
+    The document (up to megabytes of JSON) is read only when asked for.
+    """
     viewer, _ = preview.viewer_for(request)
-    api = Api.objects.visible_to(viewer).filter(name=name).first()
+    apis = Api.objects.visible_to(viewer).filter(name=name)
+    api = (apis if document else apis.defer("document")).first()
     if api is None:
         raise Http404("No API here.")
     return api, viewer
@@ -211,7 +215,7 @@ def _sections(api: Api) -> list[dict[str, Any]]:
 @require_GET
 def api_reference(request: HttpRequest, name: str) -> HttpResponse:
     """One API's reference, as the viewer may see it; hidden is the 404 of missing."""
-    api, viewer = _visible_api(request, name)
+    api, viewer = _visible_api(request, name, document=False)
     hidden = hidden_operations(api, viewer)
     sections = []
     for section in _sections(api):
@@ -244,7 +248,7 @@ def api_reference(request: HttpRequest, name: str) -> HttpResponse:
 @require_GET
 def api_document(request: HttpRequest, name: str, extension: str) -> HttpResponse:
     """The API's document to download, filtered for the viewer, pointing at the gateway."""
-    api, viewer = _visible_api(request, name)
+    api, viewer = _visible_api(request, name, document=True)
     document = export.filtered(
         api.document,
         hidden=hidden_operations(api, viewer),
