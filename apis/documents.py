@@ -378,6 +378,12 @@ def _first_line(message: str) -> str:
 # --- Operations ------------------------------------------------------------------
 
 
+def operations(content: dict[str, Any]) -> list[OperationSpec]:
+    """The operations of a document already read, named as on import (for the portal's
+    reference and download, which match them to their rows by ID)."""
+    return list(_operations(content))
+
+
 def _operations(content: dict[str, Any]) -> Iterator[OperationSpec]:
     taken: set[str] = set()
     for url_template, item in (content.get("paths") or {}).items():

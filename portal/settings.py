@@ -360,6 +360,13 @@ if not PORTICO_BASE_URL.startswith(("http://", "https://")):
         f"PORTICO_BASE_URL must start with http:// or https://, got {PORTICO_BASE_URL!r}"
     )
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+# Where API calls go: the gateway's public address, before each API's URL
+# suffix. Empty: the address the portal itself was reached at.
+PORTICO_GATEWAY_URL = os.environ.get("PORTICO_GATEWAY_URL", "").rstrip("/")
+if PORTICO_GATEWAY_URL and not PORTICO_GATEWAY_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"PORTICO_GATEWAY_URL must start with http:// or https://, got {PORTICO_GATEWAY_URL!r}"
+    )
 
 # Sign-in throttling (portal/throttle.py, through django-axes).
 PORTICO_SIGNIN_PAUSE_MINUTES = env_int("PORTICO_SIGNIN_PAUSE_MINUTES", default=15)

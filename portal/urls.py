@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from apis import portal_urls as api_portal_urls
 from management_api.views import console as api_console
 from portal.forms import SignInForm
 from portal.views import account, console
@@ -19,6 +20,7 @@ portal_patterns = (
     [
         path("", portal_views.landing, name="landing"),
         *product_urls.portal_urlpatterns,
+        *api_portal_urls.urlpatterns,
         *subscription_urls.portal_urlpatterns,
         path(
             "signin/",

@@ -776,6 +776,7 @@ SEARCHES: dict[str, tuple[Callable[[Any], str], str]] = {
         "administrator",
     ),
     "portal:products": (lambda world: reverse("portal:products"), "member"),
+    "portal:apis": (lambda world: reverse("portal:apis"), "member"),
 }
 # Paging, which every list takes beside its form's fields.
 PAGING = Field(name="page", kind="number")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +12,9 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from apis import documents as api_documents
+from apis import services as api_services
+from apis.models import Api
 from groups import services as group_services
 from groups.models import Group
 from portal.models import User
@@ -133,6 +137,26 @@ DEMO_PRODUCTS = [
 ]
 
 
+# The APIs' documents, written for the demo, under apis/demo/.
+DEMO_API_DIR = Path(api_documents.__file__).resolve().parent / "demo"
+
+# ID, document, URL suffix, requires a subscription, products, {tag: groups allowed}
+DEMO_APIS = [
+    ("geocoding", "geocoding.yaml", "geo/v2", True, ["starter", "unlimited"], {}),
+    ("routing", "routing.json", "routing/v1", True, ["starter", "unlimited"], {}),
+    ("forecasts", "forecasts.json", "weather/v3", False, ["weather-open-data"], {}),
+    (
+        "shipments",
+        "shipments.yaml",
+        "logistics/shipments/v1",
+        True,
+        ["partner-logistics"],
+        {"Admin": ["internal"]},
+    ),
+    ("usage-analytics", "usage-analytics.json", "insights/v0", True, ["insights-beta"], {}),
+]
+
+
 # developer, product, subscription name
 DEMO_SUBSCRIPTIONS = [
     ("alice@example.com", "starter", "Alice's route planner"),
@@ -230,6 +254,26 @@ class Command(BaseCommand):
                 added_by=admin,
             )
             created.append(f"product {display_name}")
+        for name, filename, path, subscription_required, products, restrictions in DEMO_APIS:
+            if Api.objects.filter(name=name).exists():
+                continue
+            api = api_services.create_api(
+                document=api_documents.read((DEMO_API_DIR / filename).read_text()),
+                name=name,
+                path=path,
+                subscription_required=subscription_required,
+            )
+            for product in Product.objects.filter(name__in=products):
+                api_services.add_apis(product=product, apis=[api], added_by=admin)
+            for tag, group_names in restrictions.items():
+                api_services.restrict(
+                    api=api,
+                    kind="tag",
+                    target=tag,
+                    groups=Group.objects.filter(name__in=group_names),
+                    added_by=admin,
+                )
+            created.append(f"API {api.display_name}")
         for email, product_name, display_name in DEMO_SUBSCRIPTIONS:
             developer = User.objects.get(email=email)
             product = Product.objects.get(name=product_name)
