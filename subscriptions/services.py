@@ -1,5 +1,5 @@
 """Writes to subscriptions: subscribe, approve and the other state changes, keys,
-and the rule for developers who lose sight of a product they subscribed to."""
+and the rule for developers who lose sight of a product or API they subscribed to."""
 
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apis import services as api_services
+from apis.models import Api, ProductApi
 from portal import mail
 from portal import services as user_services
 from portal.entities import DeletionSummary
-from portal.models import User
+from portal.models import User, is_administrator
 from products import services as product_services
 from products.models import Product
 from subscriptions import notify
 from subscriptions.models import Subscription, SubscriptionSettings, new_subscription_key
-from subscriptions.rules import SubscriptionRefused, refusal
+from subscriptions.rules import SubscriptionRefused, api_terms, refusal
 
 MIN_KEY_LENGTH = 32
 PAST_TENSE = {
@@ -36,36 +38,50 @@ RULE_FIELDS = ["state", "suspended_for_access", "state_comment"]
 def subscribe(
     *,
     developer: Any,
-    product: Product,
+    product: Product | None = None,
+    api: Api | None = None,
     display_name: str,
     accepted_terms: bool = False,
     submission: str = "",
 ) -> Subscription:
-    """Subscribe a developer to a product they can see.
+    """Subscribe a developer to a product, or to one API, they can see.
 
     Products that need approval give a submitted subscription; others an
-    active one. The developer's row is locked first, so two requests at
-    once can't both pass the limit, and a form sent again (the same
-    `submission`) gets the subscription it made the first time.
+    active one. An API takes the approval, limit and terms of the products
+    through which the developer sees it (rules.api_terms). The developer's
+    row is locked first, so two requests at once can't both pass the limit,
+    and a form sent again (the same `submission`) gets the subscription it
+    made the first time.
     """
+    _one_scope(product, api)
     User.objects.select_for_update().filter(pk=developer.pk).first()
     if submission:
         earlier = Subscription.objects.filter(owner=developer, submission=submission).first()
         if earlier is not None:
             return earlier
-    refused = refusal(developer=developer, product=product)
+    refused = refusal(developer=developer, product=product, api=api)
     if refused is not None and refused.code == "not_visible":
+        if api is not None:
+            raise Api.DoesNotExist("No API matches the given query.")
         raise Product.DoesNotExist("No product matches the given query.")
     if refused is not None:
         raise refused
-    if product.terms and not accepted_terms:
+    if api is not None:
+        terms = api_terms(developer=developer, api=api)
+        needs_terms = bool(terms.with_terms)
+        needs_approval = terms.approval_required
+    else:
+        assert product is not None
+        needs_terms = bool(product.terms)
+        needs_approval = product.approval_required
+    if needs_terms and not accepted_terms:
         raise SubscriptionRefused(
             {"accept_terms": "Accept the terms of use to subscribe."}, code="terms"
         )
-    needs_approval = product.approval_required
     subscription = Subscription(
         owner=developer,
         product=product,
+        api=api,
         display_name=display_name,
         state=Subscription.State.SUBMITTED if needs_approval else Subscription.State.ACTIVE,
         activated_at=None if needs_approval else timezone.now(),
@@ -78,12 +94,18 @@ def subscribe(
     return subscription
 
 
+def _one_scope(product: Product | None, api: Api | None) -> None:
+    if (product is None) == (api is None):
+        raise ValidationError({"scope": "Subscribe to a product or to one API."}, code="scope")
+
+
 @transaction.atomic
 def create_subscription(
     *,
     sid: str,
     owner: Any,
-    product: Product,
+    product: Product | None = None,
+    api: Api | None = None,
     display_name: str,
     state: str = Subscription.State.SUBMITTED,
     primary_key: str | None = None,
@@ -92,16 +114,18 @@ def create_subscription(
 ) -> Subscription:
     """An administrator's subscription for a developer (the API's PUT).
 
-    The developer must be able to see the product and stay within its limit,
-    as when they subscribe themselves; it starts submitted or active.
+    The developer must be able to see the product (or the API) and stay
+    within its limit, as when they subscribe themselves; it starts submitted
+    or active.
     """
+    _one_scope(product, api)
     if state not in (Subscription.State.SUBMITTED, Subscription.State.ACTIVE):
         raise ValidationError(
             {"state": "A new subscription starts as submitted or active."}, code="state"
         )
     if owner is not None:
         User.objects.select_for_update().filter(pk=owner.pk).first()
-        refused = refusal(developer=owner, product=product, on_behalf=True)
+        refused = refusal(developer=owner, product=product, api=api, on_behalf=True)
         if refused is not None and refused.code == "not_visible":
             raise SubscriptionRefused({"scope": refused.messages}, code=refused.code)
         if refused is not None:
@@ -110,6 +134,7 @@ def create_subscription(
         sid=sid,
         owner=owner,
         product=product,
+        api=api,
         display_name=display_name,
         state=state,
         state_comment=_state_comment(state_comment),
@@ -162,7 +187,11 @@ def change_state(*, subscription: Subscription, action: str, comment: str = "") 
     if target == Subscription.State.ACTIVE and current.owner_id is not None:
         # A request approved, or a subscription activated, for someone who
         # meanwhile lost sight of the product falls under the access rule.
-        reconcile_access(owner_ids=[current.owner_id], product_ids=[current.product_id])
+        reconcile_access(
+            owner_ids=[current.owner_id],
+            product_ids=[current.product_id] if current.product_id else [],
+            api_ids=[current.api_id] if current.api_id else [],
+        )
         current.refresh_from_db()
     # Approved but suspended at once by the access rule: the developer gets
     # the rule's "access removed" email instead of a misleading "approved".
@@ -252,7 +281,35 @@ def delete_product(*, product: Product, delete_subscriptions: bool = False) -> D
             code="has_subscriptions",
         )
     product.subscriptions.all().delete()
+    # Developers may have seen some of its APIs through it alone.
+    api_ids = list(ProductApi.objects.filter(product=product).values_list("api_id", flat=True))
     summary = product_services.delete_product(product=product)
+    if api_ids:
+        reconcile_access(api_ids=api_ids)
+    if count:
+        summary = DeletionSummary(
+            display_name=summary.display_name,
+            consequences=[*summary.consequences, f"its {count} subscriptions were deleted"],
+        )
+    return summary
+
+
+@transaction.atomic
+def delete_api(*, api: Api, delete_subscriptions: bool = False) -> DeletionSummary:
+    """Delete an API, with its own subscriptions when asked (Azure's deleteSubscriptions).
+
+    An API that still has subscriptions to it alone is refused otherwise;
+    subscriptions to products that contain it stay.
+    """
+    count = api.subscriptions.count()
+    if count and not delete_subscriptions:
+        raise ValidationError(
+            f"{api.display_name} has {count} subscription{'s' if count != 1 else ''} to it "
+            "alone, ended ones included: delete them together with the API.",
+            code="has_subscriptions",
+        )
+    api.subscriptions.all().delete()
+    summary = api_services.delete_api(api=api)
     if count:
         summary = DeletionSummary(
             display_name=summary.display_name,
@@ -275,15 +332,23 @@ def delete_user(*, user: User, actor: Any, delete_subscriptions: bool = False) -
 
 
 def reconcile_access(
-    *, owner_ids: Iterable[int] | None = None, product_ids: Iterable[int] | None = None
+    *,
+    owner_ids: Iterable[int] | None = None,
+    product_ids: Iterable[int] | None = None,
+    api_ids: Iterable[int] | None = None,
 ) -> None:
-    """Apply the console's rule for developers who lost, or regained, sight of products.
+    """Apply the console's rule for developers who lost, or regained, sight of products or APIs.
 
     With the "suspend" rule, active subscriptions to products no longer
-    shared with their owner are suspended ("Access removed") and the owner
-    is told. Whatever the rule, subscriptions this rule suspended become
-    active again once the product is shared with the owner again.
-    Publishing state plays no part, as in Azure.
+    shared with their owner, or to APIs in no product shared with them, are
+    suspended ("Access removed") and the owner is told. Whatever the rule,
+    subscriptions this rule suspended become active again once the owner
+    sees their product or API again. Publishing state plays no part, as in
+    Azure.
+
+    product_ids and api_ids name what changed; the subscriptions looked at
+    are those to these products, to these APIs and to the APIs now in
+    these products. Neither given: every subscription (of owner_ids).
     """
     suspend = SubscriptionSettings.load().on_access_loss == SubscriptionSettings.AccessLoss.SUSPEND
     candidates = Subscription.objects.filter(owner__isnull=False).filter(
@@ -291,8 +356,13 @@ def reconcile_access(
     )
     if owner_ids is not None:
         candidates = candidates.filter(owner_id__in=list(owner_ids))
-    if product_ids is not None:
-        candidates = candidates.filter(product_id__in=list(product_ids))
+    if product_ids is not None or api_ids is not None:
+        products = list(product_ids or [])
+        candidates = candidates.filter(
+            Q(product_id__in=products)
+            | Q(api_id__in=list(api_ids or []))
+            | Q(api_id__in=ProductApi.objects.filter(product_id__in=products).values("api_id"))
+        )
     owner_ids_found = set(candidates.values_list("owner_id", flat=True))
     for owner in User.objects.filter(pk__in=owner_ids_found):
         suspended = []
@@ -302,11 +372,15 @@ def reconcile_access(
             subscriptions = list(candidates.filter(owner=owner).select_for_update())
             shared = set(
                 Product.objects.shared_with(owner)
-                .filter(pk__in=[s.product_id for s in subscriptions])
+                .filter(pk__in=[s.product_id for s in subscriptions if s.product_id])
                 .values_list("pk", flat=True)
             )
+            shared_apis = _apis_shared_with(owner, [s.api_id for s in subscriptions if s.api_id])
             for subscription in subscriptions:
-                sees = subscription.product_id in shared
+                if subscription.product_id is not None:
+                    sees = subscription.product_id in shared
+                else:
+                    sees = subscription.api_id in shared_apis
                 if subscription.is_active and not sees and suspend:
                     subscription.state = Subscription.State.SUSPENDED
                     subscription.suspended_for_access = True
@@ -324,8 +398,25 @@ def reconcile_access(
                 )
 
 
+def _apis_shared_with(owner: User, api_ids: list[int]) -> set[int]:
+    """Of these APIs, those in a product shared with the owner (all, for an administrator)."""
+    if not api_ids:
+        return set()
+    if is_administrator(owner):
+        return set(api_ids)
+    return set(
+        ProductApi.objects.filter(
+            api_id__in=api_ids, product__in=Product.objects.shared_with(owner).values("pk")
+        ).values_list("api_id", flat=True)
+    )
+
+
 def on_sight_changed(
-    *, owner_ids: list[int] | None = None, product_ids: list[int] | None = None, **_: Any
+    *,
+    owner_ids: list[int] | None = None,
+    product_ids: list[int] | None = None,
+    api_ids: list[int] | None = None,
+    **_: Any,
 ) -> None:
     """The funnel's listener (portal.sight): apply the access rule to what changed."""
-    reconcile_access(owner_ids=owner_ids, product_ids=product_ids)
+    reconcile_access(owner_ids=owner_ids, product_ids=product_ids, api_ids=api_ids)
