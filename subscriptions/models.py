@@ -245,6 +245,13 @@ class Subscription(VersionedModel):
             return self.product.display_name
         return f"API: {self.api.display_name}" if self.api is not None else ""
 
+    @property
+    def scope_in_words(self) -> str:
+        """The scope in a sentence: "Logistics", or "the Shipments API"."""
+        if self.product is not None:
+            return self.product.display_name
+        return f"the {self.api.display_name} API" if self.api is not None else ""
+
 
 class SubscriptionSettings(models.Model):
     """The console's settings for subscriptions; there is one row."""
