@@ -164,10 +164,13 @@ def posted_to(form: Form, page_path: str) -> str:
 
 
 @pytest.fixture
-def world(administrator, member, outsider, blocked_user, partners, beta, product, make_product):
+def world(
+    administrator, member, outsider, blocked_user, partners, beta, product, make_product, make_api
+):
     """One of everything a form can name: the member is in Partners and subscribed."""
     ledger = make_product("Ledger", approval_required=True)
     terms = make_product("Terms", terms="Be **kind**.")
+    shipments = make_api("Shipments", products=[terms])
     draft = make_product("Draft", state=Product.State.NOT_PUBLISHED)
     waiting = subscription_services.subscribe(
         developer=member, product=ledger, display_name="Please"
@@ -185,6 +188,7 @@ def world(administrator, member, outsider, blocked_user, partners, beta, product
         product=product,
         ledger=ledger,
         terms=terms,
+        shipments=shipments,
         draft=draft,
         waiting=waiting,
         active=active,
@@ -384,6 +388,14 @@ FORMS: dict[str, FormCase] = {
     ),
     "portal:subscribe": FormCase(
         page=lambda world: reverse("portal:product", args=[world.terms.name]),
+        who="member",
+        model=Subscription,
+        stores={"display_name": "display_name"},
+        shows=lambda row: reverse("portal:profile"),
+        shown=("display_name",),
+    ),
+    "portal:subscribe_api": FormCase(
+        page=lambda world: reverse("portal:subscribe_api", args=[world.shipments.name]),
         who="member",
         model=Subscription,
         stores={"display_name": "display_name"},
@@ -609,7 +621,12 @@ def test_form_survives_hostile_input(client, opened, data):
 CRAWL = {
     "administrator": lambda world: [reverse("console:home"), reverse("portal:landing")],
     "previewing": lambda world: [reverse("portal:products")],
-    "member": lambda world: [reverse("portal:landing"), reverse("portal:profile")],
+    "member": lambda world: [
+        reverse("portal:landing"),
+        reverse("portal:profile"),
+        # Until an API's reference page links to it.
+        reverse("portal:subscribe_api", args=[world.shipments.name]),
+    ],
     "anonymous": lambda world: [
         reverse("portal:landing"),
         reverse("portal:login"),

@@ -377,7 +377,7 @@ def product_group(request: HttpRequest, product_id: str, group_id: str) -> HttpR
 @api_view({"GET"})
 def product_subscription_list(request: HttpRequest, product_id: str) -> HttpResponse:
     product = _get(Product.objects, f"Product '{product_id}'", name=product_id)
-    subscriptions = product.subscriptions.select_related("owner", "product").order_by("sid")
+    subscriptions = product.subscriptions.select_related("owner", "product", "api").order_by("sid")
     subscriptions = apply_filter(request, subscriptions, SUBSCRIPTION_FILTERS)
     return page(request, subscriptions, serializers.subscription)
 
@@ -471,7 +471,7 @@ def user_group_list(request: HttpRequest, user_id: str) -> HttpResponse:
 @api_view({"GET"})
 def user_subscription_list(request: HttpRequest, user_id: str) -> HttpResponse:
     person = _get(User.objects, f"User '{user_id}'", api_id=user_id)
-    subscriptions = person.subscriptions.select_related("owner", "product").order_by("sid")
+    subscriptions = person.subscriptions.select_related("owner", "product", "api").order_by("sid")
     subscriptions = apply_filter(request, subscriptions, SUBSCRIPTION_FILTERS)
     return page(request, subscriptions, serializers.subscription)
 
@@ -481,7 +481,7 @@ def user_subscription(request: HttpRequest, user_id: str, sid: str) -> HttpRespo
     """One of a user's subscriptions (Azure's User Subscription - Get); another's is a 404."""
     person = _get(User.objects, f"User '{user_id}'", api_id=user_id)
     subscription = _get(
-        Subscription.objects.select_related("owner", "product"),
+        Subscription.objects.select_related("owner", "product", "api"),
         f"Subscription '{sid}' of user '{user_id}'",
         sid=sid,
         owner=person,
@@ -511,14 +511,14 @@ STATE_ACTIONS = {
 
 @api_view({"GET"})
 def subscription_list(request: HttpRequest) -> HttpResponse:
-    subscriptions = Subscription.objects.select_related("owner", "product").order_by("sid")
+    subscriptions = Subscription.objects.select_related("owner", "product", "api").order_by("sid")
     subscriptions = apply_filter(request, subscriptions, SUBSCRIPTION_FILTERS)
     return page(request, subscriptions, serializers.subscription)
 
 
 def _subscription(sid: str) -> Subscription:
     return _get(
-        Subscription.objects.select_related("owner", "product"), f"Subscription '{sid}'", sid=sid
+        Subscription.objects.select_related("owner", "product", "api"), f"Subscription '{sid}'", sid=sid
     )
 
 
@@ -530,7 +530,7 @@ def subscription_entity(request: HttpRequest, sid: str) -> HttpResponse:
 
     return _entity(
         request,
-        Subscription.objects.select_related("owner", "product").filter(sid=sid).first(),
+        Subscription.objects.select_related("owner", "product", "api").filter(sid=sid).first(),
         what=f"Subscription '{sid}'",
         serialize=serializers.subscription,
         put=lambda found: _put_subscription(request, sid, found),
@@ -636,7 +636,7 @@ def _update_subscription(
                 )
     except ValidationError as error:
         raise _validation(error) from None
-    return Subscription.objects.select_related("owner", "product").get(pk=subscription.pk)
+    return Subscription.objects.select_related("owner", "product", "api").get(pk=subscription.pk)
 
 
 @api_view({"POST"})

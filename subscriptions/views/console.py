@@ -48,10 +48,10 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
         title="Subscriptions",
         items=lambda query: (
             Subscription.objects.search(query)
-            .select_related("owner", "product")
+            .select_related("owner", "product", "api")
             .order_by("-created_at", "-pk")
         ),
-        search_label="Search by developer, product or name",
+        search_label="Search by developer, product, API or name",
         filter=STATE_FILTER,
     )
 
@@ -60,7 +60,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
 @administrator_required
 def subscription_detail(request: HttpRequest, sid: str) -> HttpResponse:
     subscription = get_object_or_404(
-        Subscription.objects.select_related("owner", "product"), sid=sid
+        Subscription.objects.select_related("owner", "product", "api"), sid=sid
     )
     return render(
         request,
@@ -83,7 +83,7 @@ def subscription_detail(request: HttpRequest, sid: str) -> HttpResponse:
 @administrator_required
 def subscription_change_state(request: HttpRequest, sid: str, action: str) -> HttpResponse:
     subscription = get_object_or_404(
-        Subscription.objects.select_related("owner", "product"), sid=sid
+        Subscription.objects.select_related("owner", "product", "api"), sid=sid
     )
     if action not in Subscription.TRANSITIONS:
         raise Http404("No such action.")
