@@ -132,7 +132,11 @@ SUBSCRIPTION = Resource(
         Property(
             "scope",
             "product",
-            value=lambda item: f"{service_id()}/products/{item.product.name}",
+            value=lambda item: (
+                f"{service_id()}/products/{item.product.name}"
+                if item.product is not None
+                else f"{service_id()}/apis/{item.api.name}"
+            ),
             schema={"type": "string"},
         ),
         Property("displayName", "display_name", writable=True),
@@ -158,6 +162,8 @@ AZURE_NAMES = {
     },
     "name": "name",
     "sid": "name",
+    # A subscription's scope is its product or its API.
+    "api": "scope",
     "api_id": "name",
     "display_name_key": "displayName",
     "primary_secret": "primaryKey",

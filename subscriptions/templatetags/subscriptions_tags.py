@@ -17,6 +17,4 @@ def subscribe_api_offer(context: dict[str, Any], api: Api) -> Offer | None:
     request = context.get("request")
     if request is None:
         return None
-    return api_offer(
-        viewer=request.user, api=api, previewing=preview.current(request) is not None
-    )
+    return api_offer(viewer=request.user, api=api, previewing=preview.current(request) is not None)

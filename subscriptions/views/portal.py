@@ -46,7 +46,7 @@ def subscribe(request: HttpRequest, name: str) -> HttpResponse:
             else:
                 form.add_error(None, error)
         else:
-            subscribed_to = subscription.product.display_name
+            subscribed_to = subscription.scope_in_words
             if subscription.is_active:
                 messages.success(
                     request,
