@@ -82,7 +82,8 @@ def refusal(
     """
     if api is not None:
         return _api_refusal(developer=developer, api=api, on_behalf=on_behalf)
-    assert product is not None
+    if product is None:
+        raise TypeError("refusal() needs a product or an API.")
     if not Product.objects.visible_to(developer).filter(pk=product.pk).exists():
         return SubscriptionRefused(
             "The developer can't see this product, so can't subscribe to it.",

@@ -71,9 +71,8 @@ def subscribe(
         needs_terms = bool(terms.with_terms)
         needs_approval = terms.approval_required
     else:
-        assert product is not None
-        needs_terms = bool(product.terms)
-        needs_approval = product.approval_required
+        needs_terms = bool(product and product.terms)
+        needs_approval = bool(product and product.approval_required)
     if needs_terms and not accepted_terms:
         raise SubscriptionRefused(
             {"accept_terms": "Accept the terms of use to subscribe."}, code="terms"
