@@ -156,7 +156,8 @@ def remove_api(*, product: Product, api: Api) -> bool:
     """Take an API out of a product; True when it was in it."""
     deleted, _ = ProductApi.objects.filter(product=product, api=api).delete()
     if deleted:
-        sight.changed(products=[product.pk])
+        # The API is no longer in the product, so name it: its viewers changed.
+        sight.changed(products=[product.pk], apis=[api.pk])
     return deleted > 0
 
 

@@ -168,7 +168,11 @@ SUBSCRIPTION = Resource(
         Property(
             "scope",
             "product",
-            value=lambda item: f"{service_id()}/products/{item.product.name}",
+            value=lambda item: (
+                f"{service_id()}/products/{item.product.name}"
+                if item.product is not None
+                else f"{service_id()}/apis/{item.api.name}"
+            ),
             schema={"type": "string"},
         ),
         Property("displayName", "display_name", writable=True),
@@ -261,6 +265,8 @@ AZURE_NAMES = {
     },
     "name": "name",
     "sid": "name",
+    # A subscription's scope is its product or its API.
+    "api": "scope",
     "api_id": "name",
     "display_name_key": "displayName",
     "primary_secret": "primaryKey",
@@ -318,6 +324,7 @@ def user_group(item: Group, user_id: str) -> dict[str, Any]:
 
 def product_subscription(item: Subscription) -> dict[str, Any]:
     """A subscription listed under its product (products/{productId}/subscriptions)."""
+    assert item.product is not None
     return _under(
         subscription(item),
         "products/subscriptions",

@@ -14,15 +14,23 @@ from collections.abc import Iterable
 
 from django.dispatch import Signal
 
-# Sent with owner_ids (people whose sight changed) and product_ids (products
-# whose viewers changed); None means "any".
+# Sent with owner_ids (people whose sight changed), product_ids (products
+# whose viewers changed) and api_ids (APIs that left a product, so are seen
+# by fewer people; the APIs inside the named products count as changed too).
+# None means "any"; api_ids is None unless named.
 sight_changed = Signal()
 
 
-def changed(*, people: Iterable[int] | None = None, products: Iterable[int] | None = None) -> None:
-    """Report that these people may see other products, or these products other people."""
+def changed(
+    *,
+    people: Iterable[int] | None = None,
+    products: Iterable[int] | None = None,
+    apis: Iterable[int] | None = None,
+) -> None:
+    """Report that these people may see other products, or these products (or APIs) other people."""
     sight_changed.send(
         sender=changed,
         owner_ids=None if people is None else list(people),
         product_ids=None if products is None else list(products),
+        api_ids=None if apis is None else list(apis),
     )

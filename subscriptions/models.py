@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from apis.models import Api
 from portal.entities import VersionedModel
 from products.models import Product
 
@@ -73,7 +74,7 @@ class SubscriptionQuerySet(models.QuerySet["Subscription"]):
         return self.filter(state__in=Subscription.HOLDING_STATES)
 
     def search(self, query: str) -> Self:
-        """Subscriptions whose name, developer or product contains every word."""
+        """Subscriptions whose name, developer, product or API contains every word."""
         result = self
         for word in query.split()[:5]:
             result = result.filter(
@@ -83,12 +84,17 @@ class SubscriptionQuerySet(models.QuerySet["Subscription"]):
                 | Q(owner__first_name__icontains=word)
                 | Q(owner__last_name__icontains=word)
                 | Q(product__display_name__icontains=word)
+                | Q(api__display_name__icontains=word)
             )
         return result
 
 
 class Subscription(VersionedModel):
-    """A developer's subscription to a product, with the two keys that call its APIs."""
+    """A developer's subscription to a product or to one API, with the two keys that call it.
+
+    Its scope is exactly one of `product` (every API in the product, as
+    Azure's /products/{id}) and `api` (that API alone, Azure's /apis/{id}).
+    """
 
     class State(models.TextChoices):
         SUBMITTED = "submitted", "Waiting for approval"
@@ -124,7 +130,17 @@ class Subscription(VersionedModel):
         null=True,
         blank=True,
     )
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="subscriptions")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="subscriptions", null=True, blank=True
+    )
+    api = models.ForeignKey(
+        Api,
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        null=True,
+        blank=True,
+        verbose_name="API",
+    )
     display_name = models.CharField("name", max_length=100)
     state = models.CharField(max_length=10, choices=State, default=State.SUBMITTED)
     primary_secret = models.CharField(
@@ -206,10 +222,17 @@ class Subscription(VersionedModel):
                 condition=~Q(submission=""),
                 name="subscription_one_per_submission",
             ),
+            models.CheckConstraint(
+                condition=Q(product__isnull=False, api__isnull=True)
+                | Q(product__isnull=True, api__isnull=False),
+                name="subscription_one_scope",
+                violation_error_message="A subscription is to a product or to one API.",
+            ),
         ]
         indexes = [
             models.Index(fields=["owner", "product", "state"], name="products_sub_owner"),
             models.Index(fields=["state", "-created_at"], name="products_sub_state"),
+            models.Index(fields=["owner", "api", "state"], name="subscription_owner_api"),
         ]
 
     def __str__(self) -> str:
@@ -234,6 +257,25 @@ class Subscription(VersionedModel):
     @property
     def is_active(self) -> bool:
         return self.state == self.State.ACTIVE
+
+    @property
+    def scope(self) -> Product | Api:
+        """What the keys call: the product, or the one API."""
+        return self.product if self.product is not None else self.api  # type: ignore[return-value]
+
+    @property
+    def scope_label(self) -> str:
+        """The scope as people read it: "Logistics", or "API: Shipments"."""
+        if self.product is not None:
+            return self.product.display_name
+        return f"API: {self.api.display_name}" if self.api is not None else ""
+
+    @property
+    def scope_in_words(self) -> str:
+        """The scope in a sentence: "Logistics", or "the Shipments API"."""
+        if self.product is not None:
+            return self.product.display_name
+        return f"the {self.api.display_name} API" if self.api is not None else ""
 
 
 class SubscriptionSettings(models.Model):

@@ -29,7 +29,9 @@ def administrators_addresses() -> list[str]:
 
 
 def subscription_waiting(*, subscription_id: int) -> None:
-    subscription = Subscription.objects.select_related("owner", "product").get(pk=subscription_id)
+    subscription = Subscription.objects.select_related("owner", "product", "api").get(
+        pk=subscription_id
+    )
     link = settings.PORTICO_BASE_URL + reverse("subscriptions:detail", args=[subscription.sid])
     _send(
         "subscription_waiting",
@@ -39,20 +41,26 @@ def subscription_waiting(*, subscription_id: int) -> None:
 
 
 def subscription_approved(*, subscription_id: int) -> None:
-    subscription = Subscription.objects.select_related("owner", "product").get(pk=subscription_id)
+    subscription = Subscription.objects.select_related("owner", "product", "api").get(
+        pk=subscription_id
+    )
     if subscription.owner:
         _send("subscription_approved", {"subscription": subscription}, [subscription.owner.email])
 
 
 def subscription_rejected(*, subscription_id: int) -> None:
-    subscription = Subscription.objects.select_related("owner", "product").get(pk=subscription_id)
+    subscription = Subscription.objects.select_related("owner", "product", "api").get(
+        pk=subscription_id
+    )
     if subscription.owner:
         _send("subscription_rejected", {"subscription": subscription}, [subscription.owner.email])
 
 
 def access_removed(*, owner_id: int, subscription_ids: list[int]) -> None:
     owner = User.objects.get(pk=owner_id)
-    subscriptions = Subscription.objects.filter(pk__in=subscription_ids).select_related("product")
+    subscriptions = Subscription.objects.filter(pk__in=subscription_ids).select_related(
+        "product", "api"
+    )
     _send("access_removed", {"owner": owner, "subscriptions": subscriptions}, [owner.email])
 
 

@@ -1,5 +1,5 @@
 """Writes to subscriptions: subscribe, approve and the other state changes, keys,
-and the rule for developers who lose sight of a product they subscribed to."""
+and the rule for developers who lose sight of a product or API they subscribed to."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apis import services as api_services
+from apis.models import Api, ProductApi
 from portal import mail
 from portal import services as user_services
 from portal.entities import DeletionSummary
@@ -19,7 +21,7 @@ from products import services as product_services
 from products.models import Product
 from subscriptions import notify
 from subscriptions.models import Subscription, SubscriptionSettings, new_subscription_key
-from subscriptions.rules import SubscriptionRefused, refusal
+from subscriptions.rules import SubscriptionRefused, api_terms, refusal
 
 MIN_KEY_LENGTH = 32
 PAST_TENSE = {
@@ -36,36 +38,49 @@ RULE_FIELDS = ["state", "suspended_for_access", "state_comment"]
 def subscribe(
     *,
     developer: Any,
-    product: Product,
+    product: Product | None = None,
+    api: Api | None = None,
     display_name: str,
     accepted_terms: bool = False,
     submission: str = "",
 ) -> Subscription:
-    """Subscribe a developer to a product they can see.
+    """Subscribe a developer to a product, or to one API, they can see.
 
     Products that need approval give a submitted subscription; others an
-    active one. The developer's row is locked first, so two requests at
-    once can't both pass the limit, and a form sent again (the same
-    `submission`) gets the subscription it made the first time.
+    active one. An API takes the approval, limit and terms of the products
+    through which the developer sees it (rules.api_terms). The developer's
+    row is locked first, so two requests at once can't both pass the limit,
+    and a form sent again (the same `submission`) gets the subscription it
+    made the first time.
     """
+    _one_scope(product, api)
     User.objects.select_for_update().filter(pk=developer.pk).first()
     if submission:
         earlier = Subscription.objects.filter(owner=developer, submission=submission).first()
         if earlier is not None:
             return earlier
-    refused = refusal(developer=developer, product=product)
+    refused = refusal(developer=developer, product=product, api=api)
     if refused is not None and refused.code == "not_visible":
+        if api is not None:
+            raise Api.DoesNotExist("No API matches the given query.")
         raise Product.DoesNotExist("No product matches the given query.")
     if refused is not None:
         raise refused
-    if product.terms and not accepted_terms:
+    if api is not None:
+        terms = api_terms(developer=developer, api=api)
+        needs_terms = bool(terms.with_terms)
+        needs_approval = terms.approval_required
+    else:
+        needs_terms = bool(product and product.terms)
+        needs_approval = bool(product and product.approval_required)
+    if needs_terms and not accepted_terms:
         raise SubscriptionRefused(
             {"accept_terms": "Accept the terms of use to subscribe."}, code="terms"
         )
-    needs_approval = product.approval_required
     subscription = Subscription(
         owner=developer,
         product=product,
+        api=api,
         display_name=display_name,
         state=Subscription.State.SUBMITTED if needs_approval else Subscription.State.ACTIVE,
         activated_at=None if needs_approval else timezone.now(),
@@ -78,12 +93,18 @@ def subscribe(
     return subscription
 
 
+def _one_scope(product: Product | None, api: Api | None) -> None:
+    if (product is None) == (api is None):
+        raise ValidationError({"scope": "Subscribe to a product or to one API."}, code="scope")
+
+
 @transaction.atomic
 def create_subscription(
     *,
     sid: str,
     owner: Any,
-    product: Product,
+    product: Product | None = None,
+    api: Api | None = None,
     display_name: str,
     actor: Any,
     state: str | None = None,
@@ -96,20 +117,25 @@ def create_subscription(
     """An administrator's grant: a subscription made for a developer (the console's
     + Add subscription, the management API's PUT).
 
-    The developer needs no sight of the product: the subscription stands on
-    the grant, and the access-removed rule leaves it alone until the
-    developer can see the product (see reconcile_access). A blocked account
-    is refused, and the product's limit holds, as in Azure. It starts as
-    given, submitted or active; with no state, as the product says
-    (submitted when it needs approval). notify_owner emails the developer
-    (Azure's ?notify=true).
+    The developer needs no sight of the product or API: the subscription
+    stands on the grant, and the access-removed rule leaves it alone until
+    the developer can see it (see reconcile_access). A blocked account is
+    refused, and the limit holds, as in Azure. It starts as given,
+    submitted or active; with no state, as the product says (submitted when
+    it needs approval; for one API, when a product the developer sees it
+    through does). notify_owner emails the developer (Azure's ?notify=true).
     """
+    _one_scope(product, api)
     if actor is None or not is_administrator(actor):
         raise PermissionDenied("Only administrators grant subscriptions.")
     if state is None:
-        state = (
-            Subscription.State.SUBMITTED if product.approval_required else Subscription.State.ACTIVE
-        )
+        if api is not None:
+            needs_approval = (
+                owner is not None and api_terms(developer=owner, api=api).approval_required
+            )
+        else:
+            needs_approval = bool(product and product.approval_required)
+        state = Subscription.State.SUBMITTED if needs_approval else Subscription.State.ACTIVE
     if state not in (Subscription.State.SUBMITTED, Subscription.State.ACTIVE):
         raise ValidationError(
             {"state": "A new subscription starts as submitted or active."}, code="state"
@@ -119,16 +145,20 @@ def create_subscription(
         # Locked and read afresh: two grants at once can't both pass the limit,
         # and a block made meanwhile is seen.
         owner = User.objects.select_for_update().get(pk=owner.pk)
-        refused = refusal(developer=owner, product=product, on_behalf=True)
+        refused = refusal(developer=owner, product=product, api=api, on_behalf=True)
         if refused is not None and refused.code == "blocked":
             raise SubscriptionRefused({"owner": refused.messages}, code=refused.code)
         if refused is not None:
             raise refused
-        beyond_sight = not Product.objects.shared_with(owner).filter(pk=product.pk).exists()
+        if api is not None:
+            beyond_sight = api.pk not in _apis_shared_with(owner, [api.pk])
+        elif product is not None:
+            beyond_sight = not Product.objects.shared_with(owner).filter(pk=product.pk).exists()
     subscription = Subscription(
         sid=sid,
         owner=owner,
         product=product,
+        api=api,
         display_name=display_name,
         state=state,
         state_comment=_state_comment(state_comment),
@@ -187,7 +217,11 @@ def change_state(*, subscription: Subscription, action: str, comment: str = "") 
     if target == Subscription.State.ACTIVE and current.owner_id is not None:
         # A request approved, or a subscription activated, for someone who
         # meanwhile lost sight of the product falls under the access rule.
-        reconcile_access(owner_ids=[current.owner_id], product_ids=[current.product_id])
+        reconcile_access(
+            owner_ids=[current.owner_id],
+            product_ids=[current.product_id] if current.product_id else [],
+            api_ids=[current.api_id] if current.api_id else [],
+        )
         current.refresh_from_db()
     # Approved but suspended at once by the access rule: the developer gets
     # the rule's "access removed" email instead of a misleading "approved".
@@ -287,7 +321,35 @@ def delete_product(*, product: Product, delete_subscriptions: bool = False) -> D
             code="has_subscriptions",
         )
     product.subscriptions.all().delete()
+    # Developers may have seen some of its APIs through it alone.
+    api_ids = list(ProductApi.objects.filter(product=product).values_list("api_id", flat=True))
     summary = product_services.delete_product(product=product)
+    if api_ids:
+        reconcile_access(api_ids=api_ids)
+    if count:
+        summary = DeletionSummary(
+            display_name=summary.display_name,
+            consequences=[*summary.consequences, f"its {count} subscriptions were deleted"],
+        )
+    return summary
+
+
+@transaction.atomic
+def delete_api(*, api: Api, delete_subscriptions: bool = False) -> DeletionSummary:
+    """Delete an API, with its own subscriptions when asked (Azure's deleteSubscriptions).
+
+    An API that still has subscriptions to it alone is refused otherwise;
+    subscriptions to products that contain it stay.
+    """
+    count = api.subscriptions.count()
+    if count and not delete_subscriptions:
+        raise ValidationError(
+            f"{api.display_name} has {count} subscription{'s' if count != 1 else ''} to it "
+            "alone, ended ones included: delete them together with the API.",
+            code="has_subscriptions",
+        )
+    api.subscriptions.all().delete()
+    summary = api_services.delete_api(api=api)
     if count:
         summary = DeletionSummary(
             display_name=summary.display_name,
@@ -310,20 +372,28 @@ def delete_user(*, user: User, actor: Any, delete_subscriptions: bool = False) -
 
 
 def reconcile_access(
-    *, owner_ids: Iterable[int] | None = None, product_ids: Iterable[int] | None = None
+    *,
+    owner_ids: Iterable[int] | None = None,
+    product_ids: Iterable[int] | None = None,
+    api_ids: Iterable[int] | None = None,
 ) -> None:
-    """Apply the console's rule for developers who lost, or regained, sight of products.
+    """Apply the console's rule for developers who lost, or regained, sight of products or APIs.
 
     With the "suspend" rule, active subscriptions to products no longer
-    shared with their owner are suspended ("Access removed") and the owner
-    is told. Whatever the rule, subscriptions this rule suspended become
-    active again once the product is shared with the owner again.
-    Publishing state plays no part, as in Azure.
+    shared with their owner, or to APIs in no product shared with them, are
+    suspended ("Access removed") and the owner is told. Whatever the rule,
+    subscriptions this rule suspended become active again once the owner
+    sees their product or API again. Publishing state plays no part, as in
+    Azure.
 
-    An administrator's grant on a product its owner could not see stands on
-    the grant (beyond_sight): the rule leaves it alone, since there is no
-    sight to lose. Once the owner can see the product, it is an ordinary
+    An administrator's grant on a product or API its owner could not see
+    stands on the grant (beyond_sight): the rule leaves it alone, since there
+    is no sight to lose. Once the owner can see it, it is an ordinary
     subscription, and losing that sight again suspends it like any other.
+
+    product_ids and api_ids name what changed; the subscriptions looked at
+    are those to these products, to these APIs and to the APIs now in
+    these products. Neither given: every subscription (of owner_ids).
     """
     suspend = SubscriptionSettings.load().on_access_loss == SubscriptionSettings.AccessLoss.SUSPEND
     candidates = Subscription.objects.filter(owner__isnull=False).filter(
@@ -331,8 +401,13 @@ def reconcile_access(
     )
     if owner_ids is not None:
         candidates = candidates.filter(owner_id__in=list(owner_ids))
-    if product_ids is not None:
-        candidates = candidates.filter(product_id__in=list(product_ids))
+    if product_ids is not None or api_ids is not None:
+        products = list(product_ids or [])
+        candidates = candidates.filter(
+            Q(product_id__in=products)
+            | Q(api_id__in=list(api_ids or []))
+            | Q(api_id__in=ProductApi.objects.filter(product_id__in=products).values("api_id"))
+        )
     owner_ids_found = set(candidates.values_list("owner_id", flat=True))
     for owner in User.objects.filter(pk__in=owner_ids_found):
         suspended = []
@@ -342,11 +417,15 @@ def reconcile_access(
             subscriptions = list(candidates.filter(owner=owner).select_for_update())
             shared = set(
                 Product.objects.shared_with(owner)
-                .filter(pk__in=[s.product_id for s in subscriptions])
+                .filter(pk__in=[s.product_id for s in subscriptions if s.product_id])
                 .values_list("pk", flat=True)
             )
+            shared_apis = _apis_shared_with(owner, [s.api_id for s in subscriptions if s.api_id])
             for subscription in subscriptions:
-                sees = subscription.product_id in shared
+                if subscription.product_id is not None:
+                    sees = subscription.product_id in shared
+                else:
+                    sees = subscription.api_id in shared_apis
                 if subscription.beyond_sight:
                     if sees:
                         subscription.beyond_sight = False
@@ -369,8 +448,25 @@ def reconcile_access(
                 )
 
 
+def _apis_shared_with(owner: User, api_ids: list[int]) -> set[int]:
+    """Of these APIs, those in a product shared with the owner (all, for an administrator)."""
+    if not api_ids:
+        return set()
+    if is_administrator(owner):
+        return set(api_ids)
+    return set(
+        ProductApi.objects.filter(
+            api_id__in=api_ids, product__in=Product.objects.shared_with(owner).values("pk")
+        ).values_list("api_id", flat=True)
+    )
+
+
 def on_sight_changed(
-    *, owner_ids: list[int] | None = None, product_ids: list[int] | None = None, **_: Any
+    *,
+    owner_ids: list[int] | None = None,
+    product_ids: list[int] | None = None,
+    api_ids: list[int] | None = None,
+    **_: Any,
 ) -> None:
     """The funnel's listener (portal.sight): apply the access rule to what changed."""
-    reconcile_access(owner_ids=owner_ids, product_ids=product_ids)
+    reconcile_access(owner_ids=owner_ids, product_ids=product_ids, api_ids=api_ids)

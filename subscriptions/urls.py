@@ -22,6 +22,7 @@ urlpatterns = [
 # The developer portal's pages, mounted under the portal's namespace.
 portal_urlpatterns = [
     path("products/<entity_id:name>/subscribe/", portal.subscribe, name="subscribe"),
+    path("apis/<entity_id:name>/subscribe/", portal.subscribe_api, name="subscribe_api"),
     path("profile/", portal.profile, name="profile"),
     path(
         "profile/subscriptions/<subscription_id:sid>/keys/<str:which>/regenerate/",

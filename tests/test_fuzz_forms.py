@@ -178,7 +178,7 @@ def world(
     active = subscription_services.subscribe(developer=member, product=product, display_name="App")
     token, _ = issue_token(user=administrator, name="Deploy", days=1)
     SubscriptionSettings.load()
-    api = make_api("Shipments", products=[product])
+    api = shipments = make_api("Shipments", products=[product, terms])
     make_api("Loose")
     restriction = Restriction.objects.create(
         api=api, kind=Restriction.Kind.TAG, target="Admin", group=partners
@@ -195,6 +195,7 @@ def world(
         product=product,
         ledger=ledger,
         terms=terms,
+        shipments=shipments,
         draft=draft,
         waiting=waiting,
         active=active,
@@ -468,6 +469,14 @@ FORMS: dict[str, FormCase] = {
         shows=lambda row: reverse("portal:profile"),
         shown=("display_name",),
     ),
+    "portal:subscribe_api": FormCase(
+        page=lambda world: reverse("portal:subscribe_api", args=[world.shipments.name]),
+        who="member",
+        model=Subscription,
+        stores={"display_name": "display_name"},
+        shows=lambda row: reverse("portal:profile"),
+        shown=("display_name",),
+    ),
     "portal:rename_subscription": FormCase(
         page=lambda world: reverse("portal:rename_subscription", args=[world.active.sid]),
         who="member",
@@ -687,7 +696,11 @@ def test_form_survives_hostile_input(client, opened, data):
 CRAWL = {
     "administrator": lambda world: [reverse("console:home"), reverse("portal:landing")],
     "previewing": lambda world: [reverse("portal:products")],
-    "member": lambda world: [reverse("portal:landing"), reverse("portal:profile")],
+    "member": lambda world: [
+        reverse("portal:landing"),
+        reverse("portal:profile"),
+        reverse("portal:api", args=[world.shipments.name]),
+    ],
     "anonymous": lambda world: [
         reverse("portal:landing"),
         reverse("portal:login"),

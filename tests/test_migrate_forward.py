@@ -140,6 +140,8 @@ def test_an_old_database_migrates_forward_with_every_row_kept(old_database):
         5,
     )
     assert (shipping.primary_secret, shipping.secondary_secret) == ("p" * 48, "s" * 48)
+    # Subscriptions made before APIs had their own stay scoped to their product.
+    assert (shipping.scope, shipping.api) == (logistics, None)
     settings = SubscriptionSettings.load()
     assert (settings.notification_email, settings.on_access_loss) == ("ops@example.com", "keep")
     assert AccessToken.objects.get(name="CI").user == alice

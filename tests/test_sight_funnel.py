@@ -2,8 +2,10 @@
 
 portal.sight.changed is the one funnel; these tests walk each path a person
 or a script can take (console, Django admin, management API, demotion) and
-check the end of it: the key check a gateway asks. Later paths (sign-in
-sync, SCIM) belong in these tables too.
+check the end of it: the key check a gateway asks. Each path is walked for
+a subscription to the product and for one to an API inside it (which the
+developer sees through the product). Later paths (sign-in sync, SCIM)
+belong in these tables too.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from apis import documents as api_documents
+from apis import services as api_services
+from apis.models import Api
 from groups import services as group_services
 from groups.models import Group, Membership
 from management_api.services import issue_token
@@ -25,6 +31,7 @@ from products import services as product_services
 from products.models import Product
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription
+from tests.conftest import openapi_text
 
 SERVICE = (
     f"/subscriptions/{settings.PORTICO_AZURE_SUBSCRIPTION_ID}"
@@ -34,9 +41,9 @@ SERVICE = (
 
 
 class World:
-    """A partner developer subscribed to a product only Partners may see."""
+    """A partner developer subscribed to a product only Partners may see, or to an API in it."""
 
-    def __init__(self, client, administrator: User, developer: User) -> None:
+    def __init__(self, client, administrator: User, developer: User, scope: str) -> None:
         self.client = client
         self.administrator = administrator
         self.developer = developer
@@ -45,19 +52,32 @@ class World:
         self.product = product_services.create_product(
             name="logistics", display_name="Logistics", state="published", groups=[self.partners]
         )
+        self.api_in_product = api_services.create_api(
+            document=api_documents.read(openapi_text("Tracking")),
+            name="tracking",
+            display_name="Tracking",
+            path="tracking",
+        )
+        api_services.add_apis(product=self.product, apis=[self.api_in_product], added_by=None)
+        self.scope = scope
         self.subscription = subscription_services.subscribe(
-            developer=developer, product=self.product, display_name="Shipping app"
+            developer=developer,
+            product=self.product if scope == "product" else None,
+            api=self.api_in_product if scope == "api" else None,
+            display_name="Shipping app",
         )
         _, token = issue_token(user=administrator, name="tests", days=1)
         self.bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
     def key_check(self) -> int:
+        named = (
+            {"X-Product": self.product.name}
+            if self.scope == "product"
+            else {"X-Api": self.api_in_product.name}
+        )
         response = self.client.get(
             reverse("gateway_check"),
-            headers={
-                "Ocp-Apim-Subscription-Key": self.subscription.primary_secret,
-                "X-Product": self.product.name,
-            },
+            headers={"Ocp-Apim-Subscription-Key": self.subscription.primary_secret, **named},
         )
         return response.status_code
 
@@ -67,8 +87,10 @@ class World:
     def as_administrator(self) -> None:
         self.client.force_login(self.administrator)
 
-    def api(self, method: str, path: str, body: dict | None = None) -> int:
-        url = f"{SERVICE}/{path}?{urlencode({'api-version': '2024-05-01'})}"
+    def api(
+        self, method: str, path: str, body: dict | None = None, query: dict | None = None
+    ) -> int:
+        url = f"{SERVICE}/{path}?{urlencode({'api-version': '2024-05-01', **(query or {})})}"
         response = self.client.generic(
             method,
             url,
@@ -99,9 +121,9 @@ class World:
         assert response.status_code == 302, response.content.decode()[:2000]
 
 
-@pytest.fixture
-def world(client, administrator, developer) -> World:
-    return World(client, administrator, developer)
+@pytest.fixture(params=["product", "api"])
+def world(client, administrator, developer, request) -> World:
+    return World(client, administrator, developer, request.param)
 
 
 def console_remove_member(world: World) -> None:
@@ -184,6 +206,29 @@ LOSS_PATHS: dict[str, Callable[[World], None]] = {
 }
 
 
+def service_remove_api(world: World) -> None:
+    assert api_services.remove_api(product=world.product, api=world.api_in_product)
+
+
+def console_delete_product(world: World) -> None:
+    world.as_administrator()
+    world.client.post(
+        reverse("products:delete", args=[world.product.name]), {"delete_subscriptions": "on"}
+    )
+
+
+def api_delete_product(world: World) -> None:
+    assert world.api("DELETE", "products/logistics", query={"deleteSubscriptions": "true"}) == 200
+
+
+# Paths that change who sees an API but not who sees the product.
+API_LOSS_PATHS: dict[str, Callable[[World], None]] = {
+    "service: take the API out of the product": service_remove_api,
+    "console: delete the product (with its subscriptions)": console_delete_product,
+    "api: DELETE the product (with its subscriptions)": api_delete_product,
+}
+
+
 @pytest.mark.parametrize("path", LOSS_PATHS)
 def test_losing_sight_suspends_the_subscription_whatever_the_path(world, path):
     assert world.key_check() == 204
@@ -191,6 +236,52 @@ def test_losing_sight_suspends_the_subscription_whatever_the_path(world, path):
     assert world.state() == Subscription.State.SUSPENDED
     assert Subscription.objects.get(pk=world.subscription.pk).state_comment == "Access removed"
     assert world.key_check() == 403
+
+
+@pytest.fixture
+def api_world(client, administrator, developer) -> World:
+    return World(client, administrator, developer, "api")
+
+
+@pytest.mark.parametrize("path", API_LOSS_PATHS)
+def test_losing_sight_of_an_api_suspends_its_subscription_whatever_the_path(api_world, path):
+    assert api_world.key_check() == 204
+    API_LOSS_PATHS[path](api_world)
+    assert api_world.state() == Subscription.State.SUSPENDED
+    assert api_world.key_check() == 403
+
+
+def freight(world: World) -> Product:
+    """A second product Partners see."""
+    return product_services.create_product(
+        name="freight", display_name="Freight", state="published", groups=[world.partners]
+    )
+
+
+def test_an_api_still_seen_through_another_product_keeps_its_subscription(api_world):
+    other = freight(api_world)
+    api_services.add_apis(product=other, apis=[api_world.api_in_product], added_by=None)
+    api_services.remove_api(product=api_world.product, api=api_world.api_in_product)
+    assert api_world.state() == Subscription.State.ACTIVE
+    assert api_world.key_check() == 204
+
+
+def test_putting_the_api_back_in_a_product_reactivates_its_subscription(api_world):
+    api_services.remove_api(product=api_world.product, api=api_world.api_in_product)
+    assert api_world.state() == Subscription.State.SUSPENDED
+    other = freight(api_world)
+    api_services.add_apis(product=other, apis=[api_world.api_in_product], added_by=None)
+    assert api_world.state() == Subscription.State.ACTIVE
+    assert api_world.key_check() == 204
+
+
+def test_deleting_the_api_needs_its_subscriptions_deleted_too(api_world):
+    with pytest.raises(ValidationError, match="1 subscription to it alone"):
+        subscription_services.delete_api(api=api_world.api_in_product)
+    assert api_world.key_check() == 204
+    subscription_services.delete_api(api=api_world.api_in_product, delete_subscriptions=True)
+    assert not Api.objects.filter(name="tracking").exists()
+    assert api_world.key_check() == 401
 
 
 def lose_sight(world: World) -> None:

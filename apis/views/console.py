@@ -25,6 +25,7 @@ from portal.entities import ConcurrentChangeError
 from portal.lists import paginate
 from products.models import Product
 from products.tabs import PRODUCT_TABS
+from subscriptions import services as subscription_services
 
 APIS_INTRO = (
     "An API is a set of operations described by an OpenAPI document. Developers see it in "
@@ -286,13 +287,21 @@ def api_update(request: HttpRequest, name: str) -> HttpResponse:
 @administrator_required
 def api_delete(request: HttpRequest, name: str) -> HttpResponse:
     api = _api(name)
+    error = ""
+    if request.method == "POST":
+        try:
+            summary = subscription_services.delete_api(
+                api=api, delete_subscriptions=request.POST.get("delete_subscriptions") == "on"
+            )
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+        else:
+            messages.success(request, summary.message("API"))
+            return redirect("apis:list")
     products = [link.product.display_name for link in api.product_links.select_related("product")]
     operations = api.operations.count()
     restrictions = api.restrictions.count()
-
-    def delete() -> str:
-        return services.delete_api(api=api).message("API")
-
+    subscriptions = api.subscriptions.count()
     lost = [
         "The API, with its OpenAPI document and settings.",
         f"Its {_plural(operations, 'operation')}"
@@ -303,7 +312,12 @@ def api_delete(request: HttpRequest, name: str) -> HttpResponse:
             f"Its place in {_plural(len(products), 'product')}: {', '.join(products)}. "
             "Developers no longer see it there."
         )
-    return console.confirmed(
+    if subscriptions:
+        lost.append(
+            f"Its {_plural(subscriptions, 'subscription')} to this API alone, if you tick the "
+            "box below: their keys stop working."
+        )
+    return console.confirm_page(
         request,
         console.Confirmation(
             title=f"Delete the API {api.display_name}?",
@@ -313,9 +327,16 @@ def api_delete(request: HttpRequest, name: str) -> HttpResponse:
             breadcrumbs=_breadcrumbs(api),
             lost=lost,
             kept=["The products themselves, their groups and subscriptions.", "Every other API."],
+            option=(
+                (
+                    "delete_subscriptions",
+                    f"Also delete its {_plural(subscriptions, 'subscription')}",
+                )
+                if subscriptions
+                else None
+            ),
         ),
-        act=delete,
-        then=reverse("apis:list"),
+        error=error,
     )
 
 

@@ -44,6 +44,7 @@ from management_api.views.resources import (
 )
 from portal.entities import ConcurrentChangeError
 from products.models import Product
+from subscriptions import services as subscription_services
 
 API_TAKEN = "Another API has this ID, name or URL suffix."
 API_FILTERS = {
@@ -209,7 +210,11 @@ def api_list(request: HttpRequest) -> HttpResponse:
 @api_view(ENTITY)
 def api_entity(request: HttpRequest, api_id: str) -> HttpResponse:
     def delete(found: Api) -> HttpResponse:
-        api_services.delete_api(api=found)
+        with _refusals():
+            subscription_services.delete_api(
+                api=found,
+                delete_subscriptions=request.GET.get("deleteSubscriptions", "").lower() == "true",
+            )
         # Azure's SDK (begin_delete) takes 202 or 204, and raises on 200.
         return HttpResponse(status=204)
 

@@ -13,8 +13,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 
+from apis.models import Api
 from groups import services as group_services
 from groups.models import Group, SystemGroupError, groups_of, groups_of_many, members_of
 from management_api import serializers
@@ -377,8 +379,7 @@ def product_group(request: HttpRequest, product_id: str, group_id: str) -> HttpR
 @api_view({"GET"})
 def product_subscription_list(request: HttpRequest, product_id: str) -> HttpResponse:
     product = _get(Product.objects, f"Product '{product_id}'", name=product_id)
-    subscriptions = product.subscriptions.select_related("owner", "product").order_by("sid")
-    subscriptions = apply_filter(request, subscriptions, SUBSCRIPTION_FILTERS)
+    subscriptions = _filtered_subscriptions(request, product.subscriptions.all())
     return page(request, subscriptions, serializers.product_subscription)
 
 
@@ -478,8 +479,7 @@ def user_group_list(request: HttpRequest, user_id: str) -> HttpResponse:
 @api_view({"GET"})
 def user_subscription_list(request: HttpRequest, user_id: str) -> HttpResponse:
     person = _get(User.objects, f"User '{user_id}'", api_id=user_id)
-    subscriptions = person.subscriptions.select_related("owner", "product").order_by("sid")
-    subscriptions = apply_filter(request, subscriptions, SUBSCRIPTION_FILTERS)
+    subscriptions = _filtered_subscriptions(request, person.subscriptions.all())
     return page(
         request, subscriptions, lambda item: serializers.user_subscription(item, person.api_id)
     )
@@ -490,7 +490,7 @@ def user_subscription(request: HttpRequest, user_id: str, sid: str) -> HttpRespo
     """One of a user's subscriptions (Azure's User Subscription - Get); another's is a 404."""
     person = _get(User.objects, f"User '{user_id}'", api_id=user_id)
     subscription = _get(
-        Subscription.objects.select_related("owner", "product"),
+        Subscription.objects.select_related("owner", "product", "api"),
         f"Subscription '{sid}' of user '{user_id}'",
         sid=sid,
         owner=person,
@@ -508,8 +508,10 @@ SUBSCRIPTION_FILTERS = {
     "stateComment": "state_comment",
     "state": "state",
     "ownerId": "owner__api_id",
-    "scope": "product__name",
+    # The product's or the API's ID, as for products alone before.
+    "scope": "scope_id",
     "productId": "product__name",
+    "apiId": "api__name",
     "userId": "owner__api_id",
 }
 # The state a PATCH asks for, from the current one -> the action that makes it.
@@ -520,16 +522,26 @@ STATE_ACTIONS = {
 }
 
 
+def _filtered_subscriptions(
+    request: HttpRequest, subscriptions: models.QuerySet[Subscription]
+) -> models.QuerySet[Subscription]:
+    subscriptions = subscriptions.select_related("owner", "product", "api").order_by("sid")
+    if "scope" in request.GET.get("$filter", ""):
+        subscriptions = subscriptions.annotate(scope_id=Coalesce("product__name", "api__name"))
+    return apply_filter(request, subscriptions, SUBSCRIPTION_FILTERS)
+
+
 @api_view({"GET"})
 def subscription_list(request: HttpRequest) -> HttpResponse:
-    subscriptions = Subscription.objects.select_related("owner", "product").order_by("sid")
-    subscriptions = apply_filter(request, subscriptions, SUBSCRIPTION_FILTERS)
+    subscriptions = _filtered_subscriptions(request, Subscription.objects.all())
     return page(request, subscriptions, serializers.subscription)
 
 
 def _subscription(sid: str) -> Subscription:
     return _get(
-        Subscription.objects.select_related("owner", "product"), f"Subscription '{sid}'", sid=sid
+        Subscription.objects.select_related("owner", "product", "api"),
+        f"Subscription '{sid}'",
+        sid=sid,
     )
 
 
@@ -541,7 +553,7 @@ def subscription_entity(request: HttpRequest, sid: str) -> HttpResponse:
 
     return _entity(
         request,
-        Subscription.objects.select_related("owner", "product").filter(sid=sid).first(),
+        Subscription.objects.select_related("owner", "product", "api").filter(sid=sid).first(),
         what=f"Subscription '{sid}'",
         serialize=serializers.subscription,
         put=lambda found: _put_subscription(request, sid, found),
@@ -560,6 +572,43 @@ def _last_segment(value: Any, kind: str) -> str:
     return text.rsplit(marker, 1)[1]
 
 
+def _scope_error(message: str) -> ApiError:
+    return ApiError(
+        400,
+        "ValidationError",
+        message,
+        [{"code": "ValidationError", "target": "scope", "message": message}],
+    )
+
+
+def _scope_parts(value: Any) -> tuple[str, str]:
+    """("products" or "apis", the ID) from /products/{id} or /apis/{id}, alone or after
+    the service's resource ID; ("all", "") for Azure's all-APIs scope, /apis."""
+    parts = str(value or "").rstrip("/").split("/")
+    kind = parts[-2] if len(parts) > 1 else ""
+    if parts[-1] == "apis" and kind not in ("products", "apis"):
+        return ("all", "")
+    return (kind, parts[-1])
+
+
+def _scope(value: Any) -> Product | Api:
+    """The product or API a subscription's scope names. All APIs (/apis) is refused:
+    its keys would call every API, those no developer may see included."""
+    kind, name = _scope_parts(value)
+    if kind == "all":
+        raise _scope_error(
+            "Portico has no subscriptions to all APIs (scope /apis): subscribe to a product "
+            "(/products/{productId}) or to one API (/apis/{apiId})."
+        )
+    if kind == "products" and name:
+        return _get(Product.objects, f"Product '{name}'", name=name)
+    if kind == "apis" and name:
+        return _get(Api.objects, f"Api '{name}'", name=name)
+    raise _scope_error(
+        f"Expected a /products/{{productId}} or /apis/{{apiId}} scope, got '{value or ''}'."
+    )
+
+
 # Keys a client may choose for a new subscription; no property of one.
 SUBSCRIPTION_KEYS = frozenset({"primaryKey", "secondaryKey"})
 
@@ -572,8 +621,7 @@ def _put_subscription(request: HttpRequest, sid: str, found: Subscription | None
         return json_response(serializers.subscription(found), version=found.version)
     changes = _changes(properties, serializers.SUBSCRIPTION, options=SUBSCRIPTION_KEYS)
     keys = {key: _text_option(properties, key) for key in sorted(SUBSCRIPTION_KEYS)}
-    product_id = _last_segment(properties.get("scope"), "products")
-    product = _get(Product.objects, f"Product '{product_id}'", name=product_id)
+    scope = _scope(properties.get("scope"))
     owner = None
     if properties.get("ownerId"):
         owner_id = _last_segment(properties["ownerId"], "users")
@@ -582,7 +630,8 @@ def _put_subscription(request: HttpRequest, sid: str, found: Subscription | None
         subscription = subscription_services.create_subscription(
             sid=sid,
             owner=owner,
-            product=product,
+            product=scope if isinstance(scope, Product) else None,
+            api=scope if isinstance(scope, Api) else None,
             display_name=changes.get("display_name", ""),
             actor=request.api_user,  # type: ignore[attr-defined]
             # Azure's default for a subscription made through its API, whatever the product says.
@@ -609,7 +658,10 @@ def _update_subscription(
     # Azure's SDK sends scope and ownerId with every PUT; they may repeat
     # what the subscription has, never change it.
     if "scope" in properties:
-        if _last_segment(properties["scope"], "products") != subscription.product.name:
+        own = ("products", subscription.product.name) if subscription.product else None
+        if subscription.api is not None:
+            own = ("apis", subscription.api.name)
+        if _scope_parts(properties["scope"]) != own:
             raise ApiError(400, "ValidationError", "A subscription's scope can't change.")
         properties = {k: v for k, v in properties.items() if k != "scope"}
     if properties.get("ownerId"):
@@ -655,7 +707,7 @@ def _update_subscription(
                 )
     except ValidationError as error:
         raise _validation(error) from None
-    return Subscription.objects.select_related("owner", "product").get(pk=subscription.pk)
+    return Subscription.objects.select_related("owner", "product", "api").get(pk=subscription.pk)
 
 
 @api_view({"POST"})

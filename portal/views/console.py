@@ -122,7 +122,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         | {
             "person": person,
             "person_is_administrator": is_administrator(person),
-            "subscriptions": person.subscriptions.select_related("owner", "product")[
+            "subscriptions": person.subscriptions.select_related("owner", "product", "api")[
                 : console.SECTION_ROWS
             ],
             "seen": seen[: console.SECTION_ROWS],

@@ -53,10 +53,10 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
         title="Subscriptions",
         items=lambda query: (
             Subscription.objects.search(query)
-            .select_related("owner", "product")
+            .select_related("owner", "product", "api")
             .order_by("-created_at", "-pk")
         ),
-        search_label="Search by developer, product or name",
+        search_label="Search by developer, product, API or name",
         filter=STATE_FILTER,
         context={"add_url": reverse("subscriptions:grant"), "add_label": "+ Add subscription"},
     )
@@ -122,7 +122,7 @@ def _granted_message(subscription: Subscription, notified: bool) -> str:
     assert owner is not None
     text = (
         f"Granted “{subscription.display_name}” to {owner.email} for "
-        f"{subscription.product.display_name}. "
+        f"{subscription.scope_in_words}. "
     )
     if subscription.is_active:
         text += "It is active; its keys are on their profile"
@@ -132,7 +132,7 @@ def _granted_message(subscription: Subscription, notified: bool) -> str:
         text += "; they have been emailed." if notified else "."
     if subscription.beyond_sight:
         text += (
-            f" They can't see {subscription.product.display_name} in the portal: the "
+            f" They can't see {subscription.scope_in_words} in the portal: the "
             "subscription stands on your grant, and losing sight of other products won't "
             "suspend it."
         )
@@ -176,7 +176,7 @@ def subscription_grant_developers(request: HttpRequest) -> JsonResponse:
 @administrator_required
 def subscription_detail(request: HttpRequest, sid: str) -> HttpResponse:
     subscription = get_object_or_404(
-        Subscription.objects.select_related("owner", "product", "granted_by"), sid=sid
+        Subscription.objects.select_related("owner", "product", "api", "granted_by"), sid=sid
     )
     return render(
         request,
@@ -199,7 +199,7 @@ def subscription_detail(request: HttpRequest, sid: str) -> HttpResponse:
 @administrator_required
 def subscription_change_state(request: HttpRequest, sid: str, action: str) -> HttpResponse:
     subscription = get_object_or_404(
-        Subscription.objects.select_related("owner", "product"), sid=sid
+        Subscription.objects.select_related("owner", "product", "api"), sid=sid
     )
     if action not in Subscription.TRANSITIONS:
         raise Http404("No such action.")

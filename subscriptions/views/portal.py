@@ -1,5 +1,6 @@
-"""A developer's own subscriptions: subscribe, and on the profile show keys,
-regenerate, rename and cancel. Other people's subscriptions are a 404."""
+"""A developer's own subscriptions: subscribe to a product or to one API, and on
+the profile show keys, regenerate, rename and cancel. Other people's
+subscriptions are a 404, as are APIs and products the developer can't see."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apis.models import Api
 from portal import preview
 from products.models import Product
 from subscriptions import services
 from subscriptions.forms import RenameForm, SubscribeForm
 from subscriptions.models import Subscription
-from subscriptions.rules import PREVIEW_MESSAGE, offer
+from subscriptions.rules import PREVIEW_MESSAGE, api_offer, api_terms, offer
 
 
 @require_POST
@@ -44,7 +46,7 @@ def subscribe(request: HttpRequest, name: str) -> HttpResponse:
             else:
                 form.add_error(None, error)
         else:
-            subscribed_to = subscription.product.display_name
+            subscribed_to = subscription.scope_in_words
             if subscription.is_active:
                 messages.success(
                     request,
@@ -70,9 +72,78 @@ def subscribe(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
+def _form_errors(form: SubscribeForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_http_methods(["GET", "POST"])
+def subscribe_api(request: HttpRequest, name: str) -> HttpResponse:
+    """Subscribe to one API: its own page, since the API's reference page only links here.
+
+    The approval, limit and terms are those of the products through which
+    the developer sees the API (rules.api_terms); the page says which.
+    """
+    viewer, shown = preview.viewer_for(request)
+    api = get_object_or_404(Api.objects.visible_to(viewer), name=name)
+    form = SubscribeForm.fresh(api.display_name)
+    status = 200
+    if request.method == "POST":
+        if shown is not None:
+            messages.error(request, PREVIEW_MESSAGE)
+            return redirect("portal:subscribe_api", name=api.name)
+        form = SubscribeForm(request.POST)
+        if form.is_valid():
+            try:
+                subscription = services.subscribe(
+                    developer=request.user,
+                    api=api,
+                    display_name=form.cleaned_data["display_name"],
+                    accepted_terms=form.cleaned_data["accept_terms"],
+                    submission=form.cleaned_data["submission"],
+                )
+            except Api.DoesNotExist:
+                raise Http404("No API matches the given query.") from None
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                return _subscribed(request, subscription)
+        status = 400
+    return render(
+        request,
+        "subscriptions/portal/subscribe_api.html",
+        {
+            "api": api,
+            "offer": api_offer(viewer=request.user, api=api, previewing=shown is not None),
+            "terms": api_terms(developer=viewer, api=api),
+            "subscribe_form": form,
+        },
+        status=status,
+    )
+
+
+def _subscribed(request: HttpRequest, subscription: Subscription) -> HttpResponse:
+    subscribed_to = subscription.scope_in_words
+    if subscription.is_active:
+        messages.success(
+            request,
+            f"Subscribed to {subscribed_to}. Your keys are below; press Show to see them.",
+        )
+    else:
+        messages.success(
+            request,
+            f"Your request to subscribe to {subscribed_to} is waiting for an "
+            "administrator's approval. You will get an email when it is answered.",
+        )
+    return redirect("portal:profile")
+
+
 def _own_subscription(request: HttpRequest, sid: str) -> Subscription:
     return get_object_or_404(
-        Subscription.objects.select_related("product"), sid=sid, owner=request.user
+        Subscription.objects.select_related("product", "api"), sid=sid, owner=request.user
     )
 
 
@@ -81,7 +152,7 @@ def _own_subscription(request: HttpRequest, sid: str) -> Subscription:
 def profile(request: HttpRequest) -> HttpResponse:
     subscriptions = list(
         Subscription.objects.filter(owner_id=request.user.pk)
-        .select_related("product")
+        .select_related("product", "api")
         .order_by("-created_at")
     )
     shown = request.GET.get("show")

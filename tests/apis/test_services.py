@@ -113,7 +113,12 @@ def test_adding_apis_twice_adds_once_and_reports_sight_once(make_api, product, r
 
     assert ProductApi.objects.filter(product=product, api=api).count() == 1
     assert reports == [
-        {"signal": sight.sight_changed, "owner_ids": None, "product_ids": [product.pk]}
+        {
+            "signal": sight.sight_changed,
+            "owner_ids": None,
+            "product_ids": [product.pk],
+            "api_ids": None,
+        }
     ]
 
 
@@ -125,6 +130,8 @@ def test_removing_an_api_reports_sight_only_when_it_was_there(make_api, product,
     assert services.remove_api(product=product, api=api) is False
 
     assert len(reports) == 1
+    # The API left the product, so the report names it: its viewers changed.
+    assert (reports[0]["product_ids"], reports[0]["api_ids"]) == ([product.pk], [api.pk])
 
 
 def test_deleting_an_api_says_what_went_with_it(make_api, product):

@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from apis import services
 from apis.models import Api, ProductApi, Restriction
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription
 from tests.conftest import hidden_version, messages_of, openapi_text, table_row
 
 
@@ -312,3 +314,24 @@ def test_api_delete_names_what_is_lost_then_deletes(client, administrator, api, 
     assert not Api.objects.exists()
     assert messages_of(response)[0].startswith("Deleted the API Shipments; its 4 operations")
     assert product.__class__.objects.filter(pk=product.pk).exists()
+
+
+def test_api_delete_with_subscriptions_to_it_alone_needs_the_box_ticked(
+    client, administrator, api, member
+):
+    subscription_services.create_subscription(
+        sid="alone", owner=member, api=api, display_name="Tracker", actor=administrator
+    )
+    client.force_login(administrator)
+    url = reverse("apis:delete", args=[api.name])
+    page = text_of(client.get(url))
+    assert "Its 1 subscription to this API alone, if you tick the box below" in page
+
+    refused = text_of(client.post(url))
+
+    assert "has 1 subscription to it alone" in refused
+    assert Api.objects.filter(pk=api.pk).exists()
+    response = client.post(url, {"delete_subscriptions": "on"}, follow=True)
+    assert response.redirect_chain == [(reverse("apis:list"), 302)]
+    assert not Api.objects.exists()
+    assert not Subscription.objects.filter(sid="alone").exists()

@@ -26,10 +26,12 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from apis import documents as api_documents
+from apis import services as api_services
 from apis.models import Api, ProductApi
 from groups.models import Group, Membership
 from management_api.services import issue_token
-from products.models import ProductGroup
+from products.models import Product, ProductGroup
 from subscriptions.models import Subscription
 from tests.conftest import openapi_text
 
@@ -160,6 +162,39 @@ def test_the_sdk_drives_groups_products_users_and_subscriptions(sdk, developer):
     renewed = sdk.subscription.list_secrets(RG, SERVICE, "dev-logistics", **PLAIN_HTTP)
     assert renewed.primary_key != secrets.primary_key
     assert renewed.secondary_key == secrets.secondary_key
+    # A subscription to one API in the product (scope /apis/{apiId}).
+    api_services.create_api(
+        document=api_documents.read(openapi_text("Tracking")),
+        name="tracking",
+        display_name="Tracking",
+        path="tracking",
+    )
+    api_services.add_apis(
+        product=Product.objects.get(name="logistics"),
+        apis=Api.objects.filter(name="tracking"),
+        added_by=None,
+    )
+    to_api = sdk.subscription.create_or_update(
+        RG,
+        SERVICE,
+        "dev-tracking",
+        SubscriptionCreateParameters(
+            owner_id=f"/users/{developer.api_id}",
+            scope="/apis/tracking",
+            display_name="Developer's tracker",
+            state="active",
+        ),
+        **PLAIN_HTTP,
+    )
+    assert to_api.scope.endswith("/apis/tracking")
+    assert Subscription.objects.get(sid="dev-tracking").api.name == "tracking"
+    listed = {s.name: s.scope for s in sdk.subscription.list(RG, SERVICE, **PLAIN_HTTP)}
+    assert listed["dev-tracking"].endswith("/apis/tracking")
+    assert listed["dev-logistics"].endswith("/products/logistics")
+    api_tag = etag_of(sdk.subscription, RG, SERVICE, "dev-tracking")
+    sdk.subscription.delete(RG, SERVICE, "dev-tracking", api_tag, **PLAIN_HTTP)
+    api_services.delete_api(api=Api.objects.get(name="tracking"))
+
     # The developer's own view of it (User Subscription - Get).
     own = sdk.user_subscription.get(RG, SERVICE, developer.api_id, "dev-logistics", **PLAIN_HTTP)
     assert (own.name, own.display_name) == ("dev-logistics", "Developer's logistics app")

@@ -9,6 +9,8 @@ import pytest
 import yaml
 
 from apis.models import Api, Operation
+from subscriptions import services as subscription_services
+from subscriptions.models import Subscription
 from tests.conftest import openapi_text
 from tests.management_api.helpers import SERVICE, assert_azure_error, body, names, url
 
@@ -292,3 +294,19 @@ def test_delete_needs_a_current_if_match(api, make_api):
     assert_azure_error(api.delete("apis/shipments", if_match=None), 400, "ValidationError")
     assert_azure_error(api.delete("apis/shipments", if_match='"7"'), 412, "PreconditionFailed")
     assert Api.objects.filter(name="shipments").exists()
+
+
+def test_delete_with_subscriptions_to_it_alone_needs_delete_subscriptions(
+    api, make_api, administrator, developer
+):
+    shipments = make_api("Shipments")
+    subscription_services.create_subscription(
+        sid="alone", owner=developer, api=shipments, display_name="T", actor=administrator
+    )
+
+    error = assert_azure_error(api.delete("apis/shipments", if_match="*"), 400, "ValidationError")
+
+    assert "subscription to it alone" in error["message"] + json.dumps(error.get("details"))
+    assert Api.objects.filter(name="shipments").exists()
+    assert api.delete("apis/shipments", deleteSubscriptions="true").status_code == 204
+    assert not Api.objects.exists() and not Subscription.objects.exists()

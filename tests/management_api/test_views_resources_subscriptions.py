@@ -107,7 +107,9 @@ def test_subscription_put_beyond_the_products_limit_is_400(api, developer, share
     ("properties", "status"),
     [
         ({"displayName": "X"}, 400),
-        ({"scope": "/apis/echo", "displayName": "X"}, 400),
+        ({"scope": "/apis/echo", "displayName": "X"}, 404),
+        ({"scope": "/apis", "displayName": "X"}, 400),
+        ({"scope": "/users/echo", "displayName": "X"}, 400),
         ({"scope": "/products/nothing", "displayName": "X"}, 404),
         ({"scope": "/products/logistics", "ownerId": "/users/nobody", "displayName": "X"}, 404),
         ({"scope": "/products/logistics"}, 400),

@@ -31,6 +31,7 @@ def test_changed_sends_people_as_a_list_and_products_as_none(db, heard):
             "signal": sight.sight_changed,
             "owner_ids": [3, 1],
             "product_ids": None,
+            "api_ids": None,
         }
     ]
 
@@ -39,6 +40,11 @@ def test_changed_sends_products_as_a_list_and_people_as_none(db, heard):
     sight.changed(products={7})
     assert heard[0]["owner_ids"] is None
     assert heard[0]["product_ids"] == [7]
+
+
+def test_changed_sends_apis_beside_their_product(db, heard):
+    sight.changed(products=[7], apis=(pk for pk in [4]))
+    assert (heard[0]["product_ids"], heard[0]["api_ids"]) == ([7], [4])
 
 
 def test_changed_with_nothing_given_means_anyone_and_anything(db, heard):

@@ -180,17 +180,19 @@ def test_console_list_paginates(client, administrator, settings, member, product
 
 
 def test_console_list_queries_do_not_grow_with_rows(
-    client, administrator, member, colleague, make_product, assert_queries_do_not_grow
+    client, administrator, member, colleague, make_product, make_api, assert_queries_do_not_grow
 ):
     products = [make_product() for _ in range(3)]
+    apis = [make_api(f"Api {n}", products=products[:1]) for n in range(2)]
     client.force_login(administrator)
 
     def add_subscriptions(numbers):
-        # Spread over two developers and three products.
+        # Spread over two developers, three products and two APIs.
         Subscription.objects.bulk_create(
             Subscription(
                 owner=[member, colleague][n % 2],
-                product=products[n % 3],
+                product=products[n % 3] if n % 5 else None,
+                api=None if n % 5 else apis[n % 2],
                 display_name=f"Bulk {n:04}",
                 state="active",
                 primary_secret=new_subscription_key(),
@@ -203,8 +205,25 @@ def test_console_list_queries_do_not_grow_with_rows(
     # 2. the signed-in user
     # 3. the menu's COUNT of subscriptions waiting for approval
     # 4. the paginator's COUNT of the subscriptions
-    # 5. one page of subscriptions, joined to their owners and products
+    # 5. one page of subscriptions, joined to their owners, products and APIs
     assert_queries_do_not_grow(reverse("subscriptions:list"), add_subscriptions, 5)
+
+
+def test_console_shows_and_finds_a_subscription_to_one_api(
+    client, administrator, member, make_api, product
+):
+    shipments = make_api("Shipments", products=[product])
+    subscription = subscription_services.subscribe(
+        developer=member, api=shipments, display_name="Tracker"
+    )
+    client.force_login(administrator)
+    listed = page_text(client.get(reverse("subscriptions:list"), {"q": "shipments"}))
+    assert "Tracker" in listed and "API: Shipments" in listed
+    assert "Product or API" in listed
+    detail = page_text(client.get(reverse("subscriptions:detail", args=[subscription.sid])))
+    assert "this API alone" in detail and "shipments" in detail
+    user_page = page_text(client.get(reverse("console:user_detail", args=[member.pk])))
+    assert "API: Shipments" in user_page
 
 
 # Settings
