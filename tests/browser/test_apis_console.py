@@ -21,9 +21,9 @@ def test_import_add_to_a_product_and_reimport(
     page, server_url, demo, sign_in, screenshot, tmp_path
 ):
     first = tmp_path / "shipments.json"
-    first.write_text(openapi_text("Shipments"), encoding="utf-8")
+    first.write_text(openapi_text("Freight"), encoding="utf-8")
     second = tmp_path / "shipments-v2.json"
-    second.write_text(openapi_text("Shipments", CHANGED), encoding="utf-8")
+    second.write_text(openapi_text("Freight", CHANGED), encoding="utf-8")
 
     # Console › APIs › + Add API › upload › Import
     sign_in("admin@example.com")
@@ -33,11 +33,11 @@ def test_import_add_to_a_product_and_reimport(
     screenshot("apis-list")
     page.get_by_role("link", name="+ Add API").click()
     page.get_by_label("Upload an OpenAPI file").set_input_files(str(first))
-    page.get_by_label("URL suffix").fill("shipments")
+    page.get_by_label("URL suffix").fill("freight")
     screenshot("apis-import")
     page.get_by_role("button", name="Import").click()
-    expect(page.get_by_text("Imported Shipments with 4 operations.")).to_be_visible()
-    expect(page.get_by_role("heading", name="Shipments", level=1)).to_be_visible()
+    expect(page.get_by_text("Imported Freight with 4 operations.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Freight", level=1)).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="listShipments")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="cancelShipment")).to_be_visible()
     screenshot("api-overview")
@@ -50,7 +50,7 @@ def test_import_add_to_a_product_and_reimport(
     page.get_by_label("Partner logistics").check()
     screenshot("api-add-to-products")
     page.get_by_role("button", name="Select").click()
-    expect(page.get_by_text("Shipments is now in Partner logistics.")).to_be_visible()
+    expect(page.get_by_text("Freight is now in Partner logistics.")).to_be_visible()
     screenshot("api-products")
 
     # The product's APIs tab lists it.
@@ -58,11 +58,11 @@ def test_import_add_to_a_product_and_reimport(
     expect(page.get_by_role("link", name="APIs", exact=True).last).to_have_attribute(
         "aria-current", "page"
     )
-    expect(page.get_by_role("row").filter(has_text="Shipments")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="Freight")).to_be_visible()
     screenshot("product-apis")
 
     # Re-import a changed document: the preview shows the difference; Confirm applies it.
-    page.goto(f"{server_url}/console/apis/shipments/")
+    page.goto(f"{server_url}/console/apis/freight/")
     page.get_by_role("link", name="Re-import").first.click()
     page.get_by_label("Upload an OpenAPI file").set_input_files(str(second))
     page.get_by_role("button", name="Preview the changes").click()
@@ -72,7 +72,7 @@ def test_import_add_to_a_product_and_reimport(
     screenshot("api-reimport-preview")
     page.get_by_role("button", name="Confirm").click()
     expect(
-        page.get_by_text("Re-imported Shipments: 1 operation added, 1 changed, 1 removed.")
+        page.get_by_text("Re-imported Freight: 1 operation added, 1 changed, 1 removed.")
     ).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="trackShipment")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="cancelShipment")).to_have_count(0)
