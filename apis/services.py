@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from apis.documents import Difference, Document, difference
 from apis.models import Api, Operation, ProductApi, Restriction
 from groups.models import Group
 from portal import sight
-from portal.entities import ConcurrentChangeError, DeletionSummary, update_entity
+from portal.entities import ConcurrentChangeError, DeletionSummary, insert_links, update_entity
 from products.models import Product
 
 
@@ -132,20 +132,15 @@ def add_apis(*, product: Product, apis: Iterable[Api], added_by: Any) -> int:
 
     Repeats and races leave one link per API (the unique constraint decides).
     """
-    wanted = {api.pk for api in apis}
-    already = set(
-        ProductApi.objects.filter(product=product, api_id__in=wanted).values_list(
-            "api_id", flat=True
+    added = len(
+        insert_links(
+            ProductApi,
+            fixed={"product": product},
+            key="api_id",
+            ids=(api.pk for api in apis),
+            added_by=added_by,
         )
     )
-    added = 0
-    for api_id in sorted(wanted - already):
-        try:
-            with transaction.atomic():
-                ProductApi.objects.create(product=product, api_id=api_id, added_by=added_by)
-        except IntegrityError:
-            continue
-        added += 1
     if added:
         sight.changed(products=[product.pk])
     return added
@@ -174,17 +169,14 @@ def restrict(*, api: Api, kind: str, target: str, groups: Iterable[Group], added
             )
     else:
         raise ValidationError({"kind": "Restrict an operation or a tag."})
-    added = 0
-    for group in groups:
-        try:
-            with transaction.atomic():
-                Restriction.objects.create(
-                    api=api, kind=kind, target=target, group=group, added_by=added_by
-                )
-        except IntegrityError:
-            continue
-        added += 1
-    return added
+    added = insert_links(
+        Restriction,
+        fixed={"api": api, "kind": kind, "target": target},
+        key="group_id",
+        ids=(group.pk for group in groups),
+        added_by=added_by,
+    )
+    return len(added)
 
 
 @transaction.atomic

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from groups.models import Group, Membership, system_group_error
 from portal import sight
-from portal.entities import DeletionSummary, update_entity
+from portal.entities import DeletionSummary, insert_links, update_entity
 
 
 @transaction.atomic
@@ -61,18 +61,13 @@ def add_members(*, group: Group, users: Iterable[Any], added_by: Any) -> int:
     """
     if group.is_system:
         raise system_group_error(group, field="group")
-    wanted = {user.pk for user in users}
-    already = set(
-        Membership.objects.filter(group=group, user_id__in=wanted).values_list("user_id", flat=True)
+    added = insert_links(
+        Membership,
+        fixed={"group": group},
+        key="user_id",
+        ids=(user.pk for user in users),
+        added_by=added_by,
     )
-    added = []
-    for user_id in sorted(wanted - already):
-        try:
-            with transaction.atomic():
-                Membership.objects.create(group=group, user_id=user_id, added_by=added_by)
-        except IntegrityError:
-            continue
-        added.append(user_id)
     if added:
         sight.changed(people=added)
     return len(added)

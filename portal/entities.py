@@ -9,13 +9,14 @@ name that is unique whatever its case.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
@@ -107,6 +108,30 @@ class Link(models.Model):
 
     class Meta:
         abstract = True
+
+
+def insert_links(
+    model: type[Link], *, fixed: dict[str, Any], key: str, ids: Iterable[int], added_by: Any
+) -> list[int]:
+    """Create one link per id (`key` is its column, `fixed` the rest); return the ids added.
+
+    Those already linked stay as they are. Safe to repeat and to race: the
+    link's unique constraint lets exactly one insert win, and the losers,
+    each in its own savepoint, count nothing.
+    """
+    wanted = set(ids)
+    already = set(
+        model._default_manager.filter(**fixed, **{f"{key}__in": wanted}).values_list(key, flat=True)
+    )
+    added = []
+    for linked in sorted(wanted - already):
+        try:
+            with transaction.atomic():
+                model._default_manager.create(**fixed, **{key: linked}, added_by=added_by)
+        except IntegrityError:
+            continue
+        added.append(linked)
+    return added
 
 
 class NamedEntityQuerySet[EntityT: NamedEntity](models.QuerySet[EntityT]):

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import ProtectedError
 
 from groups.models import Group
 from portal import sight
-from portal.entities import DeletionSummary, update_entity
+from portal.entities import DeletionSummary, insert_links, update_entity
 from products.models import Product, ProductGroup
 
 
@@ -72,20 +72,15 @@ def grant_access(*, product: Product, groups: Iterable[Group], added_by: Any) ->
     Repeats and races leave one link per group: the unique (product, group)
     constraint lets one insert win and the others, in savepoints, count nothing.
     """
-    wanted = {group.pk for group in groups}
-    already = set(
-        ProductGroup.objects.filter(product=product, group_id__in=wanted).values_list(
-            "group_id", flat=True
+    added = len(
+        insert_links(
+            ProductGroup,
+            fixed={"product": product},
+            key="group_id",
+            ids=(group.pk for group in groups),
+            added_by=added_by,
         )
     )
-    added = 0
-    for group_id in sorted(wanted - already):
-        try:
-            with transaction.atomic():
-                ProductGroup.objects.create(product=product, group_id=group_id, added_by=added_by)
-        except IntegrityError:
-            continue
-        added += 1
     if added:
         sight.changed(products=[product.pk])
     return added
