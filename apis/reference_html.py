@@ -103,8 +103,9 @@ def named_schema(named: NamedSchema) -> SafeString:
     parts = [
         f'<article class="schema-definition card mb-3" id="{a}" aria-labelledby="{a}-title">',
         '<div class="card-body">',
-        f'<h3 class="h6 mb-2" id="{a}-title"><code class="schema-title">{esc(named.name)}</code>',
-        f' <span class="schema-type fw-normal">{esc(schema.type)}</span></h3>',
+        '<div class="d-flex flex-wrap gap-2 align-items-baseline mb-2">',
+        f'<h3 class="h6 mb-0" id="{a}-title"><code class="schema-title">{esc(named.name)}</code></h3>',
+        f'<span class="schema-type">{esc(schema.type)}</span></div>',
     ]
     if schema.description:
         parts.append(
@@ -175,7 +176,8 @@ def _properties(schema: Schema) -> str:
         for name, required in schema.properties
     )
     legend = (
-        '<span aria-hidden="true"><span class="text-danger">*</span> required</span>'
+        '<span class="text-body-secondary text-nowrap" aria-hidden="true">'
+        '(<span class="text-danger">*</span> required)</span>'
         if any(required for _, required in schema.properties)
         else ""
     )
