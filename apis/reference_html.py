@@ -104,7 +104,8 @@ def named_schema(named: NamedSchema) -> SafeString:
         f'<article class="schema-definition card mb-3" id="{a}" aria-labelledby="{a}-title">',
         '<div class="card-body">',
         '<div class="d-flex flex-wrap gap-2 align-items-baseline mb-2">',
-        f'<h3 class="h6 mb-0" id="{a}-title"><code class="schema-title">{esc(named.name)}</code></h3>',
+        f'<h3 class="h6 mb-0" id="{a}-title">',
+        f'<code class="schema-title">{esc(named.name)}</code></h3>',
         f'<span class="schema-type">{esc(schema.type)}</span></div>',
     ]
     if schema.description:
