@@ -2,23 +2,31 @@
 
 `build(content)` turns an OpenAPI 3.0/3.1 or Swagger 2.0 document into plain
 data: operations grouped by tag, each with its parameters, request body,
-responses and examples, schemas flattened into rows of a nested property
-table. Local `$ref`s are followed; a cycle stops at the second visit and a
-schema nested deeper than MAX_SCHEMA_DEPTH is cut, so no document can make the
-page recurse without end or grow without bound.
+responses and examples, and the document's named schemas (components/schemas,
+or Swagger 2.0's definitions), each flattened once into the rows of a nested
+property table. Wherever an operation or a schema refers to a named schema,
+the reference names it, as a link to its one table, instead of repeating it;
+anonymous schemas are expanded where they stand. Other local `$ref`s are
+followed; a cycle stops at the second visit and a schema nested deeper than
+MAX_SCHEMA_DEPTH is cut, so no document can make the page recurse without end
+or grow without bound.
 
-Nothing here depends on who is looking: the portal filters the hidden
-operations out afterwards, so the built reference can be cached per version of
-the API.
+Nothing here depends on who is looking: each operation and each named schema
+records the named schemas it links to, and the portal works out afterwards
+which schemas the viewer's operations reach, so the built reference can be
+cached per version of the API.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from apis.documents import operations as document_operations
 from apis.documents import resolve
@@ -31,12 +39,18 @@ OTHER = "Other"
 
 
 @dataclass(frozen=True)
+class Example:
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
 class SchemaRow:
     """One property of a schema, at some depth of the nested table."""
 
     name: str
     depth: int
-    type: str
+    type: SafeString | str  # HTML: named schemas are links to their table
     required: bool = False
     description: SafeString | str = ""
     format: str = ""
@@ -48,17 +62,28 @@ class SchemaRow:
 
 @dataclass(frozen=True)
 class Schema:
-    type: str
+    """A schema where it is used: a named one only names its properties (its table is
+    in the named schemas), an anonymous one carries its whole table."""
+
+    type: SafeString | str  # HTML, as SchemaRow.type
     description: SafeString | str
     rows: list[SchemaRow]
     enum: tuple[str, ...] = ()
     truncated: bool = False
+    name: str = ""  # the named schema it is, if any
+    properties: tuple[tuple[str, bool], ...] = ()  # a named schema's own: (name, required)
 
 
 @dataclass(frozen=True)
-class Example:
-    title: str
-    text: str
+class NamedSchema:
+    """One of the document's named schemas, shown once; `refs` are the named schemas its
+    table links to."""
+
+    name: str
+    anchor: str
+    schema: Schema
+    examples: list[Example]
+    refs: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -66,7 +91,7 @@ class Parameter:
     name: str
     location: str
     required: bool
-    type: str
+    type: SafeString | str  # HTML, as SchemaRow.type
     description: SafeString | str
     deprecated: bool = False
     enum: tuple[str, ...] = ()
@@ -110,6 +135,7 @@ class OperationReference:
     parameters: list[Parameter]
     body: Body | None
     responses: list[Response]
+    refs: frozenset[str] = frozenset()  # the named schemas it links to
 
 
 @dataclass
@@ -120,27 +146,98 @@ class Section:
     operations: list[OperationReference] = field(default_factory=list)
 
 
+@dataclass
+class Reference:
+    sections: list[Section]
+    schemas: dict[str, NamedSchema]  # in the document's order
+
+
+_SIMPLE_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+class _Doc:
+    """The document being built, its named schemas, and what the part being built so
+    far links to."""
+
+    def __init__(self, content: dict[str, Any]) -> None:
+        self.content = content
+        self.swagger = str(content.get("swagger", "")).startswith("2")
+        if self.swagger:
+            self.prefix = "#/definitions/"
+            named = content.get("definitions")
+        else:
+            self.prefix = "#/components/schemas/"
+            components = content.get("components")
+            named = components.get("schemas") if isinstance(components, dict) else None
+        self.named: dict[str, Any] = (
+            {str(name): schema for name, schema in named.items() if isinstance(schema, dict)}
+            if isinstance(named, dict)
+            else {}
+        )
+        self.anchors: dict[str, str] = {}
+        for index, name in enumerate(self.named, start=1):
+            # Names that can't be an id as they are get a number; "~" keeps the two apart.
+            simple = _SIMPLE_NAME.fullmatch(name)
+            self.anchors[name] = f"schema-{name}" if simple else f"schema~{index}"
+        self.links: set[str] = set()  # named schemas linked to by the part being built
+        self.current = ""  # the named schema being built, if any
+        self._labels: dict[str, SafeString] = {}
+        self._markdown: dict[str, SafeString | str] = {}
+
+    def markdown(self, text: Any) -> SafeString | str:
+        """Markdown as HTML, each distinct text rendered once."""
+        text = str(text or "")
+        if not text:
+            return ""
+        if text not in self._markdown:
+            self._markdown[text] = markdown(text)
+        return self._markdown[text]
+
+    def named_ref(self, schema: Any) -> str:
+        """The name of the named schema this schema is a reference to, or ""."""
+        if not isinstance(schema, dict):
+            return ""
+        reference = schema.get("$ref")
+        if not isinstance(reference, str) or not reference.startswith(self.prefix):
+            return ""
+        name = _ref_name(reference)
+        if "/" in reference[len(self.prefix) :] or name not in self.named:
+            return ""
+        self.links.add(name)
+        return name
+
+    def label(self, name: str) -> SafeString:
+        """A named schema's type, as a link to its table: "Pet", "string (Status)"."""
+        if name not in self._labels:
+            link = format_html('<a href="#{}" class="schema-link">{}</a>', self.anchors[name], name)
+            kind = self.named[name].get("type")
+            if kind in ("string", "integer", "number", "boolean"):
+                link = format_html("{} ({})", kind, link)
+            self._labels[name] = link
+        return self._labels[name]
+
+
 # --- The whole document ------------------------------------------------------------
 
 
-def build(content: dict[str, Any]) -> list[Section]:
-    """The document's operations grouped by tag: declared tags first, then others as
-    they appear, untagged operations last under "Other"."""
-    swagger = str(content.get("swagger", "")).startswith("2")
+def build(content: dict[str, Any]) -> Reference:
+    """The document's operations grouped by tag (declared tags first, then others as
+    they appear, untagged operations last under "Other"), and its named schemas."""
+    doc = _Doc(content)
     declared = {}
     for tag in content.get("tags") or ():
         if isinstance(tag, dict) and tag.get("name"):
             declared[str(tag["name"])] = str(tag.get("description") or "")
     sections: dict[str, Section] = {}
     for name in declared:
-        sections[name] = Section(name, "", markdown(declared[name]))
+        sections[name] = Section(name, "", doc.markdown(declared[name]))
     paths = content.get("paths") or {}
     for spec in document_operations(content):
         item = paths.get(spec.url_template) or {}
         if isinstance(item.get("$ref"), str):
             item = resolve(content, item["$ref"]) or {}
         raw = item.get(spec.method.lower()) or {}
-        operation = _operation(content, spec, item, raw, swagger)
+        operation = _operation(doc, spec, item, raw)
         for tag in spec.tags or (OTHER,):
             if tag not in sections:
                 sections[tag] = Section(tag, "", "")
@@ -150,34 +247,67 @@ def build(content: dict[str, Any]) -> list[Section]:
     found = [section for section in sections.values() if section.operations]
     for index, section in enumerate(found, start=1):
         section.anchor = f"tag-{index}"
-    return found
+    return Reference(found, {name: _named_schema(doc, name) for name in doc.named})
+
+
+def reachable(links: dict[str, frozenset[str]], start: Iterable[str]) -> set[str]:
+    """The named schemas reached from `start` (names some operations link to), directly
+    or through other named schemas' links: what a viewer of only those operations needs.
+
+    `links` is each named schema's `refs`.
+    """
+    reached: set[str] = set()
+    waiting = list(start)
+    while waiting:
+        name = waiting.pop()
+        if name not in reached and name in links:
+            reached.add(name)
+            waiting.extend(links[name])
+    return reached
 
 
 def _operation(
-    content: dict[str, Any], spec: Any, item: dict[str, Any], raw: dict[str, Any], swagger: bool
+    doc: _Doc, spec: Any, item: dict[str, Any], raw: dict[str, Any]
 ) -> OperationReference:
-    parameters = _merged_parameters(content, item.get("parameters"), raw.get("parameters"))
-    if swagger:
-        consumes = _strings(raw.get("consumes") or content.get("consumes")) or ["application/json"]
-        produces = _strings(raw.get("produces") or content.get("produces")) or ["application/json"]
-        body = _swagger_body(content, parameters, consumes)
+    doc.links, doc.current = set(), ""
+    parameters = _merged_parameters(doc, item.get("parameters"), raw.get("parameters"))
+    if doc.swagger:
+        consumes = _strings(raw.get("consumes") or doc.content.get("consumes"))
+        produces = _strings(raw.get("produces") or doc.content.get("produces"))
+        body = _swagger_body(doc, parameters, consumes or ["application/json"])
         parameters = [p for p in parameters if p.get("in") not in ("body", "formData")]
-        responses = _responses(content, raw.get("responses"), swagger=True, produces=produces)
+        responses = _responses(doc, raw.get("responses"), produces or ["application/json"])
     else:
-        body = _body(content, raw.get("requestBody"))
-        responses = _responses(content, raw.get("responses"), swagger=False, produces=[])
+        body = _body(doc, raw.get("requestBody"))
+        responses = _responses(doc, raw.get("responses"), [])
+    shown = [_parameter(doc, p) for p in parameters]
     return OperationReference(
         key=spec.name.lower(),
         name=spec.name,
         method=spec.method,
         path=spec.url_template,
         summary=str(raw.get("summary") or "").strip(),
-        description=markdown(str(raw.get("description") or "")),
+        description=doc.markdown(raw.get("description")),
         tags=spec.tags,
         deprecated=bool(raw.get("deprecated")),
-        parameters=[_parameter(content, p, swagger) for p in parameters],
+        parameters=shown,
         body=body,
         responses=responses,
+        refs=frozenset(doc.links),
+    )
+
+
+def _named_schema(doc: _Doc, name: str) -> NamedSchema:
+    doc.links, doc.current = set(), name
+    raw = doc.named[name]
+    schema = _schema(doc, raw)
+    doc.current = ""
+    return NamedSchema(
+        name=name,
+        anchor=doc.anchors[name],
+        schema=schema,
+        examples=_examples_of(raw),
+        refs=frozenset(doc.links - {name}),
     )
 
 
@@ -185,39 +315,39 @@ def _strings(value: Any) -> list[str]:
     return [str(item) for item in value] if isinstance(value, list) else []
 
 
-def _followed(content: dict[str, Any], value: Any) -> Any:
+def _followed(doc: _Doc, value: Any) -> Any:
     """A value with its $ref (and the $ref's own $ref, up to a point) followed."""
     for _ in range(MAX_SCHEMA_DEPTH):
         if not (isinstance(value, dict) and isinstance(value.get("$ref"), str)):
             break
-        value = resolve(content, value["$ref"])
+        value = resolve(doc.content, value["$ref"])
     return value if isinstance(value, dict) else {}
 
 
-def _merged_parameters(content: dict[str, Any], shared: Any, own: Any) -> list[dict[str, Any]]:
+def _merged_parameters(doc: _Doc, shared: Any, own: Any) -> list[dict[str, Any]]:
     """Path-level parameters, overridden by the operation's own (same name and place)."""
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for group in (shared, own):
         for raw in group if isinstance(group, list) else ():
-            parameter = _followed(content, raw)
+            parameter = _followed(doc, raw)
             if parameter.get("name") is not None:
                 merged[(str(parameter["name"]), str(parameter.get("in", "")))] = parameter
     return list(merged.values())
 
 
-def _parameter(content: dict[str, Any], parameter: dict[str, Any], swagger: bool) -> Parameter:
-    schema = parameter if swagger else _followed(content, parameter.get("schema"))
-    schema = _followed(content, schema)
+def _parameter(doc: _Doc, parameter: dict[str, Any]) -> Parameter:
+    declared = parameter if doc.swagger else parameter.get("schema")
+    schema = _followed(doc, declared)
     example = parameter.get("example", schema.get("example"))
     if example is None and isinstance(parameter.get("examples"), dict):
         first = next(iter(parameter["examples"].values()), None)
-        example = _followed(content, first).get("value")
+        example = _followed(doc, first).get("value")
     return Parameter(
         name=str(parameter.get("name")),
         location=str(parameter.get("in", "")),
         required=bool(parameter.get("required")),
-        type=_type_label(content, schema, set()),
-        description=markdown(str(parameter.get("description") or "")),
+        type=_type_label(doc, declared or {}, set()),
+        description=doc.markdown(parameter.get("description")),
         deprecated=bool(parameter.get("deprecated")),
         enum=_enum(schema),
         example=_short(example) if example is not None else "",
@@ -228,27 +358,25 @@ def _parameter(content: dict[str, Any], parameter: dict[str, Any], swagger: bool
 # --- Bodies and responses ------------------------------------------------------------
 
 
-def _body(content: dict[str, Any], raw: Any) -> Body | None:
-    body = _followed(content, raw)
+def _body(doc: _Doc, raw: Any) -> Body | None:
+    body = _followed(doc, raw)
     if not body:
         return None
     return Body(
-        description=markdown(str(body.get("description") or "")),
+        description=doc.markdown(body.get("description")),
         required=bool(body.get("required")),
-        contents=_contents(content, body.get("content")),
+        contents=_contents(doc, body.get("content")),
     )
 
 
-def _swagger_body(
-    content: dict[str, Any], parameters: list[dict[str, Any]], consumes: list[str]
-) -> Body | None:
+def _swagger_body(doc: _Doc, parameters: list[dict[str, Any]], consumes: list[str]) -> Body | None:
     for parameter in parameters:
         if parameter.get("in") == "body":
             schema = parameter.get("schema") or {}
             return Body(
-                description=markdown(str(parameter.get("description") or "")),
+                description=doc.markdown(parameter.get("description")),
                 required=bool(parameter.get("required")),
-                contents=[Content(consumes, _schema(content, schema), _examples_of(schema))],
+                contents=[Content(consumes, _schema(doc, schema), _examples_of(schema))],
             )
     form = [parameter for parameter in parameters if parameter.get("in") == "formData"]
     if not form:
@@ -262,67 +390,69 @@ def _swagger_body(
     return Body(
         description="",
         required=bool(schema["required"]),
-        contents=[Content(media, _schema(content, schema), [])],
+        contents=[Content(media, _schema(doc, schema), [])],
     )
 
 
-def _contents(content: dict[str, Any], media: Any) -> list[Content]:
+def _contents(doc: _Doc, media: Any) -> list[Content]:
     """Media types that share one schema are shown together."""
     grouped: dict[str, Content] = {}
+    several = isinstance(media, dict) and len(media) > 1
     for media_type, raw in (media or {}).items() if isinstance(media, dict) else ():
         entry = raw if isinstance(raw, dict) else {}
         schema = entry.get("schema")
-        key = json.dumps(schema, sort_keys=True, default=str) + json.dumps(
-            [entry.get("example"), entry.get("examples")], sort_keys=True, default=str
+        key = (
+            json.dumps(schema, sort_keys=True, default=str)
+            + json.dumps([entry.get("example"), entry.get("examples")], sort_keys=True, default=str)
+            if several
+            else ""
         )
         if key in grouped:
             grouped[key].media_types.append(str(media_type))
             continue
         grouped[key] = Content(
             [str(media_type)],
-            _schema(content, schema) if isinstance(schema, dict) else None,
-            _media_examples(content, entry, schema),
+            _schema(doc, schema) if isinstance(schema, dict) else None,
+            _media_examples(doc, entry, schema),
         )
     return list(grouped.values())
 
 
-def _responses(
-    content: dict[str, Any], raw: Any, *, swagger: bool, produces: list[str]
-) -> list[Response]:
+def _responses(doc: _Doc, raw: Any, produces: list[str]) -> list[Response]:
     found = []
     for status, value in (raw or {}).items() if isinstance(raw, dict) else ():
-        response = _followed(content, value)
-        if swagger:
+        response = _followed(doc, value)
+        if doc.swagger:
             schema = response.get("schema")
             examples = [
                 Example(str(media_type), _pretty(example))
                 for media_type, example in (response.get("examples") or {}).items()
             ]
             contents = (
-                [Content(produces, _schema(content, schema), examples or _examples_of(schema))]
+                [Content(produces, _schema(doc, schema), examples or _examples_of(schema))]
                 if isinstance(schema, dict)
                 else []
             )
         else:
-            contents = _contents(content, response.get("content"))
+            contents = _contents(doc, response.get("content"))
         found.append(
             Response(
                 status=str(status),
-                description=markdown(str(response.get("description") or "")),
+                description=doc.markdown(response.get("description")),
                 contents=contents,
             )
         )
     return found
 
 
-def _media_examples(content: dict[str, Any], entry: dict[str, Any], schema: Any) -> list[Example]:
+def _media_examples(doc: _Doc, entry: dict[str, Any], schema: Any) -> list[Example]:
     if "example" in entry:
         return [Example("Example", _pretty(entry["example"]))]
     examples = entry.get("examples")
     if isinstance(examples, dict) and examples:
         found = []
         for name, raw in examples.items():
-            example = _followed(content, raw)
+            example = _followed(doc, raw)
             title = str(example.get("summary") or name)
             if "value" in example:
                 found.append(Example(title, _pretty(example["value"])))
@@ -358,9 +488,7 @@ def _ref_name(reference: str) -> str:
     return reference.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
 
 
-def _expand(
-    content: dict[str, Any], schema: Any, seen: set[str]
-) -> tuple[dict[str, Any], str, set[str], bool]:
+def _expand(doc: _Doc, schema: Any, seen: set[str]) -> tuple[dict[str, Any], str, set[str], bool]:
     """The schema with its $ref followed: (schema, its name, refs seen, cyclic?)."""
     name = ""
     while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
@@ -369,7 +497,7 @@ def _expand(
             return {}, _ref_name(reference), seen, True
         seen = seen | {reference}
         name = name or _ref_name(reference)
-        target = resolve(content, reference)
+        target = resolve(doc.content, reference)
         siblings = {key: value for key, value in schema.items() if key != "$ref"}
         schema = {**target, **siblings} if isinstance(target, dict) else siblings
     if not isinstance(schema, dict):
@@ -379,7 +507,7 @@ def _expand(
         properties: dict[str, Any] = {}
         required: list[str] = []
         for part in schema["allOf"]:
-            piece, piece_name, _, cyclic = _expand(content, part, seen)
+            piece, piece_name, _, cyclic = _expand(doc, part, seen)
             if cyclic:
                 continue
             name = name or piece_name
@@ -399,10 +527,14 @@ def _expand(
     return schema, name, seen, False
 
 
-def _type_label(content: dict[str, Any], schema: Any, seen: set[str], depth: int = 0) -> str:
-    expanded, name, seen, cyclic = _expand(content, schema, seen)
+def _type_label(doc: _Doc, schema: Any, seen: set[str], depth: int = 0) -> SafeString:
+    """The schema's type as HTML: "string", "array of Pet" (Pet a link), "integer or null"."""
+    named = doc.named_ref(schema)
+    if named:
+        return doc.label(named)
+    expanded, name, seen, cyclic = _expand(doc, schema, seen)
     if cyclic:
-        return name
+        return escape(name)
     kinds = expanded.get("type")
     if isinstance(kinds, list):
         kinds = [str(kind) for kind in kinds]
@@ -417,12 +549,14 @@ def _type_label(content: dict[str, Any], schema: Any, seen: set[str], depth: int
             kinds = ["object"]
         elif any(key in expanded for key in ("oneOf", "anyOf")):
             kinds = ["one of" if "oneOf" in expanded else "any of"]
-    label = " or ".join(kinds) or "any"
+    label = escape(" or ".join(kinds) or "any")
     if "array" in kinds and depth < MAX_SCHEMA_DEPTH:
-        inner = _type_label(content, expanded.get("items") or {}, seen, depth + 1)
-        label = label.replace("array", f"array of {inner}", 1)
+        inner = _type_label(doc, expanded.get("items") or {}, seen, depth + 1)
+        label = mark_safe(label.replace("array", f"array of {inner}", 1))  # noqa: S308 - both escaped
     if name and "array" not in kinds:
-        return f"{label} ({name})" if label not in ("any", name) else name
+        if label in ("any", name):
+            return escape(name)
+        return format_html("{} ({})", label, name)
     return label
 
 
@@ -435,13 +569,31 @@ def _enum(schema: dict[str, Any]) -> tuple[str, ...]:
     return tuple(_short(value) for value in values[:50])
 
 
-def _schema(content: dict[str, Any], schema: Any) -> Schema:
-    expanded, _, seen, _ = _expand(content, schema, set())
+def _schema(doc: _Doc, schema: Any) -> Schema:
+    """A schema where it is used: a named one as a link and its properties' names; any
+    other with its whole table (in which named schemas are links)."""
+    named = doc.named_ref(schema)
+    expanded, _, seen, _ = _expand(doc, schema, set())
+    if named and named != doc.current:
+        required = expanded.get("required")
+        required = set(required) if isinstance(required, list) else set()
+        properties = expanded.get("properties")
+        return Schema(
+            type=doc.label(named),
+            description=doc.markdown(expanded.get("description")),
+            rows=[],
+            enum=_enum(expanded),
+            name=named,
+            properties=tuple(
+                (str(key), key in required)
+                for key in (properties if isinstance(properties, dict) else ())
+            ),
+        )
     rows: list[SchemaRow] = []
-    truncated = _children(content, expanded, 0, seen, rows)
+    truncated = _children(doc, expanded, 0, seen, rows)
     return Schema(
-        type=_type_label(content, schema, set()),
-        description=markdown(str(expanded.get("description") or "")),
+        type=_type_label(doc, schema, set()),
+        description=doc.markdown(expanded.get("description")),
         rows=rows,
         enum=_enum(expanded),
         truncated=truncated,
@@ -449,10 +601,10 @@ def _schema(content: dict[str, Any], schema: Any) -> Schema:
 
 
 def _children(
-    content: dict[str, Any], schema: dict[str, Any], depth: int, seen: set[str], rows: list[Any]
+    doc: _Doc, schema: dict[str, Any], depth: int, seen: set[str], rows: list[Any]
 ) -> bool:
     """Add the rows of a schema's properties (or its items', or its variants'); True when
-    the table was cut for size."""
+    the table was cut for size. A named schema inside adds no rows: it is a link."""
     if len(rows) >= MAX_SCHEMA_ROWS:
         return True
     if depth >= MAX_SCHEMA_DEPTH:
@@ -463,10 +615,12 @@ def _children(
         return False
     items = schema.get("items")
     if isinstance(items, dict) and not schema.get("properties"):
-        inner, _, inner_seen, cyclic = _expand(content, items, seen)
+        if doc.named_ref(items):
+            return False
+        inner, _, inner_seen, cyclic = _expand(doc, items, seen)
         if cyclic:
             return False
-        return _children(content, inner, depth, inner_seen, rows)
+        return _children(doc, inner, depth, inner_seen, rows)
     required = (
         set(schema.get("required") or ()) if isinstance(schema.get("required"), list) else set()
     )
@@ -481,24 +635,30 @@ def _children(
     for name, child in entries:
         if len(rows) >= MAX_SCHEMA_ROWS:
             return True
-        expanded, ref_name, child_seen, cyclic = _expand(content, child, seen)
+        named = doc.named_ref(child)
+        expanded, ref_name, child_seen, cyclic = _expand(doc, child, seen)
         example = expanded.get("example")
         if example is None and isinstance(expanded.get("examples"), list) and expanded["examples"]:
             example = expanded["examples"][0]
+        note = ""
+        if named and named == doc.current:
+            note = f"Refers back to {named}, this schema."
+        elif cyclic:
+            note = f"Refers back to {ref_name}; see above."
         rows.append(
             SchemaRow(
                 name=str(name),
                 depth=depth,
-                type=_type_label(content, child, seen),
+                type=_type_label(doc, child, seen),
                 required=name in required,
-                description=markdown(str(expanded.get("description") or "")),
+                description=doc.markdown(expanded.get("description")),
                 format=str(expanded.get("format") or ""),
                 enum=_enum(expanded),
                 default=_short(expanded["default"]) if "default" in expanded else "",
                 example=_short(example) if example is not None else "",
-                note=f"Refers back to {ref_name}; see above." if cyclic else "",
+                note=note,
             )
         )
-        if not cyclic:
-            cut = _children(content, expanded, depth + 1, child_seen, rows) or cut
+        if not (cyclic or named):
+            cut = _children(doc, expanded, depth + 1, child_seen, rows) or cut
     return cut

@@ -17,11 +17,10 @@ from django.core.cache import cache
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from apis import export, reference
+from apis import export, reference, reference_html
 from apis.models import Api, Operation, ProductApi, Restriction, hidden_operations
 from groups.models import Group, Viewer
 from portal import preview
@@ -168,60 +167,83 @@ def api_list(request: HttpRequest) -> HttpResponse:
 # --- The reference ----------------------------------------------------------------------
 
 
-def _sections(api: Api) -> list[dict[str, Any]]:
-    """The API's reference, operations already rendered to HTML, for every viewer.
+def _reference(api: Api) -> dict[str, Any]:
+    """The API's reference for every viewer: its operations by tag and its named schemas,
+    each already rendered to HTML, and the named schemas each one links to.
 
     Cached per version of the API (every save is a new version); whom an
-    operation is hidden from is decided after, per request.
+    operation is hidden from, and so which schemas are reached, is decided
+    after, per request.
     """
     key = f"apis:reference:{api.pk}:{api.version}:{api.updated_at.timestamp()}"
-    sections = cache.get(key)
-    if sections is None:
-        sections = []
-        seen: set[str] = set()
-        for section in reference.build(api.document):
-            operations = []
-            for operation in section.operations:
-                anchor = f"op-{operation.name}"
-                if anchor in seen:
-                    anchor = f"{anchor}-{section.anchor}"
-                seen.add(anchor)
-                operations.append(
-                    {
-                        "key": operation.key,
-                        "anchor": anchor,
-                        "method": operation.method,
-                        "path": operation.path,
-                        "summary": operation.summary or operation.name,
-                        "html": render_to_string(
-                            "apis/portal_operation.html",
-                            {"operation": operation, "anchor": anchor},
-                        ),
-                    }
-                )
-            sections.append(
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    built = reference.build(api.document)
+    sections = []
+    seen: set[str] = set()
+    for section in built.sections:
+        operations = []
+        for operation in section.operations:
+            anchor = f"op-{operation.name}"
+            if anchor in seen:
+                anchor = f"{anchor}-{section.anchor}"
+            seen.add(anchor)
+            operations.append(
                 {
-                    "tag": section.tag,
-                    "anchor": section.anchor,
-                    "description": section.description,
-                    "operations": operations,
+                    "key": operation.key,
+                    "anchor": anchor,
+                    "method": operation.method,
+                    "path": operation.path,
+                    "summary": operation.summary or operation.name,
+                    "refs": operation.refs,
+                    "toc": reference_html.toc_entry(operation, anchor),
+                    "html": reference_html.operation(operation, anchor),
                 }
             )
-        cache.set(key, sections, REFERENCE_CACHE_SECONDS)
-    return sections
+        sections.append(
+            {
+                "tag": section.tag,
+                "anchor": section.anchor,
+                "description": section.description,
+                "operations": operations,
+            }
+        )
+    schemas = [
+        {
+            "name": schema.name,
+            "anchor": schema.anchor,
+            "html": reference_html.named_schema(schema),
+        }
+        for schema in built.schemas.values()
+    ]
+    links = {schema.name: schema.refs for schema in built.schemas.values()}
+    cached = {"sections": sections, "schemas": schemas, "links": links}
+    cache.set(key, cached, REFERENCE_CACHE_SECONDS)
+    return cached
 
 
 @login_not_required
 @require_GET
 def api_reference(request: HttpRequest, name: str) -> HttpResponse:
-    """One API's reference, as the viewer may see it; hidden is the 404 of missing."""
+    """One API's reference, as the viewer may see it; hidden is the 404 of missing.
+
+    Operations hidden from the viewer are left out, and so are the named
+    schemas that only they lead to.
+    """
     api, viewer = _visible_api(request, name, document=False)
     hidden = hidden_operations(api, viewer)
+    built = _reference(api)
     sections = []
-    for section in _sections(api):
+    linked: set[str] = set()
+    for section in built["sections"]:
         shown = [op for op in section["operations"] if op["key"] not in hidden]
         if shown:
             sections.append({**section, "operations": shown})
+            for operation in shown:
+                linked.update(operation["refs"])
+    reached = reference.reachable(built["links"], linked)
+    schemas = [schema for schema in built["schemas"] if schema["name"] in reached]
     products = (
         Product.objects.visible_to(viewer)
         .filter(pk__in=ProductApi.objects.filter(api=api).values("product_id"))
@@ -234,6 +256,7 @@ def api_reference(request: HttpRequest, name: str) -> HttpResponse:
         {
             "api": api,
             "sections": sections,
+            "schemas": schemas,
             "operation_count": sum(len(section["operations"]) for section in sections),
             "products": products,
             "base_url": urls[0],

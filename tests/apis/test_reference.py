@@ -89,7 +89,8 @@ SWAGGER = {
 def test_swagger_document_renders(client, make_api, make_product, member):
     body = page(client, make_api, make_product, member, SWAGGER)
 
-    assert "object (Pet)" in body
+    # Pet (a definition) is a link where it is used, and its table is under Schemas.
+    assert 'href="#schema-Pet"' in body and 'id="schema-Pet"' in body
     assert "<code>kind</code>" in body and "<code>dog</code>" in body
     assert "application/json" in body  # consumes, for the body
     assert "application/xml" in body  # produces, for the response
@@ -137,7 +138,7 @@ def test_cyclic_references_render(client, make_api, make_product, member):
     body = page(client, make_api, make_product, member, CYCLIC)
 
     assert "Refers back to Node" in body
-    assert "array of Node" in body
+    assert 'array of <a href="#schema-Node" class="schema-link">Node</a>' in body
 
 
 def test_deep_schema_is_cut(client, make_api, make_product, member):
@@ -167,7 +168,7 @@ def test_deep_schema_is_cut(client, make_api, make_product, member):
 def test_wide_schema_is_cut():
     properties = {f"p{n}": {"type": "object", "properties": {"a": {}, "b": {}}} for n in range(300)}
 
-    built = reference._schema({}, {"type": "object", "properties": properties})
+    built = reference._schema(reference._Doc({}), {"type": "object", "properties": properties})
 
     assert built.truncated
     assert len(built.rows) == reference.MAX_SCHEMA_ROWS
@@ -300,7 +301,7 @@ def test_parameters_merge_path_and_operation_levels():
         },
     }
 
-    (section,) = reference.build(content)
+    (section,) = reference.build(content).sections
     (operation,) = section.operations
 
     assert [(p.name, p.type) for p in operation.parameters] == [

@@ -41,6 +41,18 @@ def test_partner_finds_reads_and_downloads_an_api(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "portal-api-reference-pickup.png"))  # what one sees
 
+    # The pickup's schema is a link to its one table under Schemas.
+    page.locator("#op-schedulePickup").get_by_role("link", name="Pickup", exact=True).first.click()
+    expect(page).to_have_url(f"{server_url}/apis/shipments/#schema-Pickup")
+    expect(page.get_by_role("heading", name="Pickup", exact=True)).to_be_in_viewport()
+    page.screenshot(path=str(SCREENSHOTS / "portal-api-reference-schema.png"))
+    booking = page.locator("#op-createShipment")
+    booking.locator("summary", has_text="Example").first.click()  # folded until asked for
+    expect(booking.locator("details pre").first).to_be_visible()
+    booking.screenshot(path=str(SCREENSHOTS / "portal-api-reference-operation.png"))
+    schemas = page.get_by_role("region", name="Schemas")
+    expect(schemas.get_by_role("heading", name="Shipment", exact=True)).to_have_count(1)
+
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download OpenAPI (JSON)").click()
     download = download_info.value
