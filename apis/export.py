@@ -66,6 +66,8 @@ def filtered(
             for tag in document["tags"]
             if not (isinstance(tag, dict) and str(tag.get("name")) in unused)
         ]
+    if hidden:
+        _drop_unreached(content, document)
     if str(document.get("swagger", "")).startswith("2"):
         _swagger_address(document, base_urls)
         if subscription_required:
@@ -75,6 +77,67 @@ def filtered(
         if subscription_required:
             _openapi_security(document)
     return document
+
+
+# Where reusable parts live: a $ref to "#/components/schemas/Pet" names
+# ("components", "schemas", "Pet").
+CONTAINERS = ("components", "definitions", "parameters", "responses")
+
+
+def _refs(value: Any) -> set[str]:
+    """Every local $ref inside a value."""
+    found: set[str] = set()
+    waiting = [value]
+    while waiting:
+        current = waiting.pop()
+        if isinstance(current, dict):
+            reference = current.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/"):
+                found.add(reference)
+            waiting.extend(current.values())
+        elif isinstance(current, list):
+            waiting.extend(current)
+    return found
+
+
+def _reached(document: dict[str, Any]) -> set[str]:
+    """The $refs reached from the document's operations and top level, directly or
+    through the parts they refer to."""
+    outside = {key: value for key, value in document.items() if key not in CONTAINERS}
+    reached: set[str] = set()
+    waiting = list(_refs(outside))
+    while waiting:
+        reference = waiting.pop()
+        if reference in reached:
+            continue
+        reached.add(reference)
+        waiting.extend(_refs(resolve(document, reference)) - reached)
+    return reached
+
+
+def _entry(reference: str) -> tuple[str, ...] | None:
+    """The reusable part a $ref is in: ("components", "schemas", "Pet") for
+    "#/components/schemas/Pet/properties/id"; None outside them."""
+    parts = tuple(part.replace("~1", "/").replace("~0", "~") for part in reference[2:].split("/"))
+    size = 3 if parts[:1] == ("components",) else 2
+    if parts[:1] and parts[0] in CONTAINERS and len(parts) >= size:
+        return parts[:size]
+    return None
+
+
+def _drop_unreached(original: dict[str, Any], document: dict[str, Any]) -> None:
+    """Remove the reusable parts (schemas, parameters, ...) only hidden operations used,
+    so a restricted operation's own schema isn't in the file either. Parts the
+    author left unused stay: only what filtering made unreachable goes."""
+    before = {_entry(reference) for reference in _reached(original)} - {None}
+    after = {_entry(reference) for reference in _reached(document)} - {None}
+    for entry in before - after:
+        assert entry is not None
+        parent: Any = document
+        for part in entry[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if isinstance(parent, dict):
+            parent.pop(entry[-1], None)
 
 
 def _swagger_address(document: dict[str, Any], base_urls: list[str]) -> None:

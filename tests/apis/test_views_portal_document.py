@@ -148,3 +148,74 @@ def test_stored_document_is_not_changed(client, api_shelf, member):
 
     api_shelf["shipments"].refresh_from_db()
     assert json.dumps(api_shelf["shipments"].document, sort_keys=True) == before
+
+
+SCHEMAS_DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {"title": "Vault", "version": "1"},
+    "paths": {
+        "/items": {
+            "get": {
+                "operationId": "listItems",
+                "responses": {"200": {"$ref": "#/components/responses/Items"}},
+            },
+            "delete": {
+                "operationId": "purge",
+                "parameters": [{"$ref": "#/components/parameters/Reason"}],
+                "responses": {
+                    "200": {
+                        "description": "Purged",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/PurgeReport"}
+                            }
+                        },
+                    }
+                },
+            },
+        }
+    },
+    "components": {
+        "schemas": {
+            "Item": {"type": "object", "properties": {"id": {"type": "string"}}},
+            "PurgeReport": {
+                "type": "object",
+                "properties": {
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
+                    "auditor": {"$ref": "#/components/schemas/Auditor"},
+                },
+            },
+            "Auditor": {"type": "string"},
+            "LeftUnused": {"type": "string"},
+        },
+        "responses": {
+            "Items": {
+                "description": "Items",
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}
+                    }
+                },
+            }
+        },
+        "parameters": {"Reason": {"name": "reason", "in": "query", "schema": {"type": "string"}}},
+    },
+}
+
+
+@pytest.mark.parametrize(("who", "shown"), [("member", False), ("beta_member", True)])
+def test_parts_only_a_hidden_operation_uses_are_left_out_of_the_file(
+    client, make_api, make_product, sign_in_as, beta, who, shown
+):
+    api = make_api("Vault", text=json.dumps(SCHEMAS_DOCUMENT), products=[make_product("Deals")])
+    services.restrict(api=api, kind="operation", target="purge", groups=[beta], added_by=None)
+    sign_in_as(who)
+
+    components = json.loads(download(client, "vault").content)["components"]
+
+    # Item is shared with a visible operation, and LeftUnused was the author's choice.
+    assert {"Item", "LeftUnused"} <= set(components["schemas"])
+    assert ("PurgeReport" in components["schemas"]) is shown
+    assert ("Auditor" in components["schemas"]) is shown
+    assert ("Reason" in components.get("parameters", {})) is shown
+    assert "Items" in components["responses"]
