@@ -256,6 +256,25 @@ def _association(schema: str, noun: str, *path: str) -> dict[str, Any]:
     }
 
 
+DELETE_SUBSCRIPTIONS = {
+    "name": "deleteSubscriptions",
+    "in": "query",
+    "description": "true: delete the subscriptions that hold on to it as well.",
+    "schema": {"type": "boolean"},
+}
+NOTIFY = {
+    "name": "notify",
+    "in": "query",
+    "description": "true: email the developer about the new subscription.",
+    "schema": {"type": "boolean"},
+}
+
+
+def _with_query(ops: dict[str, Any], method: str, parameter: dict[str, Any]) -> dict[str, Any]:
+    ops[method]["parameters"] = [*ops[method]["parameters"], parameter]
+    return ops
+
+
 def _api_ops() -> dict[str, Any]:
     """An API's operations: its PUT may import a document, its DELETE answers 204."""
     ops = _entity_ops("Api", "API", "apiId")
@@ -278,7 +297,9 @@ def document(server: str) -> dict[str, Any]:
             "User", "a member of the group", "groupId", "userId"
         ),
         "/products": _list("Product", "List products"),
-        "/products/{productId}": _entity_ops("Product", "product", "productId"),
+        "/products/{productId}": _with_query(
+            _entity_ops("Product", "product", "productId"), "delete", DELETE_SUBSCRIPTIONS
+        ),
         "/products/{productId}/groups": _list(
             "Group", "List the groups that can see a product", "productId"
         ),
@@ -293,7 +314,7 @@ def document(server: str) -> dict[str, Any]:
             "Api", "an API in the product", "productId", "apiId"
         ),
         "/apis": _list("Api", "List APIs"),
-        "/apis/{apiId}": _api_ops(),
+        "/apis/{apiId}": _with_query(_api_ops(), "delete", DELETE_SUBSCRIPTIONS),
         "/apis/{apiId}/operations": _list("Operation", "List an API's operations", "apiId"),
         "/apis/{apiId}/operations/{operationId}": {
             "get": {
@@ -309,7 +330,9 @@ def document(server: str) -> dict[str, Any]:
         },
         "/apis/{apiId}/products": _list("Product", "List the products an API is in", "apiId"),
         "/users": _list("User", "List users"),
-        "/users/{userId}": _entity_ops("User", "user", "userId"),
+        "/users/{userId}": _with_query(
+            _entity_ops("User", "user", "userId"), "delete", DELETE_SUBSCRIPTIONS
+        ),
         "/users/{userId}/groups": _list("Group", "List a user's groups", "userId"),
         "/users/{userId}/subscriptions": _list(
             "Subscription", "List a user's subscriptions", "userId"
@@ -361,7 +384,9 @@ def document(server: str) -> dict[str, Any]:
             }
         },
         "/subscriptions": _list("Subscription", "List subscriptions"),
-        "/subscriptions/{sid}": _entity_ops("Subscription", "subscription", "sid"),
+        "/subscriptions/{sid}": _with_query(
+            _entity_ops("Subscription", "subscription", "sid"), "put", NOTIFY
+        ),
         "/subscriptions/{sid}/listSecrets": {
             "post": {
                 "summary": "Get a subscription's keys",
