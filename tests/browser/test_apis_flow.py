@@ -9,6 +9,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import openapi_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -54,6 +55,9 @@ def test_import_share_with_partners_and_who_sees_it(
     alice.get_by_role("link", name="Parcel lockers").click()
     expect(alice.get_by_role("heading", name="Parcel lockers", level=1)).to_be_visible()
     expect(alice.get_by_role("heading", name="Reserve locker")).to_be_visible()
+    expect(alice.get_by_role("link", name="Subscribe to this API")).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    alice.screenshot(path=str(SCREENSHOTS / "portal-api-reference-top.png"))
     with alice.expect_download() as download_info:
         alice.get_by_role("link", name="Download OpenAPI (JSON)").click()
     saved = tmp_path / "downloaded.json"
