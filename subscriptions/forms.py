@@ -44,9 +44,13 @@ class SubscriptionSettingsForm(forms.ModelForm):
         widgets = {"on_access_loss": forms.RadioSelect}
 
 
-# The state of a granted subscription; empty is what the product says.
+# The state of a granted subscription; empty is what the product says (for one API,
+# the products the developer sees it in).
 GRANT_STATES = [
-    ("", "As the product says: waiting for approval if it needs approval, otherwise active"),
+    (
+        "",
+        "As the product or API says: waiting for approval if it needs approval, otherwise active",
+    ),
     (Subscription.State.ACTIVE, "Active: the keys work at once"),
     (Subscription.State.SUBMITTED, "Waiting for approval: the keys work once it is approved"),
 ]
