@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any, cast
 
 from django import forms
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
+from apis.models import Api
 from portal.models import User
 from products.models import Product
 from subscriptions.models import Subscription, SubscriptionSettings
@@ -42,12 +44,21 @@ class SubscriptionSettingsForm(forms.ModelForm):
         widgets = {"on_access_loss": forms.RadioSelect}
 
 
-# The state of a granted subscription; empty is what the product says.
+# The state of a granted subscription; empty is what the product says (for one API,
+# the products the developer sees it in).
 GRANT_STATES = [
-    ("", "As the product says: waiting for approval if it needs approval, otherwise active"),
+    (
+        "",
+        "As the product or API says: waiting for approval if it needs approval, otherwise active",
+    ),
     (Subscription.State.ACTIVE, "Active: the keys work at once"),
     (Subscription.State.SUBMITTED, "Waiting for approval: the keys work once it is approved"),
 ]
+
+
+# The grant form's scope values, as Azure writes a subscription's scope.
+PRODUCTS = "products/"
+APIS = "apis/"
 
 
 class GrantForm(forms.Form):
@@ -59,13 +70,11 @@ class GrantForm(forms.Form):
         help_text="Their email address. Type part of a name or address to search.",
         widget=forms.EmailInput(attrs={"list": "developer-options", "autocomplete": "off"}),
     )
-    product = forms.ModelChoiceField(
-        label="Product",
-        queryset=Product.objects.order_by("display_name_key", "pk"),
-        to_field_name="name",
-        empty_label="Choose a product",
-        help_text="Any product, whether or not the developer can see it.",
-        error_messages={"invalid_choice": "Choose one of the products in the list."},
+    scope = forms.ChoiceField(
+        label="Scope",
+        help_text="A product, or one API alone; any of them, whether or not the developer can "
+        "see it.",
+        error_messages={"invalid_choice": "Choose one of the products or APIs in the list."},
     )
     display_name = forms.CharField(
         label="Subscription name",
@@ -76,6 +85,42 @@ class GrantForm(forms.Form):
         label="State", choices=GRANT_STATES, required=False, widget=forms.RadioSelect
     )
     notify = forms.BooleanField(label="Email the developer about it", required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Two queries however many there are: IDs and names only, no rows as objects.
+        products = [
+            (f"{PRODUCTS}{name}", display_name)
+            for name, display_name in Product.objects.order_by(
+                "display_name_key", "pk"
+            ).values_list("name", "display_name")
+        ]
+        apis = [
+            (f"{APIS}{name}", display_name)
+            for name, display_name in Api.objects.order_by("display_name_key", "pk").values_list(
+                "name", "display_name"
+            )
+        ]
+        choices: list[Any] = [("", "Choose a product or an API")]
+        if products:
+            choices.append(("Products", products))
+        if apis:
+            choices.append(("APIs (one API alone)", apis))
+        cast(forms.ChoiceField, self.fields["scope"]).choices = choices
+
+    def clean_scope(self) -> Product | Api:
+        """The product or API chosen, found afresh (it may have gone since the page was shown)."""
+        value = self.cleaned_data["scope"]
+        found: Product | Api | None = None
+        if value.startswith(PRODUCTS):
+            found = Product.objects.filter(name=value.removeprefix(PRODUCTS)).first()
+        elif value.startswith(APIS):
+            found = Api.objects.filter(name=value.removeprefix(APIS)).first()
+        if found is None:
+            raise forms.ValidationError(
+                self.fields["scope"].error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return found
 
     def clean_developer(self) -> User:
         email = self.cleaned_data["developer"]

@@ -264,7 +264,7 @@ EXPECTED: dict[str, Route] = {
         methods=GET_POST,
         data=lambda world: {
             "developer": world.outsider.email,
-            "product": world.product.name,
+            "scope": f"products/{world.product.name}",
             "display_name": "Forged",
             "state": "active",
         },

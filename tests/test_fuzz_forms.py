@@ -369,7 +369,7 @@ FORMS: dict[str, FormCase] = {
         page=lambda world: reverse("subscriptions:grant"),
         typical=lambda world: {
             "developer": [world.outsider.email],
-            "product": [world.product.name],
+            "scope": [f"products/{world.product.name}"],
         },
         model=Subscription,
         stores={"display_name": "display_name"},

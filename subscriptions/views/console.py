@@ -3,8 +3,6 @@ and the Settings page, whose rules are the subscriptions'."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -12,11 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apis.models import Api
 from portal import console
 from portal.access import administrator_required
 from portal.lists import search_query
 from portal.models import User
-from subscriptions import services
+from products.models import Product
+from subscriptions import rules, services
 from subscriptions.forms import GrantForm, SubscriptionSettingsForm
 from subscriptions.models import Subscription, SubscriptionSettings, new_subscription_id
 
@@ -71,23 +71,25 @@ GRANT_FIELDS = {"owner": "developer", "display_name": "display_name", "state": "
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def subscription_grant(request: HttpRequest) -> HttpResponse:
-    """+ Add subscription: an administrator grants a developer a subscription to any product."""
-    form = GrantForm(request.POST or None)
+    """+ Add subscription: an administrator grants a developer a subscription to any
+    product or API; ?scope=products/<id> or apis/<id> (a product's or an API's page) chooses it."""
+    form = GrantForm(request.POST or None, initial={"scope": request.GET.get("scope", "")})
     if form.is_valid():
         developer = form.cleaned_data["developer"]
-        product = form.cleaned_data["product"]
+        scope = form.cleaned_data["scope"]
         try:
             subscription = services.create_subscription(
                 sid=new_subscription_id(),
                 owner=developer,
-                product=product,
+                product=scope if isinstance(scope, Product) else None,
+                api=scope if isinstance(scope, Api) else None,
                 display_name=form.cleaned_data["display_name"],
                 actor=request.user,
                 state=form.cleaned_data["state"] or None,
                 notify_owner=form.cleaned_data["notify"],
             )
         except ValidationError as error:
-            _grant_refused(form, error, developer=developer, product=product)
+            _grant_refused(form, error, developer=developer, scope=scope)
         else:
             messages.success(request, _granted_message(subscription, form.cleaned_data["notify"]))
             return redirect(subscription)
@@ -99,22 +101,43 @@ def subscription_grant(request: HttpRequest) -> HttpResponse:
 
 
 def _grant_refused(
-    form: GrantForm, error: ValidationError, *, developer: User, product: Any
+    form: GrantForm, error: ValidationError, *, developer: User, scope: Product | Api
 ) -> None:
     """The service's refusal, next to the field it is about."""
     if getattr(error, "code", "") == "limit":
-        limit = product.subscriptions_limit
-        form.add_error(
-            "product",
-            f"{developer.email} already holds {limit} subscription{'s' if limit != 1 else ''} "
-            f"to {product.display_name}, its limit per developer. Cancel one of theirs, or raise "
-            "the limit in the product's Settings.",
-        )
+        form.add_error("scope", _limit_reached(developer, scope))
     elif hasattr(error, "error_dict"):
         for field, messages_ in error.message_dict.items():
             form.add_error(GRANT_FIELDS.get(field), messages_)
     else:
         form.add_error(None, error.messages)
+
+
+def _limit_reached(developer: User, scope: Product | Api) -> str:
+    """Which limit the developer has reached, and where to raise it."""
+    if isinstance(scope, Product):
+        limit = scope.subscriptions_limit
+        named, source, settings = scope.display_name, "", "the product's Settings"
+    else:
+        # An API's limit is the lowest of the products the developer sees it in.
+        terms = rules.api_terms(developer=developer, api=scope)
+        limit = terms.subscriptions_limit
+        setting = [p.display_name for p in terms.products if p.subscriptions_limit == limit]
+        one = len(setting) == 1
+        named = f"the {scope.display_name} API"
+        source = f" (from {_listed(setting)}, which show{'s' if one else ''} them the API)"
+        settings = "that product's Settings" if one else "those products' Settings"
+    return (
+        f"{developer.email} already holds {limit} subscription{'s' if limit != 1 else ''} "
+        f"to {named}, its limit per developer{source}. Cancel one of theirs, or raise the "
+        f"limit in {settings}."
+    )
+
+
+def _listed(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _granted_message(subscription: Subscription, notified: bool) -> str:
@@ -133,8 +156,8 @@ def _granted_message(subscription: Subscription, notified: bool) -> str:
     if subscription.beyond_sight:
         text += (
             f" They can't see {subscription.scope_in_words} in the portal: the "
-            "subscription stands on your grant, and losing sight of other products won't "
-            "suspend it."
+            "subscription stands on your grant, and losing sight of "
+            f"{'other ' if subscription.product is not None else ''}products won't suspend it."
         )
     return text
 

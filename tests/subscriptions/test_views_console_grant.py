@@ -24,7 +24,7 @@ def hidden(make_product, beta):
 def form(**changes):
     return {
         "developer": "outsider@example.com",
-        "product": "hidden-gems",
+        "scope": "products/hidden-gems",
         "display_name": "Given",
         "state": "",
         "notify": "on",
@@ -40,11 +40,14 @@ def test_the_list_offers_add_subscription(client, administrator):
 def test_the_page_shows_the_form(client, administrator, hidden):
     client.force_login(administrator)
     body = client.get(GRANT).content.decode()
-    for name in ("developer", "product", "display_name", "state", "notify"):
+    for name in ("developer", "scope", "display_name", "state", "notify"):
         assert f'name="{name}"' in body
     assert 'list="developer-options"' in body
     assert f'data-lookup="{SUGGEST}"' in body
-    assert '<option value="hidden-gems">Hidden Gems</option>' in body
+    assert '<optgroup label="Products">' in body
+    assert '<option value="products/hidden-gems">Hidden Gems</option>' in body
+    # No APIs yet: no empty group.
+    assert "APIs (one API alone)" not in body
 
 
 def test_a_grant_on_a_hidden_product_lands_on_its_page_marked_granted(
@@ -77,7 +80,7 @@ def test_as_the_product_says_waits_for_approval_and_says_what_next(
 ):
     make_product("Ledger", approval_required=True, groups=[])
     client.force_login(administrator)
-    response = client.post(GRANT, form(product="ledger", notify=""), follow=True)
+    response = client.post(GRANT, form(scope="products/ledger", notify=""), follow=True)
     assert Subscription.objects.get().state == "submitted"
     assert "It waits for approval: press Approve when it should start." in messages_of(response)[0]
     assert mailoutbox == []
@@ -86,7 +89,7 @@ def test_as_the_product_says_waits_for_approval_and_says_what_next(
 def test_the_state_chosen_wins_over_the_product(client, administrator, outsider, make_product):
     make_product("Ledger", approval_required=True, groups=[])
     client.force_login(administrator)
-    client.post(GRANT, form(product="ledger", state="active"))
+    client.post(GRANT, form(scope="products/ledger", state="active"))
     assert Subscription.objects.get().state == "active"
 
 
@@ -94,7 +97,7 @@ def test_a_grant_on_a_product_the_developer_sees_is_ordinary(
     client, administrator, member, product
 ):
     client.force_login(administrator)
-    response = client.post(GRANT, form(developer="DEV@Example.com", product="payments"))
+    response = client.post(GRANT, form(developer="DEV@Example.com", scope="products/payments"))
     made = Subscription.objects.get()
     assert (made.owner, made.granted, made.beyond_sight) == (member, True, False)
     assert response.status_code == 302
@@ -119,8 +122,15 @@ def errors_of(response, field):
             "blocked@example.com is blocked: unblock the account before granting it a "
             "subscription.",
         ),
-        ({"product": "nothing"}, "product", "Choose one of the products in the list."),
-        ({"product": ""}, "product", "This field is required."),
+        (
+            {"scope": "products/nothing"},
+            "scope",
+            "Choose one of the products or APIs in the list.",
+        ),
+        ({"scope": "apis/nothing"}, "scope", "Choose one of the products or APIs in the list."),
+        ({"scope": "hidden-gems"}, "scope", "Choose one of the products or APIs in the list."),
+        ({"scope": "groups/beta"}, "scope", "Choose one of the products or APIs in the list."),
+        ({"scope": ""}, "scope", "This field is required."),
         ({"display_name": "   "}, "display_name", "This field is required."),
         (
             {"display_name": "x" * 101},
@@ -144,17 +154,19 @@ def test_a_refusal_is_next_to_its_field_and_keeps_what_was_typed(
         assert f'value="{typed["developer"]}"' in body
     if field != "display_name":
         assert f'value="{escape(typed["display_name"])}"' in body
+    if field != "scope":
+        assert '<option value="products/hidden-gems" selected>' in body
     assert not Subscription.objects.exists()
 
 
-def test_the_products_limit_is_explained_next_to_the_product(
+def test_the_products_limit_is_explained_next_to_the_scope(
     client, administrator, outsider, make_product
 ):
     make_product("Capped", subscriptions_limit=1, groups=[])
     client.force_login(administrator)
-    assert client.post(GRANT, form(product="capped")).status_code == 302
-    response = client.post(GRANT, form(product="capped", display_name="Second"))
-    assert errors_of(response, "product") == [
+    assert client.post(GRANT, form(scope="products/capped")).status_code == 302
+    response = client.post(GRANT, form(scope="products/capped", display_name="Second"))
+    assert errors_of(response, "scope") == [
         "outsider@example.com already holds 1 subscription to Capped, its limit per developer. "
         "Cancel one of theirs, or raise the limit in the product's Settings."
     ]
