@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -116,7 +117,9 @@ def read(text: str) -> Document:
         )
     version = _version(content, lines)
     _check_depth(content)
+    _check_numbers(content, lines)
     _check_references(content, lines)
+    _check_path_items(content, lines)
     _validate(content, version, lines)
     operations = list(_operations(content))
     if len(operations) > MAX_OPERATIONS:
@@ -140,11 +143,13 @@ def _parse(text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            content = json.loads(text)
+            content = json.loads(text, parse_constant=_refuse_constant)
         except json.JSONDecodeError as error:
             raise DocumentError(
                 [Problem(f"This isn't valid JSON: {error.msg}.", error.lineno)]
             ) from None
+        except ValueError:
+            raise DocumentError([Problem(NUMBER_PROBLEM)]) from None
         except RecursionError:
             raise DocumentError([Problem("The document is nested too deeply.")]) from None
         return content, _lines(text)
@@ -157,12 +162,24 @@ def _parse(text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
         raise DocumentError([Problem(f"This isn't valid YAML: {error.problem}.", line)]) from None
     except yaml.YAMLError as error:
         raise DocumentError([Problem(f"This isn't valid YAML: {error}.")]) from None
+    except ValueError:
+        raise DocumentError([Problem(NUMBER_PROBLEM)]) from None
     except RecursionError:
         raise DocumentError([Problem("The document is nested too deeply.")]) from None
     lines: dict[tuple[Any, ...], int] = {}
     if node is not None:
         _walk_nodes(node, (), lines)
     return _plain(content), lines
+
+
+NUMBER_PROBLEM = (
+    "A number in the document is too long, or isn't a number JSON can hold (NaN, Infinity). "
+    "Write it as text or shorten it."
+)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(name)
 
 
 def _refuse_aliases(text: str) -> None:
@@ -284,6 +301,40 @@ def _check_depth(content: Any) -> None:
             stack.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in value)
+
+
+def _check_numbers(content: Any, lines: dict[tuple[Any, ...], int]) -> None:
+    """NaN and infinities (YAML's .nan, .inf; JSON's 1e999) can't be stored as JSON."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(content, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise DocumentError([Problem(NUMBER_PROBLEM, _line(lines, path), _pointer(path))])
+        if isinstance(value, dict):
+            stack.extend((item, (*path, key)) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, (*path, index)) for index, item in enumerate(value))
+
+
+def _check_path_items(content: dict[str, Any], lines: dict[tuple[Any, ...], int]) -> None:
+    """A path item shared by $ref must live under components/pathItems, where Portico can
+    leave it out of a download when every operation in it is hidden from the reader."""
+    for url_template, item in (content.get("paths") or {}).items():
+        if not isinstance(item, dict) or not isinstance(item.get("$ref"), str):
+            continue
+        if not item["$ref"].startswith("#/components/pathItems/"):
+            path = ("paths", url_template, "$ref")
+            raise DocumentError(
+                [
+                    Problem(
+                        f"The path {url_template[:200]} refers to {item['$ref'][:200]}; a shared "
+                        "path item must be under #/components/pathItems/ (or written out in "
+                        "place).",
+                        _line(lines, path),
+                        _pointer(path),
+                    )
+                ]
+            )
 
 
 def _references(content: Any) -> Iterator[tuple[tuple[Any, ...], str]]:

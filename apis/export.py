@@ -67,6 +67,7 @@ def filtered(
             if not (isinstance(tag, dict) and str(tag.get("name")) in unused)
         ]
     if hidden:
+        _inline_dangling(content, document)
         _drop_unreached(content, document)
     if str(document.get("swagger", "")).startswith("2"):
         _swagger_address(document, base_urls)
@@ -138,6 +139,38 @@ def _drop_unreached(original: dict[str, Any], document: dict[str, Any]) -> None:
             parent = parent.get(part) if isinstance(parent, dict) else None
         if isinstance(parent, dict):
             parent.pop(entry[-1], None)
+
+
+PATH_ITEMS = "#/components/pathItems/"
+# How many dangling $refs one download writes out in place, at most.
+MAX_INLINED = 1000
+
+
+def _inline_dangling(original: dict[str, Any], document: dict[str, Any]) -> None:
+    """A visible operation may point into a hidden one ("#/paths/~1admin/post/responses/200",
+    or inside a shared path item); with the hidden one gone, or left out, the reference
+    would point at nothing. Write what it pointed to out in place, so the file stays
+    valid and a path item is kept only when a path uses it whole."""
+    inlined = 0
+    waiting: list[Any] = [document]
+    while waiting and inlined < MAX_INLINED:
+        current = waiting.pop()
+        if isinstance(current, dict):
+            reference = current.get("$ref")
+            if isinstance(reference, str) and (
+                reference.startswith(PATH_ITEMS)
+                and reference.count("/") > PATH_ITEMS.count("/")
+                or reference.startswith("#/")
+                and resolve(document, reference) is None
+            ):
+                target = resolve(original, reference)
+                if isinstance(target, dict):
+                    current.pop("$ref")
+                    current.update(copy.deepcopy(target))
+                    inlined += 1
+            waiting.extend(current.values())
+        elif isinstance(current, list):
+            waiting.extend(current)
 
 
 def _swagger_address(document: dict[str, Any], base_urls: list[str]) -> None:

@@ -65,6 +65,8 @@ def access_removed(*, owner_id: int, subscription_ids: list[int]) -> None:
 
 
 def subscription_granted(*, subscription_id: int) -> None:
-    subscription = Subscription.objects.select_related("owner", "product").get(pk=subscription_id)
+    subscription = Subscription.objects.select_related("owner", "product", "api").get(
+        pk=subscription_id
+    )
     if subscription.owner:
         _send("subscription_granted", {"subscription": subscription}, [subscription.owner.email])

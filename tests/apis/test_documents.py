@@ -239,3 +239,46 @@ def test_the_same_document_in_yaml_is_no_difference():
     again = read(yaml.safe_dump(json.loads(openapi_text())))
 
     assert difference(old, again.operations).is_empty
+
+
+BASE = '{"openapi": "3.0.3", "info": {"title": "x", "version": "1"}, "paths": {}, "x-n": '
+NUMBER_PROBLEM = (
+    "A number in the document is too long, or isn't a number JSON can hold (NaN, Infinity). "
+    "Write it as text or shorten it."
+)
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1" * 5000])
+def test_numbers_json_cannot_hold_are_refused(number):
+    """Found by review: a 5,000-digit number was a 500, NaN a refusal about a duplicate name."""
+    assert problems(BASE + number + "}") == [NUMBER_PROBLEM]
+
+
+def test_a_json_number_too_big_for_a_float_is_refused_with_its_line():
+    assert problems(BASE + "1e999}") == [f"Line 1: {NUMBER_PROBLEM} (at /x-n)"]
+
+
+@pytest.mark.parametrize("number", [".inf", "-.Inf", ".nan", "1" * 5000])
+def test_yaml_numbers_json_cannot_hold_are_refused(number):
+    text = f'openapi: 3.0.3\ninfo: {{title: x, version: "1"}}\npaths: {{}}\nx-n: {number}\n'
+
+    assert NUMBER_PROBLEM in problems(text)[0]
+
+
+def test_a_shared_path_item_must_live_under_components_path_items():
+    text = (
+        'openapi: 3.1.0\ninfo: {title: x, version: "1"}\npaths:\n'
+        '  /admin:\n    $ref: "#/x-shared/admin"\n'
+        "x-shared:\n  admin:\n    post: {responses: {'200': {description: ok}}}\n"
+    )
+
+    assert problems(text) == [
+        "Line 5: The path /admin refers to #/x-shared/admin; a shared path item must be under "
+        "#/components/pathItems/ (or written out in place). (at /paths/~1admin/$ref)"
+    ]
+    shared = (
+        text.replace("#/x-shared/admin", "#/components/pathItems/admin")
+        .replace("x-shared:", "components:\n  pathItems:")
+        .replace("  admin:\n    post", "    admin:\n      post")
+    )
+    assert [op.name for op in read(shared).operations] == ["post-admin"]

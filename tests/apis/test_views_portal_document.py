@@ -219,3 +219,46 @@ def test_parts_only_a_hidden_operation_uses_are_left_out_of_the_file(
     assert ("Auditor" in components["schemas"]) is shown
     assert ("Reason" in components.get("parameters", {})) is shown
     assert "Items" in components["responses"]
+
+
+SHARED_ITEMS = {
+    "openapi": "3.1.0",
+    "info": {"title": "Shared", "version": "1"},
+    "paths": {
+        "/public": {
+            "get": {
+                "operationId": "pub",
+                "responses": {"200": {"$ref": "#/components/pathItems/Admin/post/responses/200"}},
+            }
+        },
+        "/admin": {"$ref": "#/components/pathItems/Admin"},
+    },
+    "components": {
+        "pathItems": {
+            "Admin": {
+                "post": {
+                    "operationId": "secretOp",
+                    "description": "TOPSECRET",
+                    "responses": {"200": {"description": "Plain OK"}},
+                }
+            }
+        }
+    },
+}
+
+
+def test_a_hidden_operation_in_a_shared_path_item_is_not_in_the_file(
+    client, make_api, make_product, member, beta
+):
+    """Found by review: with its path item under x-shared, the hidden operation stayed."""
+    api = make_api("Shared", text=json.dumps(SHARED_ITEMS), products=[make_product("Deals")])
+    services.restrict(api=api, kind="operation", target="secretOp", groups=[beta], added_by=None)
+    client.force_login(member)
+
+    text = download(client, "shared").content.decode()
+
+    assert "TOPSECRET" not in text
+    document = json.loads(text)
+    assert list(document["paths"]) == ["/public"]
+    # The visible operation pointed into the hidden one's path item: that part is written out.
+    assert document["paths"]["/public"]["get"]["responses"]["200"] == {"description": "Plain OK"}

@@ -337,3 +337,13 @@ def test_anyone_but_an_active_administrator_is_403(
 def test_api_version_is_checked(client, bearer, shipments, path, query, code):
     response = client.get(f"{SERVICE}/{path}{query}", **bearer)
     assert API_VERSION in assert_azure_error(response, 400, code)["message"] or not query
+
+
+@pytest.mark.parametrize("number", ["1" * 5000, "NaN", "1e999"])
+def test_a_number_json_cannot_hold_is_400_not_500(api, db, number):
+    """Found by review: a 5,000-digit number was a 500, NaN a 409 about a taken ID."""
+    text = openapi_text()[:-2] + f',\n  "x-n": {number}\n}}'
+    response = api.put("apis/numbers", {"format": "openapi+json", "value": text, "path": "n"})
+    error = assert_azure_error(response, 400, "ValidationError")
+    assert "number" in json.dumps(error)
+    assert not Api.objects.exists()

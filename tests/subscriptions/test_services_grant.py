@@ -177,3 +177,23 @@ def test_with_the_keep_rule_sight_still_turns_a_grant_ordinary(
     group_services.add_members(group=beta, users=[outsider], added_by=administrator)
     group_services.remove_member(group=beta, user=outsider)
     assert (fresh(mine).state, fresh(mine).beyond_sight) == ("active", False)
+
+
+def test_the_email_for_a_grant_of_one_api_names_the_api(
+    outsider, make_api, administrator, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Found by review: the subject read "A subscription to  was requested for you"."""
+    shipments = make_api("Shipments")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_subscription(
+            sid="given",
+            owner=outsider,
+            api=shipments,
+            display_name="Given",
+            state="submitted",
+            actor=administrator,
+            notify_owner=True,
+        )
+    [email] = mailoutbox
+    assert email.subject == "A subscription to the Shipments API was requested for you"
+    assert "“Given” to the Shipments API." in email.body
