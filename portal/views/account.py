@@ -64,13 +64,16 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 # What a sign-in link that doesn't sign in answers, and with which status.
+# Only a link Portico made learns more than "not one of ours": whether a
+# given account exists is never told to someone who merely guessed its ID.
 SIGN_IN_REFUSALS = {
-    "malformed": (404, "This sign-in link isn't one Portico made. Check it was copied whole."),
+    "invalid": (404, "This sign-in link isn't one Portico made. Check it was copied whole."),
     "expired": (410, "This sign-in link has expired. Ask your administrator for a new one."),
     "spent": (
         410,
-        "This sign-in link has been used already: each link signs in once, and stops "
-        "working when the account signs in. Ask your administrator for a new one.",
+        "This sign-in link has been used already, or the account has changed since it was "
+        "made: each link signs in once, and stops working when the account signs in, is "
+        "blocked or unblocked, or gets a new password. Ask your administrator for a new one.",
     ),
     "refused": (
         403,

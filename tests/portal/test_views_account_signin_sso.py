@@ -87,7 +87,34 @@ def test_no_token_at_all_is_404(client, db):
 
 def test_a_forged_signature_signs_nobody_in(client, developer, token):
     forged = token.rsplit("&", 1)[0] + "&" + "A" * 86 + "=="
-    assert client.post(PAGE, {"token": forged}).status_code == 410
+    assert client.post(PAGE, {"token": forged}).status_code == 404
+    assert signed_in_as(client) is None
+
+
+@pytest.mark.parametrize("expiry", ["209901010000", "200001010000"])
+@pytest.mark.parametrize("signature", ["AAAA", "A" * 86 + "=="])
+def test_a_forged_link_does_not_tell_whether_the_account_exists(
+    client, developer, expiry, signature
+):
+    real = client.get(PAGE, {"token": f"{developer.api_id}&{expiry}&{signature}"})
+    unknown = client.get(PAGE, {"token": f"nobody&{expiry}&{signature}"})
+    assert real.status_code == unknown.status_code == 404
+    assert real.content == unknown.content
+    assert "one Portico made" in real.content.decode()
+
+
+def test_an_unblocked_account_s_old_link_is_410(client, developer, token):
+    user_services.block_user(user=developer, actor=None)
+    user_services.unblock_user(user=developer)
+    response = client.post(PAGE, {"token": token})
+    assert response.status_code == 410
+    assert "blocked or unblocked" in response.content.decode()
+    assert signed_in_as(client) is None
+
+
+def test_a_new_password_spends_the_link(client, developer, administrator, token):
+    user_services.update_user(user=developer, actor=administrator, password="a new Passw0rd!")
+    assert client.post(PAGE, {"token": token}).status_code == 410
     assert signed_in_as(client) is None
 
 
