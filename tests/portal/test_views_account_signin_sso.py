@@ -118,6 +118,19 @@ def test_a_new_password_spends_the_link(client, developer, administrator, token)
     assert signed_in_as(client) is None
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("sent", ["good", "nonsense"])
+def test_no_answer_is_kept_by_a_cache(client, developer, token, method, sent):
+    response = getattr(client, method)(PAGE, {"token": token if sent == "good" else sent})
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_the_address_with_its_token_is_not_sent_to_other_sites(client, developer, token):
+    # same-origin: a request to another site carries no Referer at all.
+    assert client.get(PAGE, {"token": token})["Referrer-Policy"] == "same-origin"
+
+
 @pytest.mark.parametrize(
     "change",
     [{"state": User.State.BLOCKED}, {"state": User.State.PENDING}, {"is_superuser": True}],
