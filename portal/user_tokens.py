@@ -8,10 +8,16 @@ the kind's own salt, so one kind never passes for the other:
   signs the user ID and the expiry with the "primary" or "secondary" key.
   Portico accepts it nowhere yet; check_shared_access_token is how a
   future reader would check one. Changing SECRET_KEY voids every one.
-- a sign-in link (users/{userId}/generateSsoUrl): it also signs the account's
-  state and the moment of its last sign-in, so it works once: signing in, by
-  the link or otherwise, moves last_login and spends it. A link for an
-  account that is blocked, or has the console or the Django admin, is refused.
+- a sign-in link (users/{userId}/generateSsoUrl): its signature is two
+  halves. The first signs the user ID and the expiry, so a link Portico
+  made is told from any other without reading the account. The second also
+  signs the account as it stood when the link was made: its state, its
+  version (every saved change moves it: a block, an unblock, an edit), its
+  password hash and the moment of its last sign-in. So a link works once
+  (signing in, by the link or otherwise, moves last_login and spends it),
+  and a block, an unblock or a new password spends every outstanding link.
+  A link for an account that is blocked or pending, or has the console or
+  the Django admin, is refused.
 """
 
 from __future__ import annotations
@@ -36,9 +42,12 @@ MAX_TOKEN_LIFE = timedelta(days=30)
 SIGN_IN_LINK_LIFE = timedelta(minutes=15)
 
 
+def _digest(salt: str, message: str) -> bytes:
+    return salted_hmac(f"portico.user-token.{salt}", message, algorithm="sha512").digest()
+
+
 def _signature(salt: str, message: str) -> str:
-    digest = salted_hmac(f"portico.user-token.{salt}", message, algorithm="sha512").digest()
-    return base64.b64encode(digest).decode("ascii")
+    return base64.b64encode(_digest(salt, message)).decode("ascii")
 
 
 def _expiry_text(moment: datetime) -> str:
@@ -91,9 +100,21 @@ def check_shared_access_token(token: str) -> User | None:
 # --- Sign-in links ------------------------------------------------------------------
 
 
-def _sign_in_message(user: User, expiry_text: str) -> str:
+# Each half of a sign-in link's signature: 32 bytes of an HMAC-SHA512
+# (RFC 4868's truncation), 64 bytes and 88 base64 characters in all.
+HALF = 32
+
+
+def _link_half(api_id: str, expiry_text: str) -> bytes:
+    return _digest("sign-in", f"{api_id}\n{expiry_text}")[:HALF]
+
+
+def _account_half(user: User, expiry_text: str) -> bytes:
     last_login = user.last_login.isoformat() if user.last_login else ""
-    return f"{user.api_id}\n{expiry_text}\n{last_login}"
+    message = "\n".join(
+        [user.api_id, expiry_text, user.state, str(user.version), user.password, last_login]
+    )
+    return _digest("sign-in.account", message)[:HALF]
 
 
 def sign_in_token(*, user: User) -> str:
@@ -103,7 +124,8 @@ def sign_in_token(*, user: User) -> str:
         second=0, microsecond=0
     )
     expiry_text = _expiry_text(expiry)
-    signature = _signature("sign-in", _sign_in_message(user, expiry_text))
+    digest = _link_half(user.api_id, expiry_text) + _account_half(user, expiry_text)
+    signature = base64.b64encode(digest).decode("ascii")
     return f"{user.api_id}&{expiry_text}&{signature}"
 
 
@@ -115,24 +137,43 @@ def sign_in_url(*, user: User) -> str:
 
 @dataclass(frozen=True)
 class SignIn:
-    """What a sign-in link is worth: a user, or why not (malformed, expired, spent, refused)."""
+    """What a sign-in link is worth: a user, or why not.
+
+    "invalid": not a link Portico made (malformed, forged, or its account is
+    gone); the rest are links Portico made: "expired", "refused" (the account
+    may not use one now), "spent" (the account signed in or changed since).
+    """
 
     outcome: str
     user: User | None = None
 
 
+def _decode(signature: str) -> bytes:
+    try:
+        return base64.b64decode(signature.encode("ascii"), validate=True)
+    except ValueError:
+        return b""
+
+
 def read_sign_in_token(token: str) -> SignIn:
+    """What the token is worth. Nothing about the account is read, and no
+    answer differs, until the first half of the signature checks out."""
     parsed = _parse(token)
-    user = None if parsed is None else User.objects.filter(api_id=parsed[0]).first()
-    if parsed is None or user is None:
-        return SignIn("malformed")
-    _, expiry, signature = parsed
+    if parsed is None:
+        return SignIn("invalid")
+    api_id, expiry, signature = parsed
+    expiry_text = _expiry_text(expiry)
+    digest = _decode(signature)
+    made_here = hmac.compare_digest(digest[:HALF], _link_half(api_id, expiry_text))
+    if not made_here or len(digest) != 2 * HALF:
+        return SignIn("invalid")
+    user = User.objects.filter(api_id=api_id).first()
+    if user is None:
+        return SignIn("invalid")
     if expiry <= timezone.now():
         return SignIn("expired")
-    expected = _signature("sign-in", _sign_in_message(user, _expiry_text(expiry)))
-    if not hmac.compare_digest(signature, expected):
-        # Spent by a sign-in since, changed by a block, or never ours.
-        return SignIn("spent")
     if not user.is_active or user.is_staff or user.is_superuser:
         return SignIn("refused", user)
+    if not hmac.compare_digest(digest[HALF:], _account_half(user, expiry_text)):
+        return SignIn("spent")
     return SignIn("ok", user)

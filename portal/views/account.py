@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from portal import mail, throttle, user_tokens
@@ -64,13 +65,16 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 # What a sign-in link that doesn't sign in answers, and with which status.
+# Only a link Portico made learns more than "not one of ours": whether a
+# given account exists is never told to someone who merely guessed its ID.
 SIGN_IN_REFUSALS = {
-    "malformed": (404, "This sign-in link isn't one Portico made. Check it was copied whole."),
+    "invalid": (404, "This sign-in link isn't one Portico made. Check it was copied whole."),
     "expired": (410, "This sign-in link has expired. Ask your administrator for a new one."),
     "spent": (
         410,
-        "This sign-in link has been used already: each link signs in once, and stops "
-        "working when the account signs in. Ask your administrator for a new one.",
+        "This sign-in link has been used already, or the account has changed since it was "
+        "made: each link signs in once, and stops working when the account signs in, is "
+        "blocked or unblocked, or gets a new password. Ask your administrator for a new one.",
     ),
     "refused": (
         403,
@@ -82,13 +86,16 @@ SIGN_IN_BACKEND = "portal.backends.EmailBackend"
 
 
 @login_not_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 def signin_sso(request: HttpRequest) -> HttpResponse:
     """A one-time sign-in link an administrator handed out (the API's generateSsoUrl).
 
     Opening it shows whose account it signs in to; the button signs in. A
     GET spends nothing, so a chat app's or a mail scanner's preview of the
-    link leaves it working.
+    link leaves it working. No answer is kept by a cache (the page carries
+    the token), and the project's Referrer-Policy (same-origin) keeps the
+    address, token and all, from every other site.
     """
     token = request.POST.get("token") if request.method == "POST" else request.GET.get("token")
     found = user_tokens.read_sign_in_token(token or "")

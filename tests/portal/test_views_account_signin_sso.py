@@ -87,8 +87,48 @@ def test_no_token_at_all_is_404(client, db):
 
 def test_a_forged_signature_signs_nobody_in(client, developer, token):
     forged = token.rsplit("&", 1)[0] + "&" + "A" * 86 + "=="
-    assert client.post(PAGE, {"token": forged}).status_code == 410
+    assert client.post(PAGE, {"token": forged}).status_code == 404
     assert signed_in_as(client) is None
+
+
+@pytest.mark.parametrize("expiry", ["209901010000", "200001010000"])
+@pytest.mark.parametrize("signature", ["AAAA", "A" * 86 + "=="])
+def test_a_forged_link_does_not_tell_whether_the_account_exists(
+    client, developer, expiry, signature
+):
+    real = client.get(PAGE, {"token": f"{developer.api_id}&{expiry}&{signature}"})
+    unknown = client.get(PAGE, {"token": f"nobody&{expiry}&{signature}"})
+    assert real.status_code == unknown.status_code == 404
+    assert real.content == unknown.content
+    assert "one Portico made" in real.content.decode()
+
+
+def test_an_unblocked_account_s_old_link_is_410(client, developer, token):
+    user_services.block_user(user=developer, actor=None)
+    user_services.unblock_user(user=developer)
+    response = client.post(PAGE, {"token": token})
+    assert response.status_code == 410
+    assert "blocked or unblocked" in response.content.decode()
+    assert signed_in_as(client) is None
+
+
+def test_a_new_password_spends_the_link(client, developer, administrator, token):
+    user_services.update_user(user=developer, actor=administrator, password="a new Passw0rd!")
+    assert client.post(PAGE, {"token": token}).status_code == 410
+    assert signed_in_as(client) is None
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("sent", ["good", "nonsense"])
+def test_no_answer_is_kept_by_a_cache(client, developer, token, method, sent):
+    response = getattr(client, method)(PAGE, {"token": token if sent == "good" else sent})
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_the_address_with_its_token_is_not_sent_to_other_sites(client, developer, token):
+    # same-origin: a request to another site carries no Referer at all.
+    assert client.get(PAGE, {"token": token})["Referrer-Policy"] == "same-origin"
 
 
 @pytest.mark.parametrize(
