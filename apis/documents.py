@@ -3,8 +3,10 @@
 Portico reads OpenAPI 3.0 and 3.1 and Swagger 2.0, validates them with
 openapi-spec-validator, and refuses, with the line the problem is on:
 text that doesn't parse, another version, a document too big to serve, YAML
-aliases (which can grow a small file into a huge one), and a `$ref` that
-points outside the document (Portico fetches nothing from the network).
+aliases (which can grow a small file into a huge one), a `$ref` that
+points outside the document (Portico fetches nothing from the network), and
+schemas that refer to each other so many times over that checking them would
+take too long.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 MAX_OPERATIONS = 2000
 MAX_DEPTH = 64
+# How many schemas checking a document may meet, counting a schema again each time
+# another $ref leads to it (see _check_expansions); a 500-operation document with a
+# hundred named schemas meets about 100, and each 20,000 take about a third of a second.
+MAX_EXPANSIONS = 50_000
 # How many validation problems one refusal lists.
 MAX_PROBLEMS = 5
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -120,6 +126,7 @@ def read(text: str) -> Document:
     _check_numbers(content, lines)
     _check_references(content, lines)
     _check_path_items(content, lines)
+    _check_expansions(content, lines)
     _validate(content, version, lines)
     operations = list(_operations(content))
     if len(operations) > MAX_OPERATIONS:
@@ -394,6 +401,110 @@ def resolve(content: Any, reference: str) -> Any:
         else:
             return None
     return value
+
+
+def _check_expansions(content: dict[str, Any], lines: dict[tuple[Any, ...], int]) -> None:
+    """Refuse a document whose schemas would take too long to check.
+
+    The validator checks each schema once, but it reads all of an allOf's parts, with
+    every $ref in them followed, for each schema with an allOf, and it checks a default
+    against its schema with every $ref followed. So a few lines where each schema is
+    `allOf: [$ref: next, $ref: next]` make it meet the last one 2^n times. This counts
+    those meetings without making them (each schema's count is worked out once) and
+    stops at MAX_EXPANSIONS, naming the schema where the count passed it.
+    """
+    sizes: dict[int, int] = {}
+    total = 0
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(content, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, list):
+            stack.extend((item, (*path, index)) for index, item in reversed(list(enumerate(value))))
+            continue
+        if not isinstance(value, dict):
+            continue
+        parts = value.get("allOf")
+        if isinstance(parts, list):
+            total += sum(_expanded_size(content, part, sizes) for part in parts)
+        if "default" in value:
+            total += _expanded_size(content, value, sizes) * _count_values(value["default"])
+        if total > MAX_EXPANSIONS:
+            raise DocumentError(
+                [
+                    Problem(
+                        "The document's schemas refer to each other so many times that "
+                        f"checking it would take too long (over {MAX_EXPANSIONS:,} "
+                        "expansions); have the allOf, anyOf and oneOf here refer to "
+                        "schemas that don't each refer again to the same schemas several "
+                        "times over.",
+                        _line(lines, path),
+                        _pointer(path),
+                    )
+                ]
+            )
+        stack.extend((item, (*path, key)) for key, item in reversed(value.items()))
+
+
+def _expanded_size(content: Any, schema: Any, sizes: dict[int, int]) -> int:
+    """How many schemas the validator meets in `schema` and, through its allOf, anyOf,
+    oneOf, not and items, the ones below, with every $ref followed each time it is met
+    (a $ref back to a schema being counted counts once). `sizes` keeps each schema's
+    count, by id, for the whole document; no count goes past MAX_EXPANSIONS + 1."""
+    if not isinstance(schema, dict):
+        return 0
+    if id(schema) in sizes:
+        return sizes[id(schema)]
+    counting = {id(schema)}
+    stack: list[tuple[dict[str, Any], Iterator[dict[str, Any]], list[int]]] = [
+        (schema, _below(content, schema), [1])
+    ]
+    while stack:
+        node, below, count = stack[-1]
+        for child in below:
+            if id(child) in sizes:
+                count[0] += sizes[id(child)]
+            elif id(child) in counting:
+                count[0] += 1
+            else:
+                counting.add(id(child))
+                stack.append((child, _below(content, child), [1]))
+                break
+        else:
+            stack.pop()
+            counting.discard(id(node))
+            sizes[id(node)] = size = min(count[0], MAX_EXPANSIONS + 1)
+            if stack:
+                stack[-1][2][0] += size
+    return sizes[id(schema)]
+
+
+def _below(content: Any, schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The schemas the validator reads again under a schema: what its $ref points to,
+    its allOf, anyOf and oneOf, its not and its items."""
+    reference = schema.get("$ref")
+    if isinstance(reference, str):
+        target = resolve(content, reference)
+        if isinstance(target, dict):
+            yield target
+    for key in ("allOf", "anyOf", "oneOf", "not", "items"):
+        value = schema.get(key)
+        if isinstance(value, dict):
+            yield value
+        elif isinstance(value, list):
+            yield from (item for item in value if isinstance(item, dict))
+
+
+def _count_values(value: Any) -> int:
+    """How many values there are in a value, itself included."""
+    count, stack = 0, [value]
+    while stack:
+        current = stack.pop()
+        count += 1
+        if isinstance(current, dict):
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return count
 
 
 def _validate(content: dict[str, Any], version: str, lines: dict[tuple[Any, ...], int]) -> None:

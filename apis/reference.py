@@ -9,7 +9,11 @@ the reference names it, as a link to its one table, instead of repeating it;
 anonymous schemas are expanded where they stand. Other local `$ref`s are
 followed; a cycle stops at the second visit and a schema nested deeper than
 MAX_SCHEMA_DEPTH is cut, so no document can make the page recurse without end
-or grow without bound.
+or grow without bound. Each allOf is merged once however many places refer to
+it, and the work on one document is counted: past MAX_WORK, the schemas still
+to show say they are too large to show here instead of being expanded, so a
+document whose schemas refer to each other over and over can't make the page
+take long to build.
 
 Nothing here depends on who is looking: each operation and each named schema
 records the named schemas it links to, and the portal works out afterwards
@@ -35,6 +39,10 @@ from products.markdown import render as markdown
 MAX_SCHEMA_DEPTH = 8
 MAX_SCHEMA_ROWS = 400
 MAX_EXAMPLE_CHARS = 4000
+# Schema expansions and table rows in one document's reference; a 500-operation
+# document with a hundred named schemas needs about 5,000.
+MAX_WORK = 100_000
+TOO_LARGE = "Too large to show here; see the schema in the downloadable document."
 OTHER = "Other"
 
 
@@ -183,6 +191,16 @@ class _Doc:
         self.current = ""  # the named schema being built, if any
         self._labels: dict[str, SafeString] = {}
         self._markdown: dict[str, SafeString | str] = {}
+        # allOf merged, by the id of the schema merged, when nothing in it was cut for a
+        # cycle: (the schema itself, kept so that its id stays its own; merged; the name
+        # found in its parts).
+        self.merged: dict[int, tuple[dict[str, Any], dict[str, Any], str]] = {}
+        self.cycles = 0  # how many times a cycle was cut, to know when a merge depends on it
+        self.work = 0  # expansions and rows so far; past MAX_WORK, nothing more is expanded
+
+    @property
+    def exhausted(self) -> bool:
+        return self.work > MAX_WORK
 
     def markdown(self, text: Any) -> SafeString | str:
         """Markdown as HTML, each distinct text rendered once."""
@@ -490,41 +508,63 @@ def _ref_name(reference: str) -> str:
 
 def _expand(doc: _Doc, schema: Any, seen: set[str]) -> tuple[dict[str, Any], str, set[str], bool]:
     """The schema with its $ref followed: (schema, its name, refs seen, cyclic?)."""
+    doc.work += 1
+    if doc.exhausted:
+        return {}, "", seen, False
     name = ""
     while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
         reference = schema["$ref"]
         if reference in seen:
+            doc.cycles += 1
             return {}, _ref_name(reference), seen, True
         seen = seen | {reference}
         name = name or _ref_name(reference)
         target = resolve(doc.content, reference)
         siblings = {key: value for key, value in schema.items() if key != "$ref"}
-        schema = {**target, **siblings} if isinstance(target, dict) else siblings
+        if not siblings and isinstance(target, dict):
+            schema = target
+        else:
+            schema = {**target, **siblings} if isinstance(target, dict) else siblings
     if not isinstance(schema, dict):
         return {}, name, seen, False
     if isinstance(schema.get("allOf"), list):
-        merged: dict[str, Any] = {key: value for key, value in schema.items() if key != "allOf"}
-        properties: dict[str, Any] = {}
-        required: list[str] = []
-        for part in schema["allOf"]:
-            piece, piece_name, _, cyclic = _expand(doc, part, seen)
-            if cyclic:
-                continue
-            name = name or piece_name
-            properties.update(piece.get("properties") or {})
-            required.extend(piece.get("required") or [])
-            for key in ("type", "description", "example", "items", "enum", "format"):
-                if key in piece and key not in merged:
-                    merged[key] = piece[key]
-        properties.update(schema.get("properties") or {})
-        required.extend(schema.get("required") or [])
-        if properties:
-            merged["properties"] = properties
-            merged.setdefault("type", "object")
-        if required:
-            merged["required"] = required
-        schema = merged
+        known = doc.merged.get(id(schema))
+        if known and known[0] is schema:
+            _, merged, piece_name = known
+        else:
+            cycles = doc.cycles
+            merged, piece_name = _merge_all_of(doc, schema, seen)
+            if doc.cycles == cycles and not doc.exhausted:
+                # Only a merge that cut nothing depends on nothing but the schema.
+                doc.merged[id(schema)] = schema, merged, piece_name
+        schema, name = merged, name or piece_name
     return schema, name, seen, False
+
+
+def _merge_all_of(doc: _Doc, schema: dict[str, Any], seen: set[str]) -> tuple[dict[str, Any], str]:
+    """An allOf's parts merged into one schema, and the first name found in them."""
+    name = ""
+    merged: dict[str, Any] = {key: value for key, value in schema.items() if key != "allOf"}
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for part in schema["allOf"]:
+        piece, piece_name, _, cyclic = _expand(doc, part, seen)
+        if cyclic:
+            continue
+        name = name or piece_name
+        properties.update(piece.get("properties") or {})
+        required.extend(piece.get("required") or [])
+        for key in ("type", "description", "example", "items", "enum", "format"):
+            if key in piece and key not in merged:
+                merged[key] = piece[key]
+    properties.update(schema.get("properties") or {})
+    required.extend(schema.get("required") or [])
+    if properties:
+        merged["properties"] = properties
+        merged.setdefault("type", "object")
+    if required:
+        merged["required"] = required
+    return merged, name
 
 
 def _type_label(doc: _Doc, schema: Any, seen: set[str], depth: int = 0) -> SafeString:
@@ -581,7 +621,7 @@ def _schema(doc: _Doc, schema: Any) -> Schema:
         return Schema(
             type=doc.label(named),
             description=doc.markdown(expanded.get("description")),
-            rows=[],
+            rows=[_too_large(named)] if doc.exhausted else [],
             enum=_enum(expanded),
             name=named,
             properties=tuple(
@@ -591,8 +631,11 @@ def _schema(doc: _Doc, schema: Any) -> Schema:
         )
     rows: list[SchemaRow] = []
     truncated = _children(doc, expanded, 0, seen, rows)
+    label = _type_label(doc, schema, set())
+    if doc.exhausted:
+        rows.append(_too_large(doc.current))
     return Schema(
-        type=_type_label(doc, schema, set()),
+        type=label,
         description=doc.markdown(expanded.get("description")),
         rows=rows,
         enum=_enum(expanded),
@@ -600,13 +643,22 @@ def _schema(doc: _Doc, schema: Any) -> Schema:
     )
 
 
+def _too_large(name: str) -> SchemaRow:
+    """The row that stands for what the reference's work limit left out."""
+    note = TOO_LARGE.replace("the schema", f"the schema {name}", 1) if name else TOO_LARGE
+    return SchemaRow("…", 0, "", note=note)
+
+
 def _children(
     doc: _Doc, schema: dict[str, Any], depth: int, seen: set[str], rows: list[Any]
 ) -> bool:
     """Add the rows of a schema's properties (or its items', or its variants'); True when
-    the table was cut for size. A named schema inside adds no rows: it is a link."""
+    the table was cut for size. A named schema inside adds no rows: it is a link. Past
+    the document's work limit, nothing more is added."""
     if len(rows) >= MAX_SCHEMA_ROWS:
         return True
+    if doc.exhausted:
+        return False
     if depth >= MAX_SCHEMA_DEPTH:
         if schema.get("properties") or schema.get("items"):
             rows.append(
@@ -635,6 +687,9 @@ def _children(
     for name, child in entries:
         if len(rows) >= MAX_SCHEMA_ROWS:
             return True
+        doc.work += 1
+        if doc.exhausted:
+            return cut
         named = doc.named_ref(child)
         expanded, ref_name, child_seen, cyclic = _expand(doc, child, seen)
         example = expanded.get("example")

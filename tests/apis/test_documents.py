@@ -282,3 +282,59 @@ def test_a_shared_path_item_must_live_under_components_path_items():
         .replace("  admin:\n    post", "    admin:\n      post")
     )
     assert [op.name for op in read(shared).operations] == ["post-admin"]
+
+
+def chain(levels: int, word: str = "allOf", **top: object) -> str:
+    """A document whose schema S0 is `word: [S1, S1]`, S1 is `word: [S2, S2]`, and so on:
+    a few lines that a validator following each $ref where it stands meets 2^levels times."""
+    schemas: dict[str, object] = {
+        f"S{n}": {word: [{"$ref": f"#/components/schemas/S{n + 1}"}] * 2} for n in range(levels)
+    }
+    schemas["S0"] = {**schemas["S0"], **top}  # type: ignore[dict-item]
+    schemas[f"S{levels}"] = {"type": "object", "properties": {"x": {"type": "string"}}}
+    schema = {"$ref": "#/components/schemas/S0"}
+    ok = {"description": "OK", "content": {"application/json": {"schema": schema}}}
+    content = {
+        "openapi": "3.0.3",
+        "info": {"title": "Diamonds", "version": "1"},
+        "paths": {"/a": {"get": {"operationId": "a", "responses": {"200": ok}}}},
+        "components": {"schemas": schemas},
+    }
+    return json.dumps(content, indent=2)
+
+
+@pytest.mark.parametrize("levels", [18, 60])
+def test_schemas_that_double_at_each_level_are_refused_before_checking(levels):
+    # Counted, not walked: 2^60 meetings would never end if they were made.
+    with pytest.raises(DocumentError) as refused:
+        read(chain(levels))
+
+    (problem,) = refused.value.problems
+    assert problem.message.startswith(
+        "The document's schemas refer to each other so many times that checking it would "
+        "take too long (over 50,000 expansions)"
+    )
+    assert problem.pointer == "/components/schemas/S0"
+    lines = [line.strip() for line in chain(levels).splitlines()]
+    assert problem.line == lines.index('"S0": {') + 1
+
+
+def test_a_few_levels_of_shared_parts_are_accepted():
+    document = read(chain(8))
+
+    assert [operation.name for operation in document.operations] == ["a"]
+
+
+def test_a_default_is_counted_with_its_schema_followed():
+    # anyOf alone is checked once per schema, but a default is checked through every $ref.
+    assert read(chain(18, word="anyOf")).operations
+    with pytest.raises(DocumentError, match="so many times"):
+        read(chain(18, word="anyOf", default={"x": "a"}))
+
+
+def test_a_schema_that_contains_itself_is_refused_without_hanging():
+    content = json.loads(chain(2))
+    content["components"]["schemas"]["S2"] = {"allOf": [{"$ref": "#/components/schemas/S0"}]}
+
+    with pytest.raises(DocumentError):
+        read(json.dumps(content))
