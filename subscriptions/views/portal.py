@@ -40,25 +40,9 @@ def subscribe(request: HttpRequest, name: str) -> HttpResponse:
         except Product.DoesNotExist:
             raise Http404("No product matches the given query.") from None
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            _form_errors(form, error)
         else:
-            subscribed_to = subscription.scope_in_words
-            if subscription.is_active:
-                messages.success(
-                    request,
-                    f"Subscribed to {subscribed_to}. Your keys are below; press Show to see them.",
-                )
-            else:
-                messages.success(
-                    request,
-                    f"Your request to subscribe to {subscribed_to} is waiting for an "
-                    "administrator's approval. You will get an email when it is answered.",
-                )
-            return redirect("portal:profile")
+            return _subscribed(request, subscription)
     # The product's page again, with what was typed and why it was refused.
     return render(
         request,
