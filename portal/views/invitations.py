@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, password_validation
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -44,6 +45,11 @@ class InviteForm(forms.ModelForm):
         queryset=Group.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": "Choose custom groups only: built-in groups can't be chosen, "
+            "and %(value)s is not a custom group.",
+            "invalid_pk_value": "Choose custom groups only: “%(pk)s” is not a group.",
+        },
         help_text="The person is in these groups as soon as they accept. Built-in groups "
         "are not listed: Portico works out their members.",
     )
@@ -214,6 +220,7 @@ def _refused(request: HttpRequest, outcome: str) -> HttpResponse:
     return render(request, "portal/invitation_closed.html", {"refusal": text}, status=status)
 
 
+@login_not_required
 @require_http_methods(["GET", "POST"])
 def accept(request: HttpRequest, token: str) -> HttpResponse:
     """The page an invitation's link opens: names and a password make the account."""

@@ -124,9 +124,7 @@ def test_a_second_invitation_to_the_same_address_in_another_case_is_refused(sent
     sent()
     with pytest.raises(ValidationError) as raised:
         invitations.invite(email="PAT.partner@example.COM", invited_by=administrator)
-    assert raised.value.message_dict["email"] == [
-        "An invitation to this email address is pending."
-    ]
+    assert raised.value.message_dict["email"] == ["An invitation to this email address is pending."]
     assert Invitation.objects.count() == 1
 
 
