@@ -8,7 +8,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from groups import system
 from portal.entities import (
@@ -282,3 +284,65 @@ class Membership(Link):
     def _refuse_system_group(self) -> None:
         if self.group_id is not None and self.group.is_system:
             raise system_group_error(self.group, field="group")
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def open(self) -> InvitationQuerySet:
+        """Invitations neither accepted nor revoked: expired ones too, which Resend revives."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+    def search(self, query: str) -> InvitationQuerySet:
+        """Invitations whose email or names contain every word of the query."""
+        result = self
+        for word in query.split()[:5]:
+            result = result.filter(
+                Q(email__icontains=word)
+                | Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+            )
+        return result
+
+
+class Invitation(models.Model):
+    """A link, emailed once, with which a person makes an account and joins groups.
+
+    Only a hash of the link's secret is kept: the database alone can't open it.
+    """
+
+    email = models.EmailField("email address", max_length=254)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    groups = models.ManyToManyField(Group, related_name="invitations", blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="groups_invitation_open_email_ci",
+                violation_error_message="An invitation to this email address is pending.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email

@@ -66,12 +66,18 @@ def create_user(
     note: str = "",
     api_id: str = "",
     state: str = User.State.ACTIVE,
+    password_hash: str | None = None,
 ) -> User:
-    """Create a developer; with no password, email a link to set one."""
+    """Create a developer; with no password, email a link to set one.
+
+    A caller that already checked and hashed the password (outside its own
+    transaction) passes password_hash instead.
+    """
     fields: dict[str, Any] = {"first_name": first_name, "last_name": last_name, "note": note}
     if api_id:
         fields["api_id"] = api_id
-    password_hash = None
+    if password_hash:
+        password = None
     if password:
         check_password_rules(password, user=User(email=email, **fields))
         # Hashed before the transaction opens: hashing takes a tenth of a
@@ -81,7 +87,7 @@ def create_user(
         user = User.objects.create_user(
             email, None, password_hash=password_hash, state=state, **fields
         )
-        if not password:
+        if not password_hash:
             mail.send_later(_send_invitation, user_id=user.pk)
     return user
 

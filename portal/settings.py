@@ -353,6 +353,8 @@ PORTICO_PAGE_SIZE = 25
 # big instead of Django's bare 400. Form-encoding can make text about twice
 # as long, hence the margin.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# How long an invitation's link works, as Azure's do (days).
+PORTICO_INVITATION_DAYS = env_int("PORTICO_INVITATION_DAYS", default=2)
 # Where people reach Portico; links in emails start with it.
 PORTICO_BASE_URL = os.environ.get("PORTICO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not PORTICO_BASE_URL.startswith(("http://", "https://")):

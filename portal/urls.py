@@ -7,7 +7,7 @@ from django.urls import include, path, reverse_lazy
 from apis import portal_urls as api_portal_urls
 from management_api.views import console as api_console
 from portal.forms import SignInForm
-from portal.views import account, console
+from portal.views import account, console, invitations
 from portal.views import portal as portal_views
 from products import urls as product_urls
 from subscriptions import urls as subscription_urls
@@ -51,6 +51,7 @@ portal_patterns = (
             auth_views.PasswordResetCompleteView.as_view(),
             name="password_reset_complete",
         ),
+        path("invitation/<str:token>/", invitations.accept, name="invitation"),
         path("health/", portal_views.health, name="health"),
     ],
     "portal",
@@ -64,6 +65,18 @@ console_patterns = (
         path("settings/tokens/<int:pk>/revoke/", api_console.token_revoke, name="token_revoke"),
         path("users/", console.user_list, name="users"),
         path("users/new/", console.user_create, name="user_create"),
+        path("users/invite/", invitations.invite, name="invite"),
+        path("users/invitations/", invitations.invitation_list, name="invitations"),
+        path(
+            "users/invitations/<int:pk>/resend/",
+            invitations.invitation_resend,
+            name="invitation_resend",
+        ),
+        path(
+            "users/invitations/<int:pk>/revoke/",
+            invitations.invitation_revoke,
+            name="invitation_revoke",
+        ),
         path("users/<int:pk>/", console.user_detail, name="user_detail"),
         path("users/<int:pk>/groups/add/", console.user_add_groups, name="user_add_groups"),
         path("users/<int:pk>/block/", console.user_block, name="user_block"),

@@ -25,7 +25,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apis.models import Api, ProductApi, Restriction
-from groups.models import Group, Membership
+from groups import invitations
+from groups.models import Group, Invitation, Membership
 from management_api.models import AccessToken
 from management_api.services import issue_token
 from portal import preview
@@ -151,6 +152,13 @@ EXPECTED: dict[str, Route] = {
     "console:users": Route(),
     "console:user_create": Route(methods=GET_POST, data=_user_form),
     "console:user_detail": Route(args=lambda world: [world.member.pk]),
+    "console:invite": Route(
+        methods=GET_POST,
+        data=lambda world: {"email": "invited@example.com", "groups": [world.partners.pk]},
+    ),
+    "console:invitations": Route(),
+    "console:invitation_resend": Route(args=lambda world: [world.invitation.pk], methods=POST),
+    "console:invitation_revoke": Route(args=lambda world: [world.invitation.pk], methods=GET_POST),
     "console:user_add_groups": Route(
         args=lambda world: [world.member.pk],
         methods=GET_POST,
@@ -337,8 +345,12 @@ def world(
     restriction = Restriction.objects.create(
         api=api, kind=Restriction.Kind.TAG, target="Admin", group=partners
     )
+    invitation = invitations.invite(
+        email="guest@partner.example", groups=[partners], invited_by=administrator
+    )
     return SimpleNamespace(
         api=api,
+        invitation=invitation,
         loose_api=make_api("Loose"),
         restriction=restriction,
         administrator=administrator,
@@ -396,6 +408,7 @@ def snapshot(client: Client) -> tuple[Any, ...]:
         ),
         sorted(SubscriptionSettings.objects.values_list("notification_email", "on_access_loss")),
         sorted(AccessToken.objects.values_list("name", "user__email", "revoked_at")),
+        sorted(Invitation.objects.values_list("email", "token_hash", "expires_at", "revoked_at")),
         sorted(AccessAttempt.objects.values_list("username", "failures_since_start")),
         previewing,
     )

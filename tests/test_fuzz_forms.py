@@ -28,7 +28,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apis.models import Api, Restriction
-from groups.models import Group
+from groups import invitations
+from groups.invitations import hash_token
+from groups.models import Group, Invitation
 from management_api.models import AccessToken
 from management_api.services import issue_token
 from portal import preview
@@ -163,6 +165,9 @@ def posted_to(form: Form, page_path: str) -> str:
 
 # --- The world every form is filled in -------------------------------------------
 
+# The secret of the world's invitation link (the emailed one is random).
+INVITATION_TOKEN = "fuzz-invitation-link-secret"
+
 
 @pytest.fixture
 def world(
@@ -183,8 +188,13 @@ def world(
     restriction = Restriction.objects.create(
         api=api, kind=Restriction.Kind.TAG, target="Admin", group=partners
     )
+    invitation = invitations.invite(
+        email="invited@partner.example", groups=[partners], invited_by=administrator
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=hash_token(INVITATION_TOKEN))
     return SimpleNamespace(
         api=api,
+        invitation=invitation,
         restriction=restriction,
         administrator=administrator,
         member=member,
@@ -293,6 +303,18 @@ FORMS: dict[str, FormCase] = {
     ),
     "console:user_add_groups": FormCase(
         page=lambda world: reverse("console:user_add_groups", args=[world.member.pk])
+    ),
+    "console:invite": FormCase(
+        page=lambda world: reverse("console:invite"),
+        model=Invitation,
+        stores={"email": "email", "first_name": "first_name", "last_name": "last_name"},
+        normalise={"email": email_as_stored},
+        shows=lambda row: reverse("console:invitations"),
+        shown=("email", "first_name", "last_name"),
+    ),
+    "console:invitation_resend": FormCase(page=lambda world: reverse("console:invitations")),
+    "console:invitation_revoke": FormCase(
+        page=lambda world: reverse("console:invitation_revoke", args=[world.invitation.pk])
     ),
     "console:user_block": FormCase(
         page=lambda world: reverse("console:user_block", args=[world.member.pk])
@@ -460,6 +482,12 @@ FORMS: dict[str, FormCase] = {
     ),
     "portal:password_reset_confirm": FormCase(
         page=lambda world: urlsplit(set_password_url(world.member)).path, who="anonymous"
+    ),
+    "portal:invitation": FormCase(
+        page=lambda world: reverse("portal:invitation", args=[INVITATION_TOKEN]),
+        who="anonymous",
+        model=User,
+        stores={"first_name": "first_name", "last_name": "last_name"},
     ),
     "portal:subscribe": FormCase(
         page=lambda world: reverse("portal:product", args=[world.terms.name]),
@@ -705,6 +733,7 @@ CRAWL = {
         reverse("portal:landing"),
         reverse("portal:login"),
         urlsplit(set_password_url(world.member)).path,
+        reverse("portal:invitation", args=[INVITATION_TOKEN]),
     ],
 }
 # Paths the crawl doesn't follow: other apps, files, and signing out.
@@ -756,6 +785,7 @@ SEARCHES: dict[str, tuple[Callable[[Any], str], str]] = {
         lambda world: reverse("console:user_add_groups", args=[world.member.pk]),
         "administrator",
     ),
+    "console:invitations": (lambda world: reverse("console:invitations"), "administrator"),
     "groups:list": (lambda world: reverse("groups:list"), "administrator"),
     "groups:members": (
         lambda world: reverse("groups:members", args=[world.partners.name]),

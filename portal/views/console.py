@@ -69,7 +69,13 @@ def user_list(request: HttpRequest) -> HttpResponse:
         filter=STATE_FILTER,
         sorts=USER_SORTING,
         each=lambda person: setattr(person, "system_groups", display_names(person)),
-        context={"add_url": reverse("console:user_create")},
+        context={
+            "add_menu": [
+                ("Invite", reverse("console:invite")),
+                ("Add with a password", reverse("console:user_create")),
+            ],
+            "links": [("Pending invitations", reverse("console:invitations"))],
+        },
     )
 
 

@@ -114,7 +114,8 @@ def test_add_a_developer_in_the_users_tab_and_put_them_in_a_group(
 ):
     sign_in("admin@example.com")
     page.goto(f"{server_url}/console/users/")
-    page.get_by_role("link", name="+ Add").click()
+    page.get_by_role("button", name="+ Add").click()
+    page.get_by_role("link", name="Add with a password").click()
     expect(page.get_by_role("heading", name="Add a developer")).to_be_visible()
     page.get_by_label("Email address").fill("grace@example.com")
     page.get_by_label("First name").fill("Grace")
