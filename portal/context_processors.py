@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from portal import preview
-from portal.models import is_administrator
+from portal.models import SignUpSettings, is_administrator
 from subscriptions.models import Subscription
 
 # The console's left menu: section, label, URL name.
@@ -36,7 +36,7 @@ def console_section(request: HttpRequest) -> dict[str, object]:
     elif match.namespace == "console":
         name = match.url_name or ""
         section = "users" if name.startswith("user") else name
-        section = "settings" if name.startswith("token") else section
+        section = "settings" if name.startswith(("token", "signup")) else section
     else:
         return {}
     waiting = Subscription.objects.filter(state=Subscription.State.SUBMITTED).count()
@@ -52,3 +52,13 @@ def portal_preview(request: HttpRequest) -> dict[str, object]:
     if preview.SESSION_KEY not in getattr(request, "session", {}):
         return {}
     return {"preview": preview.current(request)}
+
+
+def _sign_up_open() -> bool:
+    enabled = SignUpSettings.objects.filter(pk=1).values_list("enabled", flat=True).first()
+    return True if enabled is None else enabled
+
+
+def sign_up(request: HttpRequest) -> dict[str, object]:
+    """Whether guests are offered "Create an account"; read only by pages that show the link."""
+    return {"sign_up_open": _sign_up_open}

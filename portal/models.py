@@ -112,6 +112,9 @@ class User(AbstractBaseUser, PermissionsMixin, VersionedModel):
         "staff who may view users in the Django admin.",
     )
     registration_date = models.DateTimeField(default=timezone.now)
+    # When the person followed the link that sign-up emailed; None for
+    # accounts made otherwise. Confirmed but pending: waiting for approval.
+    email_confirmed_at = models.DateTimeField("email confirmed", null=True, blank=True)
     is_staff = models.BooleanField(
         "support staff",
         default=False,
@@ -169,3 +172,64 @@ class User(AbstractBaseUser, PermissionsMixin, VersionedModel):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email
+
+    @property
+    def waiting_for_approval(self) -> bool:
+        """Signed up and confirmed the email, and an administrator has yet to approve."""
+        return self.state == self.State.PENDING and self.email_confirmed_at is not None
+
+
+class SignUpSettings(VersionedModel):
+    """Who may create an account on the developer portal; there is one row."""
+
+    enabled = models.BooleanField(
+        "let visitors sign up",
+        default=True,
+        help_text="Off: the sign-up page is gone and nobody can create an account but you.",
+    )
+    approval = models.BooleanField(
+        "approve sign-ups",
+        default=False,
+        help_text="On: a confirmed account waits until an administrator approves it.",
+    )
+    allowed_domains = models.TextField(
+        "allowed email domains",
+        blank=True,
+        help_text="One a line, e.g. partner.example. Blank: every domain not refused.",
+    )
+    refused_domains = models.TextField(
+        "refused email domains", blank=True, help_text="One a line. Sign-up refuses them."
+    )
+    terms = models.TextField(
+        "terms of use",
+        blank=True,
+        help_text="Markdown, shown on the sign-up page; people must accept them. "
+        "Blank: no terms to accept.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "sign-up settings"
+
+    def __str__(self) -> str:
+        return "Sign-up settings"
+
+    @classmethod
+    def load(cls) -> SignUpSettings:
+        """The settings row, created with the defaults the first time."""
+        current, _ = cls.objects.get_or_create(pk=1)
+        return current
+
+    def domain_refusal(self, email: str) -> str:
+        """Why an address may not sign up, or "" when it may."""
+        domain = email.rpartition("@")[2].strip().lower()
+        if domain in domain_lines(self.refused_domains):
+            return "Accounts with this email domain can't be created here."
+        allowed = domain_lines(self.allowed_domains)
+        if allowed and domain not in allowed:
+            return "Only addresses at these domains can sign up: " + ", ".join(sorted(allowed))
+        return ""
+
+
+def domain_lines(text: str) -> set[str]:
+    """The domains a settings field lists, one a line, lower-cased, '@' dropped."""
+    return {line.strip().lstrip("@").lower() for line in text.splitlines() if line.strip()}

@@ -11,15 +11,18 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from portal import mail, sight, throttle
-from portal.entities import ConcurrentChangeError
-from portal.models import User
+from portal import mail, sight, signup, throttle
+from portal.entities import ConcurrentChangeError, update_entity
+from portal.models import SignUpSettings, User, domain_lines
 
 # What decides which products an account sees, besides its groups.
 SIGHT_FIELDS = ("state", "is_superuser")
@@ -220,3 +223,143 @@ def lift_signin_pause(*, user: User) -> bool:
 
 def _sight_of(user: User) -> tuple[Any, ...]:
     return tuple(getattr(user, name) for name in SIGHT_FIELDS)
+
+
+# --- Sign-up ---------------------------------------------------------------------
+
+
+class SignUpClosed(Exception):
+    """Sign-up is switched off in the console's Settings."""
+
+
+def _urls() -> dict[str, str]:
+    base = settings.PORTICO_BASE_URL
+    return {
+        "sign_in_url": base + reverse("portal:login"),
+        "reset_url": base + reverse("portal:password_reset"),
+    }
+
+
+def _send_signup_confirmation(*, user_id: int) -> None:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or user.state != User.State.PENDING:
+        return
+    context = {
+        "user": user,
+        "url": signup.confirmation_url(user=user),
+        "days": settings.PORTICO_SIGNUP_LINK_DAYS,
+    }
+    send_mail(
+        subject="Confirm your email for the developer portal",
+        message=render_to_string("registration/signup_confirm_email.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def _send_signup_existing(*, user_id: int) -> None:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    send_mail(
+        subject="Someone tried to sign up with your email",
+        message=render_to_string("registration/signup_exists_email.txt", {"user": user, **_urls()}),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def _send_signup_approved(*, user_id: int) -> None:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.is_active:
+        return
+    send_mail(
+        subject="Your developer portal account is approved",
+        message=render_to_string(
+            "registration/signup_approved_email.txt", {"user": user, **_urls()}
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def sign_up(*, email: str, first_name: str, last_name: str, password: str) -> None:
+    """A visitor asks for an account; what happens is told by email only.
+
+    A new address gets a pending account and a confirmation link. An
+    address that has an account gets an email saying so (or, if that account
+    never confirmed, a new link) and nothing else changes. The password is
+    checked and hashed either way, so the time taken tells nothing.
+    """
+    current = SignUpSettings.load()
+    if not current.enabled:
+        raise SignUpClosed
+    email = User.objects.normalize_email(email).strip()
+    refusal = current.domain_refusal(email)
+    if refusal:
+        raise ValidationError({"email": refusal}, code="domain")
+    person = User(email=email, first_name=first_name, last_name=last_name)
+    check_password_rules(password, user=person)
+    password_hash = make_password(password)
+    existing = User.objects.filter(Exact(Lower("email"), email.lower())).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email,
+                    None,
+                    password_hash=password_hash,
+                    first_name=first_name,
+                    last_name=last_name,
+                    state=User.State.PENDING,
+                )
+                mail.send_later(_send_signup_confirmation, user_id=user.pk)
+            return
+        except IntegrityError:  # the same address signed up a moment ago
+            existing = User.objects.filter(Exact(Lower("email"), email.lower())).first()
+            if existing is None:
+                raise
+    if existing.state == User.State.PENDING and existing.email_confirmed_at is None:
+        mail.send_later(_send_signup_confirmation, user_id=existing.pk)
+    else:
+        mail.send_later(_send_signup_existing, user_id=existing.pk)
+
+
+@transaction.atomic
+def confirm_signup(*, user: User) -> User:
+    """The person followed the emailed link: active now, or waiting for approval.
+
+    Confirming saves the account, which spends the link.
+    """
+    current = User.objects.select_for_update().get(pk=user.pk)
+    if current.state != User.State.PENDING or current.email_confirmed_at is not None:
+        raise ValidationError("This account's email is confirmed already.", code="confirmed")
+    current.email_confirmed_at = timezone.now()
+    if not SignUpSettings.load().approval:
+        current.state = User.State.ACTIVE
+    current.save(update_fields=["email_confirmed_at", "state"])
+    if current.is_active:
+        sight.changed(people=[current.pk])
+    return current
+
+
+@transaction.atomic
+def approve_signup(*, user: User) -> bool:
+    """An administrator lets a confirmed sign-up in; False when it wasn't waiting."""
+    current = User.objects.select_for_update().get(pk=user.pk)
+    if not current.waiting_for_approval:
+        return False
+    current.state = User.State.ACTIVE
+    current.save(update_fields=["state"])
+    sight.changed(people=[current.pk])
+    mail.send_later(_send_signup_approved, user_id=current.pk)
+    user.state, user.version = current.state, current.version
+    return True
+
+
+def update_signup_settings(*, expected_version: int | None, **changes: Any) -> SignUpSettings:
+    """Change who may sign up; refused if another administrator saved since expected_version."""
+    for name in ("allowed_domains", "refused_domains"):
+        if name in changes:
+            changes[name] = "\n".join(sorted(domain_lines(changes[name])))
+    return update_entity(SignUpSettings.load(), expected_version=expected_version, changes=changes)

@@ -179,6 +179,7 @@ TEMPLATES = [
                 "portal.context_processors.roles",
                 "portal.context_processors.console_section",
                 "portal.context_processors.portal_preview",
+                "portal.context_processors.sign_up",
             ],
         },
     },
@@ -397,3 +398,9 @@ PORTICO_AZURE_SUBSCRIPTION_ID = os.environ.get(
 )
 PORTICO_AZURE_RESOURCE_GROUP = os.environ.get("PORTICO_AZURE_RESOURCE_GROUP", "portico")
 PORTICO_AZURE_SERVICE_NAME = os.environ.get("PORTICO_AZURE_SERVICE_NAME", "portico")
+
+# Sign-up: how long the emailed confirmation link works, and how many
+# sign-ups an hour one client address, or one email address, may ask for.
+PORTICO_SIGNUP_LINK_DAYS = env_int("PORTICO_SIGNUP_LINK_DAYS", default=2)
+PORTICO_SIGNUP_LIMIT_PER_ADDRESS = env_int("PORTICO_SIGNUP_LIMIT_PER_ADDRESS", default=10)
+PORTICO_SIGNUP_LIMIT_PER_ACCOUNT = env_int("PORTICO_SIGNUP_LIMIT_PER_ACCOUNT", default=3)

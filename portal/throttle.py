@@ -1,4 +1,4 @@
-"""Sign-in throttling (django-axes, configured here) and password-reset limits.
+"""Sign-in throttling (django-axes, configured here), password-reset and sign-up limits.
 
 After PORTICO_SIGNIN_FAILURE_LIMIT failed sign-ins for one account, or from
 one client address, signing in that way is paused for
@@ -118,10 +118,37 @@ def reset_allowed(request: HttpRequest, email: str) -> bool:
     PORTICO_RESET_LIMIT_PER_ACCOUNT for one email address. Counted in the
     cache, so in each process until a shared cache is configured.
     """
+    return _hourly_allowed(
+        "reset",
+        request,
+        email,
+        per_address=settings.PORTICO_RESET_LIMIT_PER_ADDRESS,
+        per_email=settings.PORTICO_RESET_LIMIT_PER_ACCOUNT,
+    )
+
+
+def signup_allowed(request: HttpRequest, email: str) -> bool:
+    """Count a sign-up; False once an address or an email asked too often this hour.
+
+    Limits: PORTICO_SIGNUP_LIMIT_PER_ADDRESS and PORTICO_SIGNUP_LIMIT_PER_ACCOUNT,
+    counted whether or not the email has an account, so the answer tells nothing.
+    """
+    return _hourly_allowed(
+        "signup",
+        request,
+        email,
+        per_address=settings.PORTICO_SIGNUP_LIMIT_PER_ADDRESS,
+        per_email=settings.PORTICO_SIGNUP_LIMIT_PER_ACCOUNT,
+    )
+
+
+def _hourly_allowed(
+    kind: str, request: HttpRequest, email: str, *, per_address: int, per_email: int
+) -> bool:
     hour = 3600
     counts = [
-        (f"reset:address:{client_address(request)}", settings.PORTICO_RESET_LIMIT_PER_ADDRESS),
-        (f"reset:email:{_digest(email.strip().lower())}", settings.PORTICO_RESET_LIMIT_PER_ACCOUNT),
+        (f"{kind}:address:{client_address(request)}", per_address),
+        (f"{kind}:email:{_digest(email.strip().lower())}", per_email),
     ]
     allowed = True
     for key, limit in counts:

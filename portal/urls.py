@@ -7,7 +7,7 @@ from django.urls import include, path, reverse_lazy
 from apis import portal_urls as api_portal_urls
 from management_api.views import console as api_console
 from portal.forms import SignInForm
-from portal.views import account, console, invitations
+from portal.views import account, console, invitations, signup
 from portal.views import portal as portal_views
 from products import urls as product_urls
 from subscriptions import urls as subscription_urls
@@ -29,6 +29,9 @@ portal_patterns = (
         ),
         path("signout/", auth_views.LogoutView.as_view(), name="logout"),
         path("signin-sso/", account.signin_sso, name="signin_sso"),
+        path("signup/", signup.signup_page, name="signup"),
+        path("signup/sent/", signup.signup_sent, name="signup_sent"),
+        path("signup/confirm/<str:token>/", signup.signup_confirm, name="signup_confirm"),
         path(
             "password/reset/",
             account.PasswordResetView.as_view(),
@@ -61,6 +64,7 @@ console_patterns = (
     [
         path("", console.console_home, name="home"),
         path("settings/", subscription_console.subscription_settings, name="settings"),
+        path("settings/signup/", signup.signup_settings, name="signup_settings"),
         path("settings/tokens/", api_console.token_list, name="tokens"),
         path("settings/tokens/<int:pk>/revoke/", api_console.token_revoke, name="token_revoke"),
         path("users/", console.user_list, name="users"),
@@ -81,6 +85,7 @@ console_patterns = (
         path("users/<int:pk>/groups/add/", console.user_add_groups, name="user_add_groups"),
         path("users/<int:pk>/block/", console.user_block, name="user_block"),
         path("users/<int:pk>/unblock/", console.user_unblock, name="user_unblock"),
+        path("users/<int:pk>/approve/", signup.user_approve, name="user_approve"),
         path(
             "users/<int:pk>/signin-pause/lift/",
             console.user_lift_signin_pause,

@@ -23,6 +23,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from apis.models import Api, ProductApi, Restriction
 from groups import invitations
@@ -30,7 +31,7 @@ from groups.models import Group, Invitation, Membership
 from management_api.models import AccessToken
 from management_api.services import issue_token
 from portal import preview
-from portal.models import User
+from portal.models import SignUpSettings, User
 from products.models import Product, ProductGroup
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
@@ -147,6 +148,14 @@ EXPECTED: dict[str, Route] = {
         data=lambda world: {"notification_email": "ops@example.com", "on_access_loss": "keep"},
     ),
     "console:tokens": Route(methods=GET_POST, data=lambda world: {"name": "Forged", "days": 30}),
+    "console:signup_settings": Route(
+        methods=GET_POST,
+        data=lambda world: {
+            "approval": "on",
+            "refused_domains": "spam.example",
+            "version": SignUpSettings.load().version,
+        },
+    ),
     "console:token_revoke": Route(args=lambda world: [world.token.pk], methods=GET_POST),
     # Users
     "console:users": Route(),
@@ -166,6 +175,7 @@ EXPECTED: dict[str, Route] = {
     ),
     "console:user_block": Route(args=lambda world: [world.member.pk], methods=GET_POST),
     "console:user_unblock": Route(args=lambda world: [world.blocked_user.pk], methods=POST),
+    "console:user_approve": Route(args=lambda world: [world.signed_up.pk], methods=POST),
     "console:user_lift_signin_pause": Route(
         args=lambda world: [world.member.pk], methods=POST, before=lambda _: _pause_member()
     ),
@@ -333,8 +343,13 @@ def world(
     product,
     make_product,
     make_api,
+    make_user,
 ):
     """One of everything a console route can name, and everyone it refuses."""
+    SignUpSettings.load()
+    signed_up = make_user(
+        email="waiting@example.com", state="pending", email_confirmed_at=timezone.now()
+    )
     ledger = make_product("Ledger", approval_required=True)
     draft = make_product("Draft", state=Product.State.NOT_PUBLISHED)
     waiting = subscription_services.subscribe(
@@ -349,6 +364,7 @@ def world(
         email="guest@partner.example", groups=[partners], invited_by=administrator
     )
     return SimpleNamespace(
+        signed_up=signed_up,
         api=api,
         invitation=invitation,
         loose_api=make_api("Loose"),
@@ -407,6 +423,7 @@ def snapshot(client: Client) -> tuple[Any, ...]:
             )
         ),
         sorted(SubscriptionSettings.objects.values_list("notification_email", "on_access_loss")),
+        sorted(SignUpSettings.objects.values_list("version")),
         sorted(AccessToken.objects.values_list("name", "user__email", "revoked_at")),
         sorted(Invitation.objects.values_list("email", "token_hash", "expires_at", "revoked_at")),
         sorted(AccessAttempt.objects.values_list("username", "failures_since_start")),

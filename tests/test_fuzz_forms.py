@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.db.models import Model
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.html import escape
 from hypothesis import given
 from hypothesis import strategies as st
@@ -34,8 +35,9 @@ from groups.models import Group, Invitation
 from management_api.models import AccessToken
 from management_api.services import issue_token
 from portal import preview
-from portal.models import User
+from portal.models import SignUpSettings, User
 from portal.services import set_password_url
+from portal.signup import confirmation_url
 from products.models import Product
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
@@ -52,6 +54,9 @@ from tests.fuzz import (
     rolled_back,
     snapshot,
 )
+
+SIGNUP_PASSWORD = "a-rather-unusual-passphrase-42"
+
 
 # --- Forms as a page shows them --------------------------------------------------
 
@@ -171,9 +176,20 @@ INVITATION_TOKEN = "fuzz-invitation-link-secret"
 
 @pytest.fixture
 def world(
-    administrator, member, outsider, blocked_user, partners, beta, product, make_product, make_api
+    administrator,
+    member,
+    outsider,
+    blocked_user,
+    partners,
+    beta,
+    product,
+    make_product,
+    make_api,
+    make_user,
 ):
     """One of everything a form can name: the member is in Partners and subscribed."""
+    signed_up = make_user(state="pending", email_confirmed_at=timezone.now())
+    unconfirmed = make_user(state="pending")
     ledger = make_product("Ledger", approval_required=True)
     terms = make_product("Terms", terms="Be **kind**.")
     draft = make_product("Draft", state=Product.State.NOT_PUBLISHED)
@@ -183,6 +199,7 @@ def world(
     active = subscription_services.subscribe(developer=member, product=product, display_name="App")
     token, _ = issue_token(user=administrator, name="Deploy", days=1)
     SubscriptionSettings.load()
+    SignUpSettings.load()
     api = shipments = make_api("Shipments", products=[product, terms])
     make_api("Loose")
     restriction = Restriction.objects.create(
@@ -193,6 +210,8 @@ def world(
     )
     Invitation.objects.filter(pk=invitation.pk).update(token_hash=hash_token(INVITATION_TOKEN))
     return SimpleNamespace(
+        signed_up=signed_up,
+        unconfirmed=unconfirmed,
         api=api,
         invitation=invitation,
         restriction=restriction,
@@ -283,6 +302,14 @@ FORMS: dict[str, FormCase] = {
         shows=lambda row: reverse("console:tokens"),
         shown=("name",),
     ),
+    "console:signup_settings": FormCase(
+        page=lambda world: reverse("console:signup_settings"),
+        typical=lambda world: {"allowed_domains": [""], "refused_domains": ["spam.example"]},
+        model=SignUpSettings,
+        stores={"terms": "terms"},
+        shows=lambda row: reverse("console:signup_settings"),
+        shown=("terms",),
+    ),
     "console:token_revoke": FormCase(
         page=lambda world: reverse("console:token_revoke", args=[world.token.pk])
     ),
@@ -321,6 +348,9 @@ FORMS: dict[str, FormCase] = {
     ),
     "console:user_unblock": FormCase(
         page=lambda world: reverse("console:user_detail", args=[world.blocked_user.pk])
+    ),
+    "console:user_approve": FormCase(
+        page=lambda world: reverse("console:user_detail", args=[world.signed_up.pk])
     ),
     "console:view_as": FormCase(
         page=lambda world: reverse("console:user_detail", args=[world.member.pk])
@@ -479,6 +509,20 @@ FORMS: dict[str, FormCase] = {
         page=lambda world: reverse("portal:password_reset"),
         who="anonymous",
         typical=lambda world: {"email": [world.member.email]},
+    ),
+    "portal:signup": FormCase(
+        page=lambda world: reverse("portal:signup"),
+        who="anonymous",
+        typical=lambda world: {
+            "email": ["fuzz-new@example.com"],
+            "password": [SIGNUP_PASSWORD],
+            "password_again": [SIGNUP_PASSWORD],
+        },
+    ),
+    "portal:signup_confirm": FormCase(
+        page=lambda world: urlsplit(confirmation_url(user=world.unconfirmed)).path,
+        who="anonymous",
+        accepted=200,
     ),
     "portal:password_reset_confirm": FormCase(
         page=lambda world: urlsplit(set_password_url(world.member)).path, who="anonymous"
@@ -734,6 +778,7 @@ CRAWL = {
         reverse("portal:login"),
         urlsplit(set_password_url(world.member)).path,
         reverse("portal:invitation", args=[INVITATION_TOKEN]),
+        urlsplit(confirmation_url(user=world.unconfirmed)).path,
     ],
 }
 # Paths the crawl doesn't follow: other apps, files, and signing out.
