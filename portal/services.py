@@ -210,11 +210,15 @@ def delete_user(*, user: User, actor: Any, own: bool = False) -> None:
         return
     # Two administrators deleting each other at once: the lock on every
     # administrator's row makes the second see the first one's deletion.
-    if current.is_superuser and current.state == User.State.ACTIVE and not [
-        other
-        for other in User.objects.administrators().select_for_update().order_by("pk")
-        if other.pk != current.pk
-    ]:
+    if (
+        current.is_superuser
+        and current.state == User.State.ACTIVE
+        and not [
+            other
+            for other in User.objects.administrators().select_for_update().order_by("pk")
+            if other.pk != current.pk
+        ]
+    ):
         raise ValidationError(
             f"{current.email} is the last administrator: make someone else an administrator "
             "before deleting this account.",

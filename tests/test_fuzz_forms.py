@@ -300,6 +300,9 @@ FORMS: dict[str, FormCase] = {
     "console:user_unblock": FormCase(
         page=lambda world: reverse("console:user_detail", args=[world.blocked_user.pk])
     ),
+    "console:user_delete": FormCase(
+        page=lambda world: reverse("console:user_delete", args=[world.member.pk])
+    ),
     "console:view_as": FormCase(
         page=lambda world: reverse("console:user_detail", args=[world.member.pk])
     ),
@@ -488,6 +491,9 @@ FORMS: dict[str, FormCase] = {
     "portal:cancel_subscription": FormCase(
         page=lambda world: reverse("portal:cancel_subscription", args=[world.active.sid]),
         who="member",
+    ),
+    "portal:close_account": FormCase(
+        page=lambda world: reverse("portal:close_account"), who="member"
     ),
     "portal:regenerate_key": FormCase(
         page=lambda world: reverse("portal:regenerate_key", args=[world.active.sid, "primary"]),
