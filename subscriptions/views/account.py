@@ -23,7 +23,8 @@ from portal.models import User
 from subscriptions import services
 from subscriptions.forms import CloseAccountForm
 from subscriptions.models import Subscription
-from subscriptions.rules import PREVIEW_MESSAGE
+
+PREVIEW_REFUSAL = "Deleting an account is switched off in a preview: you'd delete your own."
 
 
 def _plural(count: int, word: str) -> str:
@@ -95,7 +96,7 @@ def user_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def close_own_account(request: HttpRequest) -> HttpResponse:
     if preview.current(request) is not None:
-        messages.error(request, PREVIEW_MESSAGE)
+        messages.error(request, PREVIEW_REFUSAL)
         return redirect("portal:profile")
     user = request.user
     lost = _losses(user)  # type: ignore[arg-type]
