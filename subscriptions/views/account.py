@@ -54,7 +54,7 @@ def _losses(person: User) -> list[str]:
         ended = f"; {total - still_open} already ended" if total > still_open else ""
         lost.append(
             f"{_plural(total, 'subscription')}: {still_open} active or waiting, cancelled "
-            f"first so their keys stop working at once{ended}"
+            f"first so {'its' if still_open == 1 else 'their'} keys stop working at once{ended}"
         )
     return lost
 
