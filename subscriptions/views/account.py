@@ -53,8 +53,8 @@ def _losses(person: User) -> list[str]:
     else:
         ended = f"; {total - still_open} already ended" if total > still_open else ""
         lost.append(
-            f"{_plural(total, 'subscription')}: {still_open} active or waiting, cancelled "
-            f"first so {'its' if still_open == 1 else 'their'} keys stop working at once{ended}"
+            f"{_plural(total, 'subscription')}: {still_open} active, waiting or suspended, "
+            f"cancelled first so {'its' if still_open == 1 else 'their'} keys stop working at once{ended}"
         )
     return lost
 

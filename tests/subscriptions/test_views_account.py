@@ -36,7 +36,7 @@ def test_the_confirmation_names_the_groups_and_subscriptions_lost(
     body = html.unescape(response.content.decode())
     assert f"Delete {member.email}?" in body
     assert "2 group memberships: Beta testers, Partners" in body
-    assert "2 subscriptions: 1 active or waiting, cancelled first" in body
+    assert "2 subscriptions: 1 active, waiting or suspended, cancelled first" in body
     assert "keys stop working at once; 1 already ended" in body
     # A GET changes nothing.
     assert User.objects.filter(pk=member.pk).exists()

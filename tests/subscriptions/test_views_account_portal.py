@@ -42,7 +42,9 @@ def test_the_page_names_what_is_lost_and_asks_for_the_password(client, member, s
     assert response.status_code == 200
     body = html.unescape(response.content.decode())
     assert "1 group membership: Partners" in body
-    assert "1 subscription: 1 active or waiting, cancelled first so its keys stop" in body
+    assert (
+        "1 subscription: 1 active, waiting or suspended, cancelled first so its keys stop" in body
+    )
     assert 'type="password"' in body
     assert Subscription.objects.filter(pk=subscription.pk).exists()
 
