@@ -52,9 +52,10 @@ def _losses(person: User) -> list[str]:
         lost.append(f"{_plural(total, 'subscription')}, all already ended")
     else:
         ended = f"; {total - still_open} already ended" if total > still_open else ""
+        its = "its" if still_open == 1 else "their"
         lost.append(
             f"{_plural(total, 'subscription')}: {still_open} active, waiting or suspended, "
-            f"cancelled first so {'its' if still_open == 1 else 'their'} keys stop working at once{ended}"
+            f"cancelled first so {its} keys stop working at once{ended}"
         )
     return lost
 
