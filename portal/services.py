@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
@@ -202,11 +202,39 @@ def save_user(*, user: User, actor: Any) -> User:
 
 
 @transaction.atomic
-def delete_user(*, user: User, actor: Any) -> None:
-    """Close an account; its memberships and subscriptions go with it."""
-    if actor is not None and user.pk == actor.pk:
+def delete_user(*, user: User, actor: Any, own: bool = False) -> None:
+    """Close an account; its memberships and subscriptions go with it.
+
+    Someone else's account (own=False) is never the actor's; one's own
+    (own=True, from the profile) is only the actor's. The last active
+    administrator's account is never closed: nobody would have the console.
+    """
+    if own:
+        if actor is None or user.pk != actor.pk:
+            raise PermissionDenied("Only the account's owner closes it from the profile.")
+    elif actor is not None and user.pk == actor.pk:
         raise ValidationError("You can't delete your own account.", code="self")
-    User.objects.filter(pk=user.pk).delete()
+    current = User.objects.select_for_update().filter(pk=user.pk).first()
+    if current is None:
+        return
+    # Two administrators deleting each other at once: the lock on every
+    # administrator's row makes the second see the first one's deletion.
+    if (
+        current.is_superuser
+        and current.state == User.State.ACTIVE
+        and not [
+            other
+            for other in User.objects.administrators().select_for_update().order_by("pk")
+            if other.pk != current.pk
+        ]
+    ):
+        raise ValidationError(
+            f"{current.email} is the last administrator: make someone else an administrator "
+            "before deleting this account.",
+            code="last_administrator",
+        )
+    User.objects.filter(pk=current.pk).delete()
+    sight.changed(people=[current.pk])
 
 
 def lift_signin_pause(*, user: User) -> bool:

@@ -11,6 +11,7 @@ from portal.views import account, console, invitations, signup
 from portal.views import portal as portal_views
 from products import urls as product_urls
 from subscriptions import urls as subscription_urls
+from subscriptions.views import account as account_views
 from subscriptions.views import console as subscription_console
 from subscriptions.views import gateway
 
@@ -86,6 +87,7 @@ console_patterns = (
         path("users/<int:pk>/block/", console.user_block, name="user_block"),
         path("users/<int:pk>/unblock/", console.user_unblock, name="user_unblock"),
         path("users/<int:pk>/approve/", signup.user_approve, name="user_approve"),
+        path("users/<int:pk>/delete/", account_views.user_delete, name="user_delete"),
         path(
             "users/<int:pk>/signin-pause/lift/",
             console.user_lift_signin_pause,

@@ -132,3 +132,14 @@ class GrantForm(forms.Form):
                 code="unknown",
             )
         return found
+
+
+class CloseAccountForm(forms.Form):
+    """The profile's "Delete my account": the current password, checked by the service."""
+
+    password = forms.CharField(
+        label="Your current password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -371,6 +371,58 @@ def delete_user(*, user: User, actor: Any, delete_subscriptions: bool = False) -
     user_services.delete_user(user=user, actor=actor)
 
 
+# Subscriptions whose keys work now, or will once approved: closing the
+# account cancels these before anything else goes.
+OPEN_STATES = (
+    Subscription.State.ACTIVE,
+    Subscription.State.SUBMITTED,
+    Subscription.State.SUSPENDED,
+)
+
+
+@transaction.atomic
+def close_account(*, user: User, actor: Any) -> int:
+    """An administrator deletes someone's account, as the console's Delete does.
+
+    The account's open subscriptions are cancelled first, then its
+    subscriptions, memberships and the account itself are deleted in the
+    same transaction: their keys stop working with it. Refused for one's
+    own account and for the last active administrator, with nothing changed.
+    Returns how many subscriptions were cancelled.
+    """
+    return _close(user=user, actor=actor, own=False)
+
+
+@transaction.atomic
+def close_own_account(*, user: User, password: str) -> int:
+    """A developer deletes their own account from the profile, after re-entering the password.
+
+    A wrong password is a field error and nothing changes. Otherwise as
+    close_account().
+    """
+    if not password or not user.check_password(password):
+        raise ValidationError(
+            {"password": "That isn't your current password. Nothing was deleted."},
+            code="password",
+        )
+    return _close(user=user, actor=user, own=True)
+
+
+def _close(*, user: User, actor: Any, own: bool) -> int:
+    # Called inside the caller's transaction: a refusal from the portal's
+    # rules (one's own account, the last administrator) rolls back the
+    # cancellations too, so nothing changes.
+    owned = Subscription.objects.filter(owner_id=user.pk)
+    cancelled = owned.filter(state__in=OPEN_STATES).update(
+        state=Subscription.State.CANCELLED,
+        suspended_for_access=False,
+        ended_at=timezone.now(),
+    )
+    owned.delete()
+    user_services.delete_user(user=user, actor=actor, own=own)
+    return cancelled
+
+
 def reconcile_access(
     *,
     owner_ids: Iterable[int] | None = None,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from portal import converters  # noqa: F401 - registers <subscription_id:> and <entity_id:>
-from subscriptions.views import console, portal
+from subscriptions.views import account, console, portal
 
 app_name = "subscriptions"
 urlpatterns = [
@@ -24,6 +24,8 @@ portal_urlpatterns = [
     path("products/<entity_id:name>/subscribe/", portal.subscribe, name="subscribe"),
     path("apis/<entity_id:name>/subscribe/", portal.subscribe_api, name="subscribe_api"),
     path("profile/", portal.profile, name="profile"),
+    path("profile/delete/", account.close_own_account, name="close_account"),
+    path("profile/data/", account.download_own_data, name="download_data"),
     path(
         "profile/subscriptions/<subscription_id:sid>/keys/<str:which>/regenerate/",
         portal.regenerate_key,

@@ -176,6 +176,7 @@ EXPECTED: dict[str, Route] = {
     "console:user_block": Route(args=lambda world: [world.member.pk], methods=GET_POST),
     "console:user_unblock": Route(args=lambda world: [world.blocked_user.pk], methods=POST),
     "console:user_approve": Route(args=lambda world: [world.signed_up.pk], methods=POST),
+    "console:user_delete": Route(args=lambda world: [world.member.pk], methods=GET_POST),
     "console:user_lift_signin_pause": Route(
         args=lambda world: [world.member.pk], methods=POST, before=lambda _: _pause_member()
     ),

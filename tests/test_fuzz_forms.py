@@ -352,6 +352,9 @@ FORMS: dict[str, FormCase] = {
     "console:user_approve": FormCase(
         page=lambda world: reverse("console:user_detail", args=[world.signed_up.pk])
     ),
+    "console:user_delete": FormCase(
+        page=lambda world: reverse("console:user_delete", args=[world.member.pk])
+    ),
     "console:view_as": FormCase(
         page=lambda world: reverse("console:user_detail", args=[world.member.pk])
     ),
@@ -560,6 +563,9 @@ FORMS: dict[str, FormCase] = {
     "portal:cancel_subscription": FormCase(
         page=lambda world: reverse("portal:cancel_subscription", args=[world.active.sid]),
         who="member",
+    ),
+    "portal:close_account": FormCase(
+        page=lambda world: reverse("portal:close_account"), who="member"
     ),
     "portal:regenerate_key": FormCase(
         page=lambda world: reverse("portal:regenerate_key", args=[world.active.sid, "primary"]),
