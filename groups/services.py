@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 
 from groups.models import Group, GroupRule, Membership, system_group_error
 from portal import sight
@@ -98,7 +99,11 @@ def add_rule(*, group: Group, value: str, created_by: Any) -> GroupRule:
         group=group, kind=GroupRule.Kind.EMAIL_DOMAIN, value=value, created_by=created_by
     )
     rule.full_clean(exclude=["created_by"])
-    rule.save()
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError:  # the same rule was added a moment ago
+        raise ValidationError({"value": "The group has this rule already."}) from None
     return rule
 
 

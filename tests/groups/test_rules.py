@@ -70,6 +70,17 @@ def test_the_same_rule_twice_is_refused_whatever_the_case(partners, beta):
 
 
 @pytest.mark.django_db
+def test_a_rule_added_meanwhile_is_refused_as_a_duplicate(partners, monkeypatch):
+    # validate_constraints saw no rule, then another request saved it first.
+    GroupRule.objects.create(group=partners, value="partner.example")
+    monkeypatch.setattr(GroupRule, "validate_constraints", lambda self, exclude=None: None)
+    with pytest.raises(ValidationError, match="has this rule already") as caught:
+        rule_for(partners)
+    assert "value" in caught.value.message_dict
+    assert GroupRule.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_system_groups_get_no_rules(developers, administrators):
     for group in (developers, administrators):
         with pytest.raises(ValidationError, match="system group"):
