@@ -26,3 +26,11 @@ class GroupsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_repair_system_groups, sender=self)
+
+        from groups import services
+        from portal import activation
+
+        # Automatic group rules follow every activation, whichever path made it.
+        activation.account_activated.connect(
+            services.on_account_activated, sender=activation.activated, dispatch_uid="groups.rules"
+        )

@@ -33,3 +33,16 @@ class GroupSettingsForm(EntitySettingsForm):
         fields = ["display_name", "description"]
         labels = {"display_name": "Name"}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class GroupRuleForm(forms.Form):
+    """+ Add rule: an email domain whose active accounts join the group."""
+
+    value = forms.CharField(
+        label="Email domain",
+        max_length=300,
+        help_text=(
+            "People whose email address is at this domain, such as partner.example, join the "
+            "group when their account becomes active. Subdomains don't count."
+        ),
+    )

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Self
 
+import idna
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
@@ -248,12 +250,104 @@ def groups_of_many(people: list[User]) -> dict[int, list[Group]]:
     return found
 
 
+DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def clean_domain(value: str) -> str:
+    """An email domain as rules keep it: lower-cased, without '@'; ValidationError if not one.
+
+    Internationalised domains are allowed (checked through their ASCII form).
+    """
+    domain = value.strip().lower().removeprefix("@").rstrip(".")
+    if not domain:
+        raise ValidationError("Enter a domain, such as partner.example.", code="required")
+    if len(domain) > 253:
+        raise ValidationError("A domain has at most 253 characters.", code="max_length")
+    if "@" in domain:
+        raise ValidationError(
+            "Enter only the domain, the part after '@', such as partner.example.", code="invalid"
+        )
+    try:
+        ascii_form = idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        ascii_form = ""
+    labels = ascii_form.split(".")
+    if len(labels) < 2 or len(ascii_form) > 253 or not all(DOMAIN_LABEL.match(x) for x in labels):
+        raise ValidationError(
+            "Enter a domain: letters, digits, hyphens and dots, such as partner.example.",
+            code="invalid",
+        )
+    return domain
+
+
+class GroupRuleQuerySet(models.QuerySet["GroupRule"]):
+    def matching(self, person: User) -> GroupRuleQuerySet:
+        """The rules that would put this account in their group."""
+        domain = person.email.rpartition("@")[2].strip().lower()
+        return self.filter(kind=GroupRule.Kind.EMAIL_DOMAIN, value=domain)
+
+
+class GroupRule(models.Model):
+    """Put accounts in a custom group automatically: those whose email is at a domain.
+
+    A rule is applied when an account becomes active, and on request to the
+    active accounts that exist already. Subdomains don't match: a rule for
+    partner.example doesn't take people at eu.partner.example.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL_DOMAIN = "email_domain", "Email domain"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="rules")
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.EMAIL_DOMAIN)
+    value = models.CharField(max_length=253)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = GroupRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "value", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "kind", "value"],
+                name="groups_grouprule_unique",
+                violation_error_message="The group has this rule already.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["email_domain"]), name="groups_grouprule_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def description(self) -> str:
+        return f"email domain {self.value}"
+
+    def clean(self) -> None:
+        if self.group_id is not None and self.group.is_system:
+            raise system_group_error(self.group, field="group")
+        if self.kind == self.Kind.EMAIL_DOMAIN:
+            try:
+                self.value = clean_domain(self.value)
+            except ValidationError as error:
+                raise ValidationError({"value": error.messages}) from None
+
+
 class Membership(Link):
     """A person stored as a member of a custom or external group."""
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    # Set when a rule added the person rather than someone (added_by).
+    added_by_rule = models.ForeignKey(
+        GroupRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
     )
 
     class Meta:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 
-from groups.models import Group, Membership, system_group_error
+from groups.models import Group, GroupRule, Membership, system_group_error
 from portal import sight
 from portal.entities import DeletionSummary, insert_links, update_entity
+from portal.models import User
 
 
 @transaction.atomic
@@ -52,7 +54,9 @@ def delete_group(*, group: Group) -> DeletionSummary:
 
 
 @transaction.atomic
-def add_members(*, group: Group, users: Iterable[Any], added_by: Any) -> int:
+def add_members(
+    *, group: Group, users: Iterable[Any], added_by: Any, rule: GroupRule | None = None
+) -> int:
     """Add people to a group; those already in it stay as they are.
 
     Returns how many were added. Safe to repeat and to race: the unique
@@ -67,6 +71,7 @@ def add_members(*, group: Group, users: Iterable[Any], added_by: Any) -> int:
         key="user_id",
         ids=(user.pk for user in users),
         added_by=added_by,
+        extra={"added_by_rule": rule},
     )
     if added:
         sight.changed(people=added)
@@ -82,3 +87,68 @@ def remove_member(*, group: Group, user: Any) -> bool:
     if deleted:
         sight.changed(people=[user.pk])
     return deleted > 0
+
+
+@transaction.atomic
+def add_rule(*, group: Group, value: str, created_by: Any) -> GroupRule:
+    """Give a custom group an email-domain rule; refused (naming the field) if
+    the domain isn't one or the group has it already, and for system groups."""
+    if group.is_system:
+        raise system_group_error(group, field="group")
+    rule = GroupRule(
+        group=group, kind=GroupRule.Kind.EMAIL_DOMAIN, value=value, created_by=created_by
+    )
+    rule.full_clean(exclude=["created_by"])
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError:  # the same rule was added a moment ago
+        raise ValidationError({"value": "The group has this rule already."}) from None
+    return rule
+
+
+@transaction.atomic
+def delete_rule(*, rule: GroupRule) -> bool:
+    """Delete a rule; the people it added stay members. False when it was gone."""
+    deleted, _ = GroupRule.objects.filter(pk=rule.pk).delete()
+    return deleted > 0
+
+
+def rule_candidates(rule: GroupRule) -> models.QuerySet[User]:
+    """The active accounts applying the rule would add to its group now.
+
+    The preview lists these and applying adds these: one query for both.
+    """
+    domain = rule.value
+    return (
+        User.objects.active()
+        .filter(email__iendswith="@" + domain)
+        .exclude(memberships__group_id=rule.group_id)
+        .order_by("email", "pk")
+    )
+
+
+@transaction.atomic
+def apply_rule(*, rule: GroupRule) -> int:
+    """Add the active accounts the rule matches to its group; how many were added."""
+    candidates = list(rule_candidates(rule))
+    return add_members(group=rule.group, users=candidates, added_by=None, rule=rule)
+
+
+@transaction.atomic
+def apply_rules(*, user: User) -> int:
+    """Put an account that has just become active in every group whose rule matches."""
+    if not user.is_active:
+        return 0
+    added = 0
+    rules = GroupRule.objects.matching(user).exclude(group__type=Group.Type.SYSTEM)
+    for rule in rules.select_related("group").order_by("group_id", "pk"):
+        added += add_members(group=rule.group, users=[user], added_by=None, rule=rule)
+    return added
+
+
+def on_account_activated(*, user_id: int, **kwargs: Any) -> None:
+    """Rules follow every activation, whichever path made it (see portal.activation)."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        apply_rules(user=user)

@@ -19,4 +19,14 @@ urlpatterns = [
         console.group_remove_member,
         name="remove_member",
     ),
+    path("<entity_id:name>/rules/", console.group_rules, name="rules"),
+    path("<entity_id:name>/rules/add/", console.group_add_rule, name="add_rule"),
+    path(
+        "<entity_id:name>/rules/<int:rule_id>/delete/",
+        console.group_delete_rule,
+        name="delete_rule",
+    ),
+    path(
+        "<entity_id:name>/rules/<int:rule_id>/apply/", console.group_apply_rule, name="apply_rule"
+    ),
 ]

@@ -111,9 +111,17 @@ class Link(models.Model):
 
 
 def insert_links(
-    model: type[Link], *, fixed: dict[str, Any], key: str, ids: Iterable[int], added_by: Any
+    model: type[Link],
+    *,
+    fixed: dict[str, Any],
+    key: str,
+    ids: Iterable[int],
+    added_by: Any,
+    extra: dict[str, Any] | None = None,
 ) -> list[int]:
     """Create one link per id (`key` is its column, `fixed` the rest); return the ids added.
+
+    `extra` holds more columns for new links only (who or what added them).
 
     Those already linked stay as they are. Safe to repeat and to race: the
     link's unique constraint lets exactly one insert win, and the losers,
@@ -127,7 +135,9 @@ def insert_links(
     for linked in sorted(wanted - already):
         try:
             with transaction.atomic():
-                model._default_manager.create(**fixed, **{key: linked}, added_by=added_by)
+                model._default_manager.create(
+                    **fixed, **{key: linked}, added_by=added_by, **(extra or {})
+                )
         except IntegrityError:
             continue
         added.append(linked)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from portal import mail, sight, signup, throttle
+from portal import activation, mail, sight, signup, throttle
 from portal.entities import ConcurrentChangeError, update_entity
 from portal.models import SignUpSettings, User, domain_lines
 
@@ -92,6 +92,8 @@ def create_user(
         )
         if not password_hash:
             mail.send_later(_send_invitation, user_id=user.pk)
+        if user.state == User.State.ACTIVE:
+            activation.activated(user_id=user.pk)
     return user
 
 
@@ -368,6 +370,7 @@ def confirm_signup(*, user: User) -> User:
     current.save(update_fields=["email_confirmed_at", "state"])
     if current.is_active:
         sight.changed(people=[current.pk])
+        activation.activated(user_id=current.pk)
     return current
 
 
@@ -380,6 +383,7 @@ def approve_signup(*, user: User) -> bool:
     current.state = User.State.ACTIVE
     current.save(update_fields=["state"])
     sight.changed(people=[current.pk])
+    activation.activated(user_id=current.pk)
     mail.send_later(_send_signup_approved, user_id=current.pk)
     user.state, user.version = current.state, current.version
     return True

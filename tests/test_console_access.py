@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from apis.models import Api, ProductApi, Restriction
 from groups import invitations
-from groups.models import Group, Invitation, Membership
+from groups import services as group_services
+from groups.models import Group, GroupRule, Invitation, Membership
 from management_api.models import AccessToken
 from management_api.services import issue_token
 from portal import preview
@@ -211,6 +212,18 @@ EXPECTED: dict[str, Route] = {
     "groups:remove_member": Route(
         args=lambda world: [world.partners.name, world.member.pk], methods=GET_POST
     ),
+    "groups:rules": Route(args=lambda world: [world.partners.name]),
+    "groups:add_rule": Route(
+        args=lambda world: [world.partners.name],
+        methods=GET_POST,
+        data=lambda world: {"value": "forged.example"},
+    ),
+    "groups:delete_rule": Route(
+        args=lambda world: [world.partners.name, world.rule.pk], methods=GET_POST
+    ),
+    "groups:apply_rule": Route(
+        args=lambda world: [world.partners.name, world.rule.pk], methods=GET_POST
+    ),
     # Products
     "products:list": Route(),
     "products:create": Route(methods=GET_POST, data=_product_form),
@@ -364,7 +377,9 @@ def world(
     invitation = invitations.invite(
         email="guest@partner.example", groups=[partners], invited_by=administrator
     )
+    rule = group_services.add_rule(group=partners, value="example.com", created_by=administrator)
     return SimpleNamespace(
+        rule=rule,
         signed_up=signed_up,
         api=api,
         invitation=invitation,
@@ -397,6 +412,7 @@ def snapshot(client: Client) -> tuple[Any, ...]:
         ),
         sorted(Group.objects.values_list("name", "display_name", "description", "version")),
         sorted(Membership.objects.values_list("group__name", "user__email")),
+        sorted(GroupRule.objects.values_list("group__name", "value")),
         sorted(
             Product.objects.values_list(
                 "name",

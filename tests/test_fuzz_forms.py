@@ -30,8 +30,9 @@ from hypothesis import strategies as st
 
 from apis.models import Api, Restriction
 from groups import invitations
+from groups import services as group_services
 from groups.invitations import hash_token
-from groups.models import Group, Invitation
+from groups.models import Group, GroupRule, Invitation
 from management_api.models import AccessToken
 from management_api.services import issue_token
 from portal import preview
@@ -209,7 +210,9 @@ def world(
         email="invited@partner.example", groups=[partners], invited_by=administrator
     )
     Invitation.objects.filter(pk=invitation.pk).update(token_hash=hash_token(INVITATION_TOKEN))
+    rule = group_services.add_rule(group=partners, value="example.com", created_by=administrator)
     return SimpleNamespace(
+        rule=rule,
         signed_up=signed_up,
         unconfirmed=unconfirmed,
         api=api,
@@ -386,6 +389,21 @@ FORMS: dict[str, FormCase] = {
         page=lambda world: reverse(
             "groups:remove_member", args=[world.partners.name, world.member.pk]
         )
+    ),
+    "groups:add_rule": FormCase(
+        page=lambda world: reverse("groups:add_rule", args=[world.partners.name]),
+        typical=lambda world: {"value": ["fuzz.example"]},
+        model=GroupRule,
+        stores={"value": "value"},
+        normalise={"value": lambda text: text.strip().lower().removeprefix("@").rstrip(".")},
+        shows=lambda row: reverse("groups:rules", args=[row.group.name]),
+        shown=("value",),
+    ),
+    "groups:delete_rule": FormCase(
+        page=lambda world: reverse("groups:delete_rule", args=[world.partners.name, world.rule.pk])
+    ),
+    "groups:apply_rule": FormCase(
+        page=lambda world: reverse("groups:apply_rule", args=[world.partners.name, world.rule.pk])
     ),
     # Console: Products
     "products:create": FormCase(

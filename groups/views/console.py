@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,8 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from groups import services
-from groups.forms import GroupCreateForm, GroupSettingsForm
-from groups.models import Group, Membership, members_of, system_group_error
+from groups.forms import GroupCreateForm, GroupRuleForm, GroupSettingsForm
+from groups.models import Group, GroupRule, Membership, members_of, system_group_error
 from portal import console
 from portal.access import administrator_required
 from portal.entities import related_count
@@ -43,6 +43,7 @@ TABS = [
     ("overview", "Overview", "groups:detail"),
     ("settings", "Settings", "groups:update"),
     ("members", "Members", "groups:members"),
+    ("rules", "Rules", "groups:rules"),
 ]
 
 
@@ -271,3 +272,95 @@ def group_remove_member(request: HttpRequest, name: str, user_id: int) -> HttpRe
         then=back,
         nothing_done=f"{person.display_name} was not a member of {group.display_name}.",
     )
+
+
+def _get_rule(group: Group, rule_id: int) -> GroupRule:
+    return get_object_or_404(GroupRule, pk=rule_id, group=group)
+
+
+@require_GET
+@administrator_required
+def group_rules(request: HttpRequest, name: str) -> HttpResponse:
+    group = _get_group(name)
+    rules = group.rules.select_related("created_by").order_by("kind", "value", "pk")
+    return render(request, "groups/group_rules.html", _page(group, "rules") | {"rules": rules})
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def group_add_rule(request: HttpRequest, name: str) -> HttpResponse:
+    group = _get_group(name, write=True)
+    rules_url = reverse("groups:rules", args=[group.name])
+    form = GroupRuleForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                rule = services.add_rule(
+                    group=group, value=form.cleaned_data["value"], created_by=request.user
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error("value", message)
+            else:
+                messages.success(
+                    request,
+                    f"Added the rule: {rule.description} → {group.display_name}. It applies to "
+                    "accounts that become active from now on; use Apply to existing accounts "
+                    "for the others.",
+                )
+                return redirect(rules_url)
+        status = 400
+    context = _page(group, "rules") | {"form": form, "rules_url": rules_url}
+    return render(request, "groups/group_rule_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def group_delete_rule(request: HttpRequest, name: str, rule_id: int) -> HttpResponse:
+    group = _get_group(name, write=True)
+    rule = _get_rule(group, rule_id)
+    rules_url = reverse("groups:rules", args=[group.name])
+
+    def delete() -> str | None:
+        if services.delete_rule(rule=rule):
+            return f"Deleted the rule {rule.description}."
+        return None
+
+    return console.confirmed(
+        request,
+        console.Confirmation(
+            title=f"Delete the rule {rule.description}?",
+            text="Accounts that become active later are no longer added by it.",
+            kept=["The members it added stay in the group."],
+            button="Delete",
+            cancel_url=rules_url,
+            breadcrumbs=[("Groups", reverse("groups:list")), (group.display_name, rules_url)],
+        ),
+        act=delete,
+        then=rules_url,
+        nothing_done="The rule was deleted already.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def group_apply_rule(request: HttpRequest, name: str, rule_id: int) -> HttpResponse:
+    """Preview who the rule would add now (GET) and add exactly them (POST)."""
+    group = _get_group(name, write=True)
+    rule = _get_rule(group, rule_id)
+    rules_url = reverse("groups:rules", args=[group.name])
+    if request.method == "POST":
+        added = services.apply_rule(rule=rule)
+        if added:
+            messages.success(
+                request,
+                f"Added {added} member{'s' if added != 1 else ''} to {group.display_name} "
+                f"by the rule {rule.description}.",
+            )
+        else:
+            messages.info(request, "Nobody was added: every matching account is a member.")
+        return redirect(reverse("groups:members", args=[group.name]))
+    page = paginate(request, services.rule_candidates(rule))
+    context = _page(group, "rules") | {"rule": rule, "page": page, "rules_url": rules_url}
+    return render(request, "groups/group_rule_apply.html", context)

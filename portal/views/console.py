@@ -111,7 +111,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
     memberships = (
         Membership.objects.filter(user=person)
-        .select_related("group", "added_by")
+        .select_related("group", "added_by", "added_by_rule")
         .order_by("group__display_name")
     )
     seen = (

@@ -1,0 +1,20 @@
+"""The one funnel for "an account has become active".
+
+Creating an active account, confirming a sign-up (when no approval is
+needed) and approving a sign-up call `activated()` inside their transaction;
+what follows an activation in higher apps (the groups' automatic rules)
+listens to `account_activated`, connected in their app's `ready()`, as the
+sight funnel does.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent with user_id, the account that can sign in now.
+account_activated = Signal()
+
+
+def activated(*, user_id: int) -> None:
+    """Report that this account has just become active."""
+    account_activated.send(sender=activated, user_id=user_id)
