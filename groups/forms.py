@@ -26,13 +26,16 @@ class GroupCreateForm(EntityCreateForm):
 
 
 class GroupSettingsForm(EntitySettingsForm):
-    """Name and description."""
+    """Name, description, and whether developers can ask to join."""
 
     class Meta:
         model = Group
-        fields = ["display_name", "description"]
+        fields = ["display_name", "description", "requestable", "request_hint"]
         labels = {"display_name": "Name"}
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "request_hint": forms.Textarea(attrs={"rows": 2}),
+        }
 
 
 class GroupRuleForm(forms.Form):
@@ -45,4 +48,24 @@ class GroupRuleForm(forms.Form):
             "People whose email address is at this domain, such as partner.example, join the "
             "group when their account becomes active. Subdomains don't count."
         ),
+    )
+
+
+class JoinRequestForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you need to join?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="An administrator reads this before deciding. Up to 1,000 characters.",
+        error_messages={"required": "Say why you need to join."},
+    )
+
+
+class RejectRequestForm(forms.Form):
+    decision_reason = forms.CharField(
+        label="Reason",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Sent to the developer by email. Up to 1,000 characters.",
+        error_messages={"required": "Give the developer a reason."},
     )

@@ -122,6 +122,18 @@ class Group(NamedEntity):
         blank=True,
         help_text="For external groups, the directory's group reference.",
     )
+    requestable = models.BooleanField(
+        "developers can ask to join",
+        default=False,
+        help_text="Listed on the developer portal's Groups page with a Request to join button.",
+    )
+    request_hint = models.CharField(
+        "who should ask",
+        max_length=1000,
+        blank=True,
+        help_text="Shown to developers next to the group, e.g. “Employees of our partner "
+        "companies”. Up to 1,000 characters.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Membership",
@@ -440,3 +452,63 @@ class Invitation(models.Model):
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email
+
+
+class GroupRequestQuerySet(models.QuerySet["GroupRequest"]):
+    def waiting(self) -> GroupRequestQuerySet:
+        return self.filter(state=GroupRequest.State.SUBMITTED)
+
+
+class GroupRequest(models.Model):
+    """A developer's request to join a requestable custom group, and its outcome."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", "Waiting"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_requests"
+    )
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="requests")
+    reason = models.CharField(max_length=1000)
+    state = models.CharField(max_length=10, choices=State, default=State.SUBMITTED)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=1000, blank=True)
+
+    objects = GroupRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "group"],
+                condition=Q(state="submitted"),
+                name="groups_request_one_waiting",
+                violation_error_message="You already asked to join this group; "
+                "your request is waiting for an administrator.",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["submitted", "approved", "rejected", "withdrawn"]),
+                name="groups_request_state_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["group", "state", "created_at"], name="groups_request_waiting"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} asks to join {self.group}"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.state == self.State.SUBMITTED

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
-from groups.models import Group, GroupRule, Membership, system_group_error
-from portal import sight
+from groups import notify
+from groups.models import Group, GroupRequest, GroupRule, Membership, system_group_error
+from portal import mail, sight
 from portal.entities import DeletionSummary, insert_links, update_entity
 from portal.models import User
 
@@ -152,3 +154,76 @@ def on_account_activated(*, user_id: int, **kwargs: Any) -> None:
     user = User.objects.filter(pk=user_id).first()
     if user is not None:
         apply_rules(user=user)
+
+
+ALREADY_WAITING = (
+    "You already asked to join this group; your request is waiting for an administrator."
+)
+
+
+def request_to_join(*, user: Any, group: Group, reason: str) -> GroupRequest:
+    """Ask to join a requestable custom group; the administrators get an email.
+
+    Refused (ValidationError) when the group isn't open to requests, the
+    person is already a member, or one of their requests is still waiting.
+    """
+    reason = reason.strip()
+    if group.type != Group.Type.CUSTOM or not group.requestable:
+        raise ValidationError({"group": "This group doesn't take requests to join."})
+    if not reason:
+        raise ValidationError({"reason": "Say why you need to join."})
+    if Membership.objects.filter(group=group, user=user).exists():
+        raise ValidationError({"group": f"You are already a member of {group.display_name}."})
+    request = GroupRequest(user=user, group=group, reason=reason)
+    request.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            request.save()
+            mail.send_later(notify.request_waiting, request_id=request.pk)
+    except IntegrityError:
+        # The one-waiting-request constraint: a second tab or a double click.
+        raise ValidationError({"group": ALREADY_WAITING}) from None
+    return request
+
+
+def _decide(request: GroupRequest, state: str, decided_by: Any, reason: str) -> GroupRequest:
+    """Move a waiting request to its outcome; refused if someone decided it first."""
+    current = GroupRequest.objects.select_for_update().select_related("group", "user")
+    current_request = current.get(pk=request.pk)
+    if not current_request.is_waiting:
+        raise ValidationError(
+            f"This request was already {current_request.get_state_display().lower()}."
+        )
+    current_request.state = state
+    current_request.decided_by = decided_by
+    current_request.decided_at = timezone.now()
+    current_request.decision_reason = reason.strip()
+    current_request.save()
+    return current_request
+
+
+@transaction.atomic
+def approve_request(*, request: GroupRequest, decided_by: Any) -> GroupRequest:
+    """Add the person to the group they asked for and tell them by email."""
+    decided = _decide(request, GroupRequest.State.APPROVED, decided_by, "")
+    add_members(group=decided.group, users=[decided.user], added_by=decided_by)
+    mail.send_later(notify.request_approved, request_id=decided.pk)
+    return decided
+
+
+@transaction.atomic
+def reject_request(*, request: GroupRequest, decided_by: Any, reason: str) -> GroupRequest:
+    """Refuse a request; the person gets the reason by email."""
+    if not reason.strip():
+        raise ValidationError({"decision_reason": "Give the developer a reason."})
+    if len(reason.strip()) > 1000:
+        raise ValidationError({"decision_reason": "Keep the reason to 1,000 characters."})
+    decided = _decide(request, GroupRequest.State.REJECTED, decided_by, reason)
+    mail.send_later(notify.request_rejected, request_id=decided.pk)
+    return decided
+
+
+@transaction.atomic
+def withdraw_request(*, request: GroupRequest) -> GroupRequest:
+    """The developer takes back a request that is still waiting."""
+    return _decide(request, GroupRequest.State.WITHDRAWN, request.user, "")

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from apis import portal_urls as api_portal_urls
+from groups import urls as group_urls
 from management_api.views import console as api_console
 from portal.forms import SignInForm
 from portal.views import account, console, invitations, signup
@@ -23,6 +24,7 @@ portal_patterns = (
         *product_urls.portal_urlpatterns,
         *api_portal_urls.urlpatterns,
         *subscription_urls.portal_urlpatterns,
+        *group_urls.portal_urlpatterns,
         path(
             "signin/",
             auth_views.LoginView.as_view(authentication_form=SignInForm),

@@ -28,7 +28,7 @@ from django.utils import timezone
 from apis.models import Api, ProductApi, Restriction
 from groups import invitations
 from groups import services as group_services
-from groups.models import Group, GroupRule, Invitation, Membership
+from groups.models import Group, GroupRequest, GroupRule, Invitation, Membership
 from management_api.models import AccessToken
 from management_api.services import issue_token
 from portal import preview
@@ -204,6 +204,15 @@ EXPECTED: dict[str, Route] = {
     ),
     "groups:delete": Route(args=lambda world: [world.partners.name], methods=GET_POST),
     "groups:members": Route(args=lambda world: [world.partners.name]),
+    "groups:requests": Route(args=lambda world: [world.partners.name]),
+    "groups:request_approve": Route(
+        args=lambda world: [world.partners.name, world.join_request.pk], methods=GET_POST
+    ),
+    "groups:request_reject": Route(
+        args=lambda world: [world.partners.name, world.join_request.pk],
+        methods=GET_POST,
+        data=lambda world: {"comment": "Forged"},
+    ),
     "groups:add_members": Route(
         args=lambda world: [world.partners.name],
         methods=GET_POST,
@@ -361,6 +370,10 @@ def world(
 ):
     """One of everything a console route can name, and everyone it refuses."""
     SignUpSettings.load()
+    partners = group_services.update_group(
+        group=partners, expected_version=partners.version, requestable=True
+    )
+    join_request = group_services.request_to_join(user=outsider, group=partners, reason="Let me in")
     signed_up = make_user(
         email="waiting@example.com", state="pending", email_confirmed_at=timezone.now()
     )
@@ -381,6 +394,7 @@ def world(
     return SimpleNamespace(
         rule=rule,
         signed_up=signed_up,
+        join_request=join_request,
         api=api,
         invitation=invitation,
         loose_api=make_api("Loose"),
@@ -413,6 +427,7 @@ def snapshot(client: Client) -> tuple[Any, ...]:
         sorted(Group.objects.values_list("name", "display_name", "description", "version")),
         sorted(Membership.objects.values_list("group__name", "user__email")),
         sorted(GroupRule.objects.values_list("group__name", "value")),
+        sorted(GroupRequest.objects.values_list("pk", "state", "decision_reason")),
         sorted(
             Product.objects.values_list(
                 "name",

@@ -32,7 +32,7 @@ from apis.models import Api, Restriction
 from groups import invitations
 from groups import services as group_services
 from groups.invitations import hash_token
-from groups.models import Group, GroupRule, Invitation
+from groups.models import Group, GroupRequest, GroupRule, Invitation
 from management_api.models import AccessToken
 from management_api.services import issue_token
 from portal import preview
@@ -211,7 +211,16 @@ def world(
     )
     Invitation.objects.filter(pk=invitation.pk).update(token_hash=hash_token(INVITATION_TOKEN))
     rule = group_services.add_rule(group=partners, value="example.com", created_by=administrator)
+    beta = group_services.update_group(group=beta, expected_version=beta.version, requestable=True)
+    join_request = group_services.request_to_join(user=outsider, group=beta, reason="Let me in")
+    carriers = group_services.create_group(name="carriers", display_name="Carriers")
+    carriers = group_services.update_group(
+        group=carriers, expected_version=carriers.version, requestable=True
+    )
+    own_request = group_services.request_to_join(user=member, group=carriers, reason="Me too")
     return SimpleNamespace(
+        join_request=join_request,
+        own_request=own_request,
         rule=rule,
         signed_up=signed_up,
         unconfirmed=unconfirmed,
@@ -375,15 +384,31 @@ FORMS: dict[str, FormCase] = {
     "groups:update": FormCase(
         page=lambda world: reverse("groups:update", args=[world.partners.name]),
         model=Group,
-        stores={"display_name": "display_name", "description": "description"},
+        stores={
+            "display_name": "display_name",
+            "description": "description",
+            "request_hint": "request_hint",
+        },
         shows=lambda row: reverse("groups:detail", args=[row.name]),
-        shown=("display_name", "description"),
+        shown=("display_name", "description", "request_hint"),
     ),
     "groups:delete": FormCase(
         page=lambda world: reverse("groups:delete", args=[world.partners.name])
     ),
     "groups:add_members": FormCase(
         page=lambda world: reverse("groups:add_members", args=[world.partners.name])
+    ),
+    "groups:request_approve": FormCase(
+        page=lambda world: reverse(
+            "groups:request_approve", args=[world.beta.name, world.join_request.pk]
+        )
+    ),
+    "groups:request_reject": FormCase(
+        page=lambda world: reverse(
+            "groups:request_reject", args=[world.beta.name, world.join_request.pk]
+        ),
+        model=GroupRequest,
+        stores={"comment": "decision_reason"},
     ),
     "groups:remove_member": FormCase(
         page=lambda world: reverse(
@@ -577,6 +602,15 @@ FORMS: dict[str, FormCase] = {
         stores={"display_name": "display_name"},
         shows=lambda row: reverse("portal:profile"),
         shown=("display_name",),
+    ),
+    "portal:request_group": FormCase(
+        page=lambda world: reverse("portal:request_group", args=[world.beta.name]),
+        who="member",
+        model=GroupRequest,
+        stores={"reason": "reason"},
+    ),
+    "portal:withdraw_group_request": FormCase(
+        page=lambda world: reverse("portal:profile"), who="member"
     ),
     "portal:cancel_subscription": FormCase(
         page=lambda world: reverse("portal:cancel_subscription", args=[world.active.sid]),

@@ -14,8 +14,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from groups import services
-from groups.forms import GroupCreateForm, GroupRuleForm, GroupSettingsForm
-from groups.models import Group, GroupRule, Membership, members_of, system_group_error
+from groups.forms import GroupCreateForm, GroupRuleForm, GroupSettingsForm, RejectRequestForm
+from groups.models import (
+    Group,
+    GroupRequest,
+    GroupRule,
+    Membership,
+    members_of,
+    system_group_error,
+)
 from portal import console
 from portal.access import administrator_required
 from portal.entities import related_count
@@ -44,6 +51,7 @@ TABS = [
     ("settings", "Settings", "groups:update"),
     ("members", "Members", "groups:members"),
     ("rules", "Rules", "groups:rules"),
+    ("requests", "Requests", "groups:requests"),
 ]
 
 
@@ -272,6 +280,109 @@ def group_remove_member(request: HttpRequest, name: str, user_id: int) -> HttpRe
         then=back,
         nothing_done=f"{person.display_name} was not a member of {group.display_name}.",
     )
+
+
+def _waiting(group: Group, pk: int) -> GroupRequest:
+    return get_object_or_404(
+        GroupRequest.objects.select_related("user", "group"), pk=pk, group=group
+    )
+
+
+@require_GET
+@administrator_required
+def group_requests(request: HttpRequest, name: str) -> HttpResponse:
+    group = _get_group(name)
+    waiting = (
+        GroupRequest.objects.waiting()
+        .filter(group=group)
+        .select_related("user")
+        .order_by("created_at", "pk")
+    )
+    decided = (
+        GroupRequest.objects.filter(group=group)
+        .exclude(state=GroupRequest.State.SUBMITTED)
+        .select_related("user", "decided_by")
+        .order_by("-decided_at", "-pk")
+    )
+    return render(
+        request,
+        "groups/group_requests.html",
+        _page(group, "requests")
+        | {"page": paginate(request, waiting), "decided": decided[: console.SECTION_ROWS]},
+    )
+
+
+def _request_breadcrumbs(group: Group) -> list[tuple[str, str]]:
+    return [
+        ("Groups", reverse("groups:list")),
+        (group.display_name, reverse("groups:requests", args=[group.name])),
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def request_approve(request: HttpRequest, name: str, pk: int) -> HttpResponse:
+    group = _get_group(name, write=True)
+    asked = _waiting(group, pk)
+    back = reverse("groups:requests", args=[group.name])
+
+    def approve() -> str:
+        services.approve_request(request=asked, decided_by=request.user)
+        return (
+            f"Approved: {asked.user.display_name} is now in {group.display_name} "
+            "and has been told by email."
+        )
+
+    return console.confirmed(
+        request,
+        console.Confirmation(
+            title=f"Add {asked.user.display_name} to {group.display_name}?",
+            text=f"Their reason: “{asked.reason}”. They will see the products "
+            f"{group.display_name} gives access to, and get an email.",
+            button="Approve",
+            cancel_url=back,
+            breadcrumbs=_request_breadcrumbs(group),
+        ),
+        act=approve,
+        then=back,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def request_reject(request: HttpRequest, name: str, pk: int) -> HttpResponse:
+    group = _get_group(name, write=True)
+    asked = _waiting(group, pk)
+    back = reverse("groups:requests", args=[group.name])
+    confirmation = console.Confirmation(
+        title=f"Reject {asked.user.display_name}'s request to join {group.display_name}?",
+        text=f"Their reason: “{asked.reason}”. The reason you give is emailed to them.",
+        button="Reject",
+        cancel_url=back,
+        breadcrumbs=_request_breadcrumbs(group),
+        reason="Reason (required, sent to the developer)",
+    )
+    if request.method != "POST":
+        return console.confirm_page(request, confirmation)
+    form = RejectRequestForm({"decision_reason": request.POST.get("comment", "")})
+    if not form.is_valid():
+        return console.confirm_page(
+            request,
+            confirmation,
+            error=" ".join(form.errors["decision_reason"].as_data()[0].messages),
+        )
+    try:
+        services.reject_request(
+            request=asked, decided_by=request.user, reason=form.cleaned_data["decision_reason"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Rejected {asked.user.display_name}'s request; they have been told why by email.",
+        )
+    return redirect(back)
 
 
 def _get_rule(group: Group, rule_id: int) -> GroupRule:

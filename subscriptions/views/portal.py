@@ -13,12 +13,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apis.models import Api
+from groups.models import GroupRequest
 from portal import preview
 from products.models import Product
 from subscriptions import services
 from subscriptions.forms import RenameForm, SubscribeForm
 from subscriptions.models import Subscription
 from subscriptions.rules import PREVIEW_MESSAGE, api_offer, api_terms, offer
+
+# The profile lists this many of the developer's newest requests to join groups.
+PROFILE_REQUESTS = 50
+
+
+def _me(request: HttpRequest) -> int:
+    """The signed-in developer's id (the sign-in middleware lets no visitor here)."""
+    return int(request.user.pk or 0)
 
 
 @require_POST
@@ -154,7 +163,13 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "subscriptions/portal/profile.html",
-        {"subscriptions": subscriptions, "shown": shown},
+        {
+            "subscriptions": subscriptions,
+            "shown": shown,
+            "group_requests": GroupRequest.objects.filter(user_id=_me(request))
+            .select_related("group")
+            .order_by("-created_at", "-pk")[:PROFILE_REQUESTS],
+        },
     )
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('groups', '0004_invitations'),
+        ('groups', '0005_group_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
