@@ -50,4 +50,8 @@
     window.clearTimeout(timer);
     timer = window.setTimeout(lookUp, 200);
   });
+  // Whatever was typed while this script was still loading is looked up too.
+  if (input.value.trim()) {
+    lookUp();
+  }
 }());

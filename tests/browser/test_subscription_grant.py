@@ -20,11 +20,9 @@ def test_an_administrator_grants_bob_partner_logistics(
 
     # Typing part of a name suggests addresses, a few at a time.
     page.get_by_role("combobox", name="Developer").fill("okafor")
-    # A round trip to the server after a pause in typing; slow when the machine is busy
-    # (it once took over 5 s while two test suites ran beside this one).
-    expect(page.locator("#developer-options option[value='bob@example.com']")).to_have_count(
-        1, timeout=20_000
-    )
+    # Suggestions come after a pause in typing, and also for what was typed before the
+    # page's script had loaded (found when this test typed faster than the script loaded).
+    expect(page.locator("#developer-options option[value='bob@example.com']")).to_have_count(1)
     page.get_by_role("combobox", name="Developer").fill("bob@example.com")
     page.get_by_role("combobox", name="Scope").select_option(label="Partner logistics")
     page.get_by_label("Subscription name").fill("Bob's logistics trial")
