@@ -233,3 +233,18 @@ class SignUpSettings(VersionedModel):
 def domain_lines(text: str) -> set[str]:
     """The domains a settings field lists, one a line, lower-cased, '@' dropped."""
     return {line.strip().lstrip("@").lower() for line in text.splitlines() if line.strip()}
+
+
+class ApprovalNotice(models.Model):
+    """When the administrators last got the approvals inbox's email; there is one row.
+
+    The row is locked while an email is decided on, so two processes never
+    both send one for the same items.
+    """
+
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    # Set when items arrived too soon after the last email: the next one is due then.
+    due_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "Approvals email"

@@ -402,5 +402,7 @@ PORTICO_AZURE_SERVICE_NAME = os.environ.get("PORTICO_AZURE_SERVICE_NAME", "porti
 # Sign-up: how long the emailed confirmation link works, and how many
 # sign-ups an hour one client address, or one email address, may ask for.
 PORTICO_SIGNUP_LINK_DAYS = env_int("PORTICO_SIGNUP_LINK_DAYS", default=2)
+# The approvals inbox emails the administrators at most once in this many minutes.
+PORTICO_APPROVALS_EMAIL_MINUTES = env_int("PORTICO_APPROVALS_EMAIL_MINUTES", default=5)
 PORTICO_SIGNUP_LIMIT_PER_ADDRESS = env_int("PORTICO_SIGNUP_LIMIT_PER_ADDRESS", default=10)
 PORTICO_SIGNUP_LIMIT_PER_ACCOUNT = env_int("PORTICO_SIGNUP_LIMIT_PER_ACCOUNT", default=3)
