@@ -27,8 +27,10 @@ class GroupsConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_repair_system_groups, sender=self)
 
-        from groups import services
-        from portal import activation
+        from groups import inbox, services
+        from portal import activation, approvals
+
+        approvals.register(inbox.GROUP_REQUESTS)
 
         # Automatic group rules follow every activation, whichever path made it.
         activation.account_activated.connect(

@@ -10,7 +10,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from groups.models import GroupRequest
-from portal.models import User
 
 
 def _send(template: str, context: dict[str, Any], recipients: list[str]) -> None:
@@ -23,13 +22,6 @@ def _send(template: str, context: dict[str, Any], recipients: list[str]) -> None
 
 def _request(request_id: int) -> GroupRequest:
     return GroupRequest.objects.select_related("user", "group").get(pk=request_id)
-
-
-def request_waiting(*, request_id: int) -> None:
-    request = _request(request_id)
-    link = settings.PORTICO_BASE_URL + reverse("groups:requests", args=[request.group.name])
-    recipients = list(User.objects.administrators().values_list("email", flat=True))
-    _send("request_waiting", {"request": request, "link": link}, recipients)
 
 
 def _to_developer(template: str, request_id: int) -> None:

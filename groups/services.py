@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from groups import notify
 from groups.models import Group, GroupRequest, GroupRule, Membership, system_group_error
-from portal import mail, sight
+from portal import approvals, mail, sight
 from portal.entities import DeletionSummary, insert_links, update_entity
 from portal.models import User
 
@@ -179,7 +179,7 @@ def request_to_join(*, user: Any, group: Group, reason: str) -> GroupRequest:
     try:
         with transaction.atomic():
             request.save()
-            mail.send_later(notify.request_waiting, request_id=request.pk)
+            approvals.announce()
     except IntegrityError:
         # The one-waiting-request constraint: a second tab or a double click.
         raise ValidationError({"group": ALREADY_WAITING}) from None

@@ -55,7 +55,7 @@ class Kind:
     noun: str
     waiting: Callable[[], QuerySet[Any]]
     since: str
-    search: Callable[[QuerySet[Any], str], QuerySet[Any]]
+    search: Callable[[Any, str], QuerySet[Any]]
     load: Callable[[list[int]], dict[int, Any]]
     template: str
     approve: Callable[[Any, Any, Mapping[str, Any]], str]
@@ -151,7 +151,12 @@ _timer_lock = threading.Lock()
 _timer: threading.Timer | None = None
 
 
-def send_digest() -> bool:
+def send_digest() -> None:
+    """send_later's form of _send_digest."""
+    _send_digest()
+
+
+def _send_digest() -> bool:
     """Email what arrived since the last email, unless one went out too recently.
 
     Then the email is due when the interval ends: a timer in this process

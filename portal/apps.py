@@ -17,6 +17,10 @@ class PortalConfig(AppConfig):
             throttle.forget_failures_on_sign_in, dispatch_uid="portal.forget_failures"
         )
 
+        from portal import approvals, inbox
+
+        approvals.register(inbox.SIGNUPS)
+
 
 class AdminConfig(admin_apps.AdminConfig):
     """The Django admin, serving Portico's own site (settings.INSTALLED_APPS names it)."""

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from portal import preview
+from portal import approvals, preview
 from portal.models import SignUpSettings, is_administrator
-from subscriptions.models import Subscription
 
 # The console's left menu: section, label, URL name.
 CONSOLE_MENU = [
     ("home", "Overview", "console:home"),
+    ("approvals", "Approvals", "console:approvals"),
     ("groups", "Groups", "groups:list"),
     ("products", "Products", "products:list"),
     ("apis", "APIs", "apis:list"),
@@ -24,7 +24,7 @@ def roles(request: HttpRequest) -> dict[str, object]:
 
 
 def console_section(request: HttpRequest) -> dict[str, object]:
-    """The console's menu, which entry the current page belongs to, and waiting requests."""
+    """The console's menu, which entry the current page belongs to, and what waits for approval."""
     match = getattr(request, "resolver_match", None)
     if match is None:
         return {}
@@ -39,11 +39,10 @@ def console_section(request: HttpRequest) -> dict[str, object]:
         section = "settings" if name.startswith(("token", "signup")) else section
     else:
         return {}
-    waiting = Subscription.objects.filter(state=Subscription.State.SUBMITTED).count()
     return {
         "console_menu": CONSOLE_MENU,
         "console_section": section,
-        "waiting_subscriptions": waiting,
+        "waiting_approvals": approvals.waiting_count,
     }
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from portal import activation, mail, sight, signup, throttle
+from portal import activation, approvals, mail, sight, signup, throttle
 from portal.entities import ConcurrentChangeError, update_entity
 from portal.models import SignUpSettings, User, domain_lines
 
@@ -371,6 +371,8 @@ def confirm_signup(*, user: User) -> User:
     if current.is_active:
         sight.changed(people=[current.pk])
         activation.activated(user_id=current.pk)
+    else:
+        approvals.announce()
     return current
 
 
@@ -387,6 +389,49 @@ def approve_signup(*, user: User) -> bool:
     mail.send_later(_send_signup_approved, user_id=current.pk)
     user.state, user.version = current.state, current.version
     return True
+
+
+def _send_signup_rejected(*, email: str, name: str, reason: str) -> None:
+    # The account is gone by now: the email is written from what it was.
+    context = {"name": name, "reason": reason, "signup_url": _signup_url()}
+    send_mail(
+        subject="Your developer portal sign-up was declined",
+        message=render_to_string("registration/signup_rejected_email.txt", context),
+        from_email=None,
+        recipient_list=[email],
+    )
+
+
+def _signup_url() -> str:
+    return settings.PORTICO_BASE_URL + reverse("portal:signup")
+
+
+@transaction.atomic
+def reject_signup(*, user: User, reason: str) -> bool:
+    """Turn down a confirmed sign-up: the account is deleted and the person gets the reason.
+
+    Deleting (rather than blocking) leaves the address free: the person may
+    sign up again, and lands in the inbox again. False when the account was
+    no longer waiting (approved or deleted meanwhile).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the person a reason."}, code="required")
+    if len(reason) > REASON_MAX:
+        raise ValidationError(
+            {"reason": f"Keep the reason to {REASON_MAX:,} characters."}, code="max_length"
+        )
+    current = User.objects.select_for_update().filter(pk=user.pk).first()
+    if current is None or not current.waiting_for_approval:
+        return False
+    email, name = current.email, current.display_name
+    current.delete()
+    mail.send_later(_send_signup_rejected, email=email, name=name, reason=reason)
+    return True
+
+
+# The longest reason an administrator may give when turning something down.
+REASON_MAX = 1000
 
 
 def update_signup_settings(*, expected_version: int | None, **changes: Any) -> SignUpSettings:

@@ -8,7 +8,7 @@ from apis import portal_urls as api_portal_urls
 from groups import urls as group_urls
 from management_api.views import console as api_console
 from portal.forms import SignInForm
-from portal.views import account, console, invitations, signup
+from portal.views import account, approvals, console, invitations, signup
 from portal.views import portal as portal_views
 from products import urls as product_urls
 from subscriptions import urls as subscription_urls
@@ -66,6 +66,7 @@ portal_patterns = (
 console_patterns = (
     [
         path("", console.console_home, name="home"),
+        path("approvals/", approvals.inbox, name="approvals"),
         path("settings/", subscription_console.subscription_settings, name="settings"),
         path("settings/signup/", signup.signup_settings, name="signup_settings"),
         path("settings/tokens/", api_console.token_list, name="tokens"),

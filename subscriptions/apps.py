@@ -8,8 +8,11 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = "Subscriptions"
 
     def ready(self) -> None:
-        from portal import sight
-        from subscriptions import services
+        from portal import approvals, sight
+        from subscriptions import inbox, notify, services
+
+        approvals.register(inbox.SUBSCRIPTION_REQUESTS)
+        approvals.set_recipients(notify.administrators_addresses)
 
         # The access rule follows every change of sight, whichever path made it.
         sight.sight_changed.connect(

@@ -288,7 +288,8 @@ class SubscriptionSettings(models.Model):
     notification_email = models.EmailField(
         "administrators' notification address",
         blank=True,
-        help_text="Gets “new subscription waiting for approval”. Blank: every administrator.",
+        help_text="Gets the approvals inbox’s emails: new sign-ups, requests and subscriptions "
+        "waiting for approval. Blank: every administrator.",
     )
     on_access_loss = models.CharField(
         "when a developer can no longer see a product they subscribed to",

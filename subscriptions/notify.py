@@ -28,18 +28,6 @@ def administrators_addresses() -> list[str]:
     return list(User.objects.administrators().values_list("email", flat=True))
 
 
-def subscription_waiting(*, subscription_id: int) -> None:
-    subscription = Subscription.objects.select_related("owner", "product", "api").get(
-        pk=subscription_id
-    )
-    link = settings.PORTICO_BASE_URL + reverse("subscriptions:detail", args=[subscription.sid])
-    _send(
-        "subscription_waiting",
-        {"subscription": subscription, "link": link},
-        administrators_addresses(),
-    )
-
-
 def subscription_approved(*, subscription_id: int) -> None:
     subscription = Subscription.objects.select_related("owner", "product", "api").get(
         pk=subscription_id

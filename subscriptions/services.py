@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from apis import services as api_services
 from apis.models import Api, ProductApi
-from portal import mail
+from portal import approvals, mail
 from portal import services as user_services
 from portal.entities import DeletionSummary
 from portal.models import User, is_administrator
@@ -89,7 +89,7 @@ def subscribe(
     subscription.full_clean()
     subscription.save()
     if needs_approval:
-        mail.send_later(notify.subscription_waiting, subscription_id=subscription.pk)
+        approvals.announce()
     return subscription
 
 

@@ -157,6 +157,10 @@ EXPECTED: dict[str, Route] = {
             "version": SignUpSettings.load().version,
         },
     ),
+    "console:approvals": Route(
+        methods=GET_POST,
+        data=lambda world: {"items": [f"group:{world.join_request.pk}"], "action": "approve"},
+    ),
     "console:token_revoke": Route(args=lambda world: [world.token.pk], methods=GET_POST),
     # Users
     "console:users": Route(),

@@ -109,6 +109,8 @@ class _FormParser(HTMLParser):
             self._text = self._add(attr, "textarea")
         elif tag == "select":
             self._select = self._add(attr, "select")
+        elif tag == "button" and attr.get("type", "submit").lower() == "submit":
+            self._button(attr)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
@@ -138,6 +140,12 @@ class _FormParser(HTMLParser):
         added.checked = "checked" in attr
         if kind in ("radio", "checkbox"):
             added.options.append(attr.get("value", "on"))
+
+    def _button(self, attr: dict[str, str]) -> None:
+        """A named submit button: a person sends one of its values by pressing it."""
+        assert self._form is not None
+        existing = self._form.fields.get(attr["name"]) or self._add(attr, "button")
+        existing.options.append(attr.get("value", ""))
 
     def _add(self, attr: dict[str, str], kind: str) -> Field:
         assert self._form is not None
@@ -603,6 +611,17 @@ FORMS: dict[str, FormCase] = {
         shows=lambda row: reverse("portal:profile"),
         shown=("display_name",),
     ),
+    "console:approvals": FormCase(
+        page=lambda world: reverse("console:approvals"),
+        # Ticking the request to join and pressing Reject selected, with a reason.
+        typical=lambda world: {
+            "items": [f"group:{world.join_request.pk}"],
+            "only": [],
+            "action": ["reject"],
+        },
+        # A row's own Approve button decides a sign-up or a subscription
+        # instead: which row changes isn't one model's (tests/portal/test_approvals.py).
+    ),
     "portal:request_group": FormCase(
         page=lambda world: reverse("portal:request_group", args=[world.beta.name]),
         who="member",
@@ -652,7 +671,7 @@ def typical(spec: Field, given: Mapping[str, list[str]]) -> list[str]:
         return given[spec.name]
     if spec.kind == "checkbox":
         return spec.options
-    if spec.kind in ("radio", "select"):
+    if spec.kind in ("radio", "select", "button"):
         return [spec.value or next((option for option in spec.options if option), "")]
     if spec.kind == "password":
         return [TEST_PASSWORD]
@@ -663,7 +682,7 @@ def typical(spec: Field, given: Mapping[str, list[str]]) -> list[str]:
 
 def typed(spec: Field) -> st.SearchStrategy[str]:
     """Something valid a person might type or pick instead."""
-    if spec.kind in ("radio", "select", "checkbox") and spec.options:
+    if spec.kind in ("radio", "select", "checkbox", "button") and spec.options:
         return st.sampled_from(spec.options)
     if spec.kind == "number":
         return st.integers(-2, 400).map(str)
@@ -889,6 +908,7 @@ SEARCHES: dict[str, tuple[Callable[[Any], str], str]] = {
         "administrator",
     ),
     "console:invitations": (lambda world: reverse("console:invitations"), "administrator"),
+    "console:approvals": (lambda world: reverse("console:approvals"), "administrator"),
     "groups:list": (lambda world: reverse("groups:list"), "administrator"),
     "groups:members": (
         lambda world: reverse("groups:members", args=[world.partners.name]),

@@ -46,9 +46,10 @@ def test_request_is_stored_waiting_and_emails_the_administrators(
     assert asked.reason == "We ship with you"
     [email] = outbox.outbox
     assert email.to == [administrator.email]
-    assert "Otto Outsider asks to join Partners" in email.subject
+    assert email.subject == "New request to join a group waiting for your approval"
+    assert "Otto Outsider <outsider@example.com> asks to join Partners" in email.body
     assert "We ship with you" in email.body
-    assert "/console/groups/partners/requests/" in email.body
+    assert "/console/approvals/" in email.body
 
 
 def test_a_second_request_while_one_waits_is_refused(open_partners, outsider):

@@ -19,15 +19,16 @@ def test_waiting_email_goes_to_the_notification_address(
     settings_row.notification_email = "approvals@example.com"
     settings_row.save()
     with django_capture_on_commit_callbacks(execute=True):
-        subscription = subscription_services.subscribe(
+        subscription_services.subscribe(
             developer=member, product=approval_product, display_name="My app"
         )
     assert len(mailoutbox) == 1
     email = mailoutbox[0]
     assert email.to == ["approvals@example.com"]
-    link = settings.PORTICO_BASE_URL + reverse("subscriptions:detail", args=[subscription.sid])
+    link = settings.PORTICO_BASE_URL + reverse("console:approvals")
     assert link in email.body.split()
-    assert approval_product.display_name in email.subject
+    assert email.subject == "New subscription request waiting for your approval"
+    assert f"asks to subscribe to {approval_product.display_name}" in email.body
     assert member.email in email.body
 
 
@@ -43,12 +44,12 @@ def test_waiting_email_goes_to_every_active_administrator_without_an_address(
     User.objects.create_superuser("gone@example.com", "x-long-password-1", state=User.State.BLOCKED)
     make_user(email="staffer@example.com", is_staff=True)
     with django_capture_on_commit_callbacks(execute=True):
-        subscription = subscription_services.subscribe(
+        subscription_services.subscribe(
             developer=member, product=approval_product, display_name="My app"
         )
     assert len(mailoutbox) == 1
     assert sorted(mailoutbox[0].to) == sorted([administrator.email, second.email])
-    link = settings.PORTICO_BASE_URL + reverse("subscriptions:detail", args=[subscription.sid])
+    link = settings.PORTICO_BASE_URL + reverse("console:approvals")
     assert link in mailoutbox[0].body.split()
 
 

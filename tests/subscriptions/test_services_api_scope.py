@@ -73,7 +73,8 @@ def test_approval_is_needed_when_any_product_showing_the_api_needs_it(
         subscription = subscribe(member, both)
     assert subscription.state == Subscription.State.SUBMITTED
     assert subscription.activated_at is None
-    assert "New subscription waiting for approval: the Shipments API" in mail.outbox[-1].subject
+    assert "New subscription request waiting" in mail.outbox[-1].subject
+    assert "asks to subscribe to the Shipments API" in mail.outbox[-1].body
     # Waiting for approval: a second request waits for the first.
     with pytest.raises(SubscriptionRefused, match="still waiting for approval"):
         subscribe(member, both, display_name="Again")
