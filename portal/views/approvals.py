@@ -166,7 +166,8 @@ def _decide(request: HttpRequest, form: DecisionForm) -> None:
         item_kind = approvals.kind(key)
         if item_kind is None:
             continue
-        item = item_kind.load([int(pk)]).get(int(pk))
+        still_waiting = item_kind.waiting().filter(pk=int(pk)).exists()
+        item = item_kind.load([int(pk)]).get(int(pk)) if still_waiting else None
         if item is None:
             refused.append(f"One {item_kind.noun} was decided or withdrawn meanwhile.")
             continue
