@@ -71,13 +71,25 @@ def test_with_approval_on_the_account_waits_until_an_administrator_approves(
     sign_in("zoe@newcomer.example", PASSWORD)
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
 
+    # The administrator finds the sign-up in the one inbox, counted in the menu.
     console = new_signed_in_page("admin@example.com")
-    console.goto(f"{server_url}/console/users/?q=newcomer")
-    console.get_by_role("link", name="Zoë Ōkubo").click()
-    expect(console.get_by_text("Waiting for approval").first).to_be_visible()
-    screenshot("console-user-waiting-for-approval", of=console)
-    console.get_by_role("button", name="Approve").click()
-    expect(console.get_by_text("Approved zoe@newcomer.example.")).to_be_visible()
+    console.goto(f"{server_url}/console/")
+    inbox = console.get_by_role("link", name=re.compile(r"^Approvals"))
+    expect(inbox).to_contain_text("2 waiting")
+    inbox.click()
+    expect(console.get_by_role("heading", name="Approvals")).to_be_visible()
+    console.get_by_label("Show").select_option(label="Sign-ups (1)")
+    console.get_by_role("button", name="Apply").click()
+    row = console.get_by_role("row").filter(has_text="zoe@newcomer.example")
+    row.get_by_role("checkbox").check()
+    screenshot("console-approvals", of=console)
+    console.get_by_role("button", name="Approve selected").click()
+    expect(
+        console.get_by_text("Zoë Ōkubo can sign in now; they got an email saying so.")
+    ).to_be_visible()
+    expect(console.get_by_text("Nothing waiting matches")).to_be_visible()
+    approved = next(m for m in reversed(mailoutbox) if m.to == ["zoe@newcomer.example"])
+    assert "approved" in approved.subject
 
     sign_in("zoe@newcomer.example", PASSWORD)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
