@@ -362,6 +362,7 @@ def sign_up(*, email: str, first_name: str, last_name: str, password: str) -> No
                     first_name=first_name,
                     last_name=last_name,
                     state=User.State.PENDING,
+                    signed_up=True,
                 )
                 mail.send_later(_send_signup_confirmation, user_id=user.pk)
             return
