@@ -61,7 +61,13 @@ class InviteForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["groups"].queryset = Group.objects.custom().order_by("display_name", "pk")  # type: ignore[attr-defined]
+        groups = self.fields["groups"]
+        groups.queryset = Group.objects.custom().order_by("display_name", "pk")  # type: ignore[attr-defined]
+        if not groups.queryset.exists():  # type: ignore[attr-defined]
+            groups.help_text = (
+                "There are no custom groups yet, so the person will be in the built-in "
+                "groups only. Portico works out their members."
+            )
         self.fields["first_name"].help_text = "Optional: the person can change it."
 
     def clean_email(self) -> str:

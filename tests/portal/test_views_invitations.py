@@ -101,6 +101,27 @@ def test_invite_refuses_a_system_group(client, administrator, partners):
     assert not Invitation.objects.exists()
 
 
+@pytest.mark.parametrize("forged", ["developers", "99999", "x"])
+def test_invite_refuses_a_forged_group_next_to_the_field_when_no_custom_group_exists(
+    client, administrator, forged
+):
+    # No custom group: the form lists no checkbox, so the refusal has none to sit under.
+    client.force_login(administrator)
+    if forged == "developers":
+        forged = str(Group.objects.get(name=Group.DEVELOPERS).pk)
+    response = client.post(
+        reverse("console:invite"), {"email": "x@example.com", "groups": [forged]}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    fieldset = page[page.index('id="div_id_groups"') :]
+    fieldset = fieldset[: fieldset.index("</fieldset>")]
+    assert "Choose custom groups only" in fieldset
+    assert "There are no custom groups yet" in fieldset
+    assert 'value="x@example.com"' in page
+    assert not Invitation.objects.exists()
+
+
 def test_resend_kills_the_old_link(
     client, administrator, invited, mailoutbox, django_capture_on_commit_callbacks
 ):
