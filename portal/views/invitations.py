@@ -236,6 +236,12 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = opened.invitation
     if invitations.account_with(invitation.email) is not None:
         return _account_exists(request, invitation)
+    if request.user.is_authenticated:
+        # Accepting would sign this person out and the invited one in, in
+        # their browser: they sign out themselves first, and the link waits.
+        return render(
+            request, "portal/invitation_signed_in.html", {"invitation": invitation}, status=409
+        )
     form = AcceptForm(
         request.POST or None,
         invitation=invitation,

@@ -212,6 +212,35 @@ def test_an_account_made_meanwhile_says_to_sign_in(client, invited, make_user):
     assert User.objects.filter(email__iexact="pat@partner.example").count() == 1
 
 
+def test_someone_signed_in_is_told_to_sign_out_and_the_invitation_waits(
+    client, invited, developer, partners
+):
+    invitation, token = invited
+    link = reverse("portal:invitation", args=[token])
+    client.force_login(developer)
+    page = client.get(link)
+    assert page.status_code == 409
+    body = page.content.decode()
+    assert "you're signed in as dev@example.com" in body
+    assert "pat@partner.example" in body
+    assert f'action="{reverse("portal:logout")}"' in body
+    assert f'name="next" value="{link}"' in body
+    assert 'name="password1"' not in body
+    # Posting the form anyway changes nothing: no account, still the developer.
+    response = client.post(link, accept_form())
+    assert response.status_code == 409
+    assert response.wsgi_request.user == developer
+    assert not User.objects.filter(email="pat@partner.example").exists()
+    assert Invitation.objects.open().filter(pk=invitation.pk).exists()
+    # Signing out with the button comes back to the link, which still works.
+    signed_out = client.post(reverse("portal:logout"), {"next": link})
+    assert signed_out["Location"] == link
+    assert 'name="password1"' in client.get(link).content.decode()
+    accepted = client.post(link, accept_form())
+    assert accepted["Location"] == reverse("portal:products")
+    assert Membership.objects.filter(group=partners, user__email="pat@partner.example").exists()
+
+
 @pytest.mark.parametrize("rows", [3, 30])
 def test_pending_list_takes_the_same_queries_for_few_or_many(
     client, administrator, partners, beta, rows, django_assert_max_num_queries
