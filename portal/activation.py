@@ -1,10 +1,14 @@
 """The one funnel for "an account has become active".
 
-Creating an active account, confirming a sign-up (when no approval is
-needed) and approving a sign-up call `activated()` inside their transaction;
-what follows an activation in higher apps (the groups' automatic rules)
-listens to `account_activated`, connected in their app's `ready()`, as the
-sight funnel does.
+Creating an active account (the console, the API, the Django admin),
+confirming a sign-up (when no approval is needed), approving a sign-up and
+making a pending account active (unblocking it in the console, the API's
+state, the Django admin's form) call `activated()` inside their transaction.
+A blocked account made active again is no activation: the administrators
+may have taken the person out of a rule's group on purpose. What follows an
+activation in higher apps (the groups' automatic rules) listens to
+`account_activated`, connected in their app's `ready()`, as the sight
+funnel does.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ class EmailBackend(ModelBackend):
 
     A blocked or pending account is refused like a wrong password, so the
     refusal reveals nothing; but the sign-in form may tell someone who knows
-    the password why they can't come in. The backend notes the account's
-    state on the request instead of the form checking the password again:
+    the password why they can't come in. The backend notes the refused
+    account on the request instead of the form checking the password again:
     each attempt runs the (deliberately slow) hasher exactly once.
     """
 
@@ -42,5 +42,5 @@ class EmailBackend(ModelBackend):
         if self.user_can_authenticate(user):
             return user
         if request is not None:
-            request.refused_account_state = user.state  # type: ignore[attr-defined]
+            request.refused_account = user  # type: ignore[attr-defined]
         return None

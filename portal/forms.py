@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 
 from portal import services
+from portal.models import SignUpSettings, User
 from portal.names import propose_id
 
 
@@ -24,9 +25,22 @@ class SignInForm(AuthenticationForm):
             "This account is blocked, so it can't sign in. Ask the portal's "
             "administrators to unblock it."
         ),
+        # Made pending by an administrator: only they can let it in.
         "pending": (
             "This account is waiting for confirmation and can't sign in yet. "
             "Ask the portal's administrators to activate it."
+        ),
+        # Signed up, and the emailed link not followed yet.
+        "unconfirmed": (
+            "You haven't confirmed your email address yet. Follow the link we emailed "
+            "you; to get a new link, sign up again with the same address."
+        ),
+        "unconfirmed_closed": (
+            "You haven't confirmed your email address yet. Follow the link we emailed you."
+        ),
+        # Signed up and confirmed; an administrator approves it.
+        "unapproved": (
+            "An administrator hasn't approved your account yet. You'll get an email when they do."
         ),
     }
 
@@ -47,10 +61,23 @@ class SignInForm(AuthenticationForm):
             # were wrong. Say why, but only to someone who knows the password
             # (portal.backends notes it), so the message never reveals that
             # an address has an account.
-            state = getattr(self.request, "refused_account_state", None)
-            if state not in self.error_messages:
+            account = getattr(self.request, "refused_account", None)
+            if account is None:
                 raise
-            raise ValidationError(self.error_messages[state], code=state) from error
+            reason = refusal_reason(account)
+            if reason not in self.error_messages:
+                raise
+            raise ValidationError(self.error_messages[reason], code=reason) from error
+
+
+def refusal_reason(account: User) -> str:
+    """Why an account whose password was right can't sign in: a SignInForm error code."""
+    if account.waiting_for_approval:
+        return "unapproved"
+    if account.state != User.State.PENDING or not account.signed_up:
+        return str(account.state)
+    # Signing up again sends an unconfirmed account a new link, while sign-up is open.
+    return "unconfirmed" if SignUpSettings.load().enabled else "unconfirmed_closed"
 
 
 class PasswordResetByEmailForm(PasswordResetForm):

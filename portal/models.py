@@ -115,6 +115,10 @@ class User(AbstractBaseUser, PermissionsMixin, VersionedModel):
     # When the person followed the link that sign-up emailed; None for
     # accounts made otherwise. Confirmed but pending: waiting for approval.
     email_confirmed_at = models.DateTimeField("email confirmed", null=True, blank=True)
+    # Made by the sign-up page rather than by an administrator: a pending
+    # account that signed up waits for its owner (the emailed link) or for an
+    # approval, one an administrator made pending waits for the administrators.
+    signed_up = models.BooleanField(default=False, editable=False)
     is_staff = models.BooleanField(
         "support staff",
         default=False,

@@ -116,7 +116,10 @@ def block_user(*, user: User, actor: Any) -> User:
 
 
 def unblock_user(*, user: User) -> User:
-    """Let a blocked (or pending) account sign in again."""
+    """Let a blocked (or pending) account sign in again.
+
+    Only a pending account's first activation applies the group rules.
+    """
     return _set_state(user=user, state=User.State.ACTIVE)
 
 
@@ -124,11 +127,24 @@ def unblock_user(*, user: User) -> User:
 def _set_state(*, user: User, state: str) -> User:
     current = User.objects.select_for_update().get(pk=user.pk)
     if current.state != state:
+        previous = current.state
         current.state = state
         current.save(update_fields=["state"])
         sight.changed(people=[current.pk])
+        _report_first_activation(previous=previous, user=current)
     user.state, user.version = current.state, current.version
     return current
+
+
+def _report_first_activation(*, previous: str | None, user: User) -> None:
+    """Tell the activation funnel when an account becomes active for the first time.
+
+    Pending (or not there before) to active is an activation; blocked to
+    active is not: an administrator may have taken the person out of a
+    rule's group on purpose, and unblocking must not put them back.
+    """
+    if user.state == User.State.ACTIVE and previous in (None, User.State.PENDING):
+        activation.activated(user_id=user.pk)
 
 
 def update_user(
@@ -175,6 +191,7 @@ def _update_user(
         raise ConcurrentChangeError(current)
     _refuse_self_lockout(user=current, actor=actor, state=changes.get("state", current.state))
     before = _sight_of(current)
+    previous_state = current.state
     for name, value in changes.items():
         current._meta.get_field(name)
         setattr(current, name, value)
@@ -184,6 +201,7 @@ def _update_user(
     current.save()
     if _sight_of(current) != before:
         sight.changed(people=[current.pk])
+    _report_first_activation(previous=previous_state, user=current)
     return current
 
 
@@ -192,7 +210,8 @@ def save_user(*, user: User, actor: Any) -> User:
     """Save an account edited in the Django admin, whatever it changed.
 
     Blocking, unblocking, promoting or demoting an administrator changes
-    what the person sees, so the funnel hears of it.
+    what the person sees, so the funnel hears of it; a new active account,
+    or a pending one made active, is an activation (the rules follow).
     """
     previous = User.objects.select_for_update().filter(pk=user.pk).first()
     if previous is not None and previous.state != user.state:
@@ -200,6 +219,7 @@ def save_user(*, user: User, actor: Any) -> User:
     user.save()
     if previous is None or _sight_of(previous) != _sight_of(user):
         sight.changed(people=[user.pk])
+    _report_first_activation(previous=None if previous is None else previous.state, user=user)
     return user
 
 
@@ -342,6 +362,7 @@ def sign_up(*, email: str, first_name: str, last_name: str, password: str) -> No
                     first_name=first_name,
                     last_name=last_name,
                     state=User.State.PENDING,
+                    signed_up=True,
                 )
                 mail.send_later(_send_signup_confirmation, user_id=user.pk)
             return

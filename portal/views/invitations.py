@@ -61,7 +61,13 @@ class InviteForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["groups"].queryset = Group.objects.custom().order_by("display_name", "pk")  # type: ignore[attr-defined]
+        groups = self.fields["groups"]
+        groups.queryset = Group.objects.custom().order_by("display_name", "pk")  # type: ignore[attr-defined]
+        if not groups.queryset.exists():  # type: ignore[attr-defined]
+            groups.help_text = (
+                "There are no custom groups yet, so the person will be in the built-in "
+                "groups only. Portico works out their members."
+            )
         self.fields["first_name"].help_text = "Optional: the person can change it."
 
     def clean_email(self) -> str:
@@ -230,6 +236,12 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = opened.invitation
     if invitations.account_with(invitation.email) is not None:
         return _account_exists(request, invitation)
+    if request.user.is_authenticated:
+        # Accepting would sign this person out and the invited one in, in
+        # their browser: they sign out themselves first, and the link waits.
+        return render(
+            request, "portal/invitation_signed_in.html", {"invitation": invitation}, status=409
+        )
     form = AcceptForm(
         request.POST or None,
         invitation=invitation,

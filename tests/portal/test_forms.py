@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from portal import services
+from portal.models import User
 from tests.conftest import TEST_PASSWORD
 
 
@@ -85,3 +88,72 @@ def test_every_refused_sign_in_hashes_the_same_number_of_times(
     response = sign_in(client, email, password)
     assert response.status_code == 200
     assert len(calls) == 1
+
+
+# Why a pending account can't sign in: who it waits for.
+
+
+def signed_up(make_user, **fields):
+    return make_user(email="new@example.com", state=User.State.PENDING, signed_up=True, **fields)
+
+
+@pytest.mark.django_db
+def test_an_unconfirmed_sign_up_is_told_to_follow_the_emailed_link(client, make_user):
+    person = signed_up(make_user)
+    services.update_signup_settings(expected_version=None, enabled=True)
+    body = sign_in(client, person.email).content.decode()
+    assert "confirmed your email address yet" in body
+    assert "sign up again with the same address" in body
+    assert "administrator" not in body
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_an_unconfirmed_sign_up_is_not_told_to_sign_up_again_when_sign_up_is_closed(
+    client, make_user
+):
+    person = signed_up(make_user)
+    services.update_signup_settings(expected_version=None, enabled=False)
+    body = sign_in(client, person.email).content.decode()
+    assert "Follow the link we emailed you." in body
+    assert "sign up again" not in body
+
+
+@pytest.mark.django_db
+def test_a_confirmed_sign_up_is_told_it_waits_for_approval(client, make_user):
+    person = signed_up(make_user, email_confirmed_at=timezone.now())
+    body = sign_in(client, person.email).content.decode()
+    assert "An administrator hasn&#x27;t approved your account yet" in body
+    assert "You&#x27;ll get an email when they do." in body
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_an_account_an_administrator_made_pending_keeps_asking_the_administrators(
+    client, pending_user
+):
+    body = sign_in(client, pending_user.email).content.decode()
+    assert "Ask the portal&#x27;s administrators to activate it." in body
+    assert "emailed" not in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("confirmed", [False, True])
+def test_a_sign_ups_state_is_not_revealed_without_the_password(client, make_user, confirmed):
+    person = signed_up(make_user, email_confirmed_at=timezone.now() if confirmed else None)
+    body = sign_in(client, person.email, "wrong password").content.decode()
+    assert "don&#x27;t match an account" in body
+    assert "emailed you" not in body
+    assert "approved" not in body
+
+
+@pytest.mark.django_db
+def test_signing_up_marks_the_account_as_a_sign_up(client):
+    services.update_signup_settings(expected_version=None, enabled=True)
+    services.sign_up(
+        email="new@example.com", first_name="New", last_name="Person", password=TEST_PASSWORD
+    )
+    assert User.objects.get(email="new@example.com").signed_up
+    assert not services.create_user(
+        email="made@example.com", first_name="M", last_name="P", password=None
+    ).signed_up

@@ -101,6 +101,27 @@ def test_invite_refuses_a_system_group(client, administrator, partners):
     assert not Invitation.objects.exists()
 
 
+@pytest.mark.parametrize("forged", ["developers", "99999", "x"])
+def test_invite_refuses_a_forged_group_next_to_the_field_when_no_custom_group_exists(
+    client, administrator, forged
+):
+    # No custom group: the form lists no checkbox, so the refusal has none to sit under.
+    client.force_login(administrator)
+    if forged == "developers":
+        forged = str(Group.objects.get(name=Group.DEVELOPERS).pk)
+    response = client.post(
+        reverse("console:invite"), {"email": "x@example.com", "groups": [forged]}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    fieldset = page[page.index('id="div_id_groups"') :]
+    fieldset = fieldset[: fieldset.index("</fieldset>")]
+    assert "Choose custom groups only" in fieldset
+    assert "There are no custom groups yet" in fieldset
+    assert 'value="x@example.com"' in page
+    assert not Invitation.objects.exists()
+
+
 def test_resend_kills_the_old_link(
     client, administrator, invited, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -189,6 +210,35 @@ def test_an_account_made_meanwhile_says_to_sign_in(client, invited, make_user):
     assert response.status_code == 409
     assert "Sign in with it" in response.content.decode()
     assert User.objects.filter(email__iexact="pat@partner.example").count() == 1
+
+
+def test_someone_signed_in_is_told_to_sign_out_and_the_invitation_waits(
+    client, invited, developer, partners
+):
+    invitation, token = invited
+    link = reverse("portal:invitation", args=[token])
+    client.force_login(developer)
+    page = client.get(link)
+    assert page.status_code == 409
+    body = page.content.decode()
+    assert "you're signed in as dev@example.com" in body
+    assert "pat@partner.example" in body
+    assert f'action="{reverse("portal:logout")}"' in body
+    assert f'name="next" value="{link}"' in body
+    assert 'name="password1"' not in body
+    # Posting the form anyway changes nothing: no account, still the developer.
+    response = client.post(link, accept_form())
+    assert response.status_code == 409
+    assert response.wsgi_request.user == developer
+    assert not User.objects.filter(email="pat@partner.example").exists()
+    assert Invitation.objects.open().filter(pk=invitation.pk).exists()
+    # Signing out with the button comes back to the link, which still works.
+    signed_out = client.post(reverse("portal:logout"), {"next": link})
+    assert signed_out["Location"] == link
+    assert 'name="password1"' in client.get(link).content.decode()
+    accepted = client.post(link, accept_form())
+    assert accepted["Location"] == reverse("portal:products")
+    assert Membership.objects.filter(group=partners, user__email="pat@partner.example").exists()
 
 
 @pytest.mark.parametrize("rows", [3, 30])
