@@ -370,7 +370,13 @@ def sign_up(*, email: str, first_name: str, last_name: str, password: str) -> No
             existing = User.objects.filter(Exact(Lower("email"), email.lower())).first()
             if existing is None:
                 raise
-    if existing.state == User.State.PENDING and existing.email_confirmed_at is None:
+    # Only a sign-up gets a new link: an account an administrator made
+    # pending stays pending until they activate it.
+    if (
+        existing.state == User.State.PENDING
+        and existing.email_confirmed_at is None
+        and existing.signed_up
+    ):
         mail.send_later(_send_signup_confirmation, user_id=existing.pk)
     else:
         mail.send_later(_send_signup_existing, user_id=existing.pk)

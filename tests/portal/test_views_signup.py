@@ -139,6 +139,16 @@ def test_a_pending_unconfirmed_address_gets_a_new_link(client, mailoutbox):
     link_in(mailoutbox[1])
 
 
+def test_a_pending_account_an_administrator_made_gets_no_link(client, pending_user, mailoutbox):
+    response = sign_up(client, email="pending@example.com")
+    assert response["Location"] == reverse("portal:signup_sent")
+    [email] = mailoutbox
+    assert "/signup/confirm/" not in email.body
+    assert "already have an account" in email.body
+    pending_user.refresh_from_db()
+    assert pending_user.state == User.State.PENDING and pending_user.email_confirmed_at is None
+
+
 @pytest.mark.django_db
 def test_the_sent_page_is_the_same_for_new_and_existing_addresses(client, developer):
     sent = client.get(reverse("portal:signup_sent")).content
