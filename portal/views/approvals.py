@@ -29,7 +29,7 @@ SORTS = {
     "oldest": ["entry_at", "entry_kind", "entry_id"],
     "newest": ["-entry_at", "-entry_kind", "-entry_id"],
 }
-SORT_CHOICES = [("oldest", "Waiting longest first"), ("newest", "Newest first")]
+SORT_CHOICES = [("oldest", "Oldest first"), ("newest", "Newest first")]
 # One decision names at most this many items: a page's worth and more.
 MAX_DECIDED = 200
 # Past this many, the outcome is told in one message rather than one per item.

@@ -82,7 +82,7 @@ def test_with_approval_on_the_account_waits_until_an_administrator_approves(
     console.get_by_role("button", name="Apply").click()
     row = console.get_by_role("row").filter(has_text="zoe@newcomer.example")
     row.get_by_role("checkbox").check()
-    screenshot("console-approvals", of=console)
+    screenshot("console-approvals-sign-up", of=console)
     console.get_by_role("button", name="Approve selected").click()
     expect(
         console.get_by_text("Zoë Ōkubo can sign in now; they got an email saying so.")
