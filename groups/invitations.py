@@ -18,11 +18,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -80,12 +78,7 @@ def _send(*, invitation_id: int, token: str) -> None:
         "url": invitation_url(token),
         "days": settings.PORTICO_INVITATION_DAYS,
     }
-    send_mail(
-        subject="You're invited to Portico",
-        message=render_to_string("portal/email/invitation_link.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
-    )
+    mail.send_templated("portal/email/invitation", context, [invitation.email])
 
 
 def invite(

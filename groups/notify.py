@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from groups.models import GroupRequest
-
-
-def _send(template: str, context: dict[str, Any], recipients: list[str]) -> None:
-    if not recipients:
-        return
-    subject = render_to_string(f"groups/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"groups/email/{template}.txt", context)
-    send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)
+from portal import mail
 
 
 def _request(request_id: int) -> GroupRequest:
@@ -27,7 +16,9 @@ def _request(request_id: int) -> GroupRequest:
 def _to_developer(template: str, request_id: int) -> None:
     request = _request(request_id)
     link = settings.PORTICO_BASE_URL + reverse("portal:profile")
-    _send(template, {"request": request, "link": link}, [request.user.email])
+    mail.send_templated(
+        f"groups/email/{template}", {"request": request, "link": link}, [request.user.email]
+    )
 
 
 def request_approved(*, request_id: int) -> None:

@@ -23,10 +23,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import CharField, F, QuerySet, Value
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -181,8 +179,6 @@ def _send_digest() -> bool:
     if not new:
         return False
     addresses = recipients()
-    if not addresses:
-        return False
     total = sum(len(items) for _, items in new)
     context = {
         "groups": [
@@ -191,13 +187,8 @@ def _send_digest() -> bool:
         "total": total,
         "link": settings.PORTICO_BASE_URL + reverse("console:approvals"),
     }
-    send_mail(
-        subject=render_to_string("portal/email/approvals_waiting_subject.txt", context).strip(),
-        message=render_to_string("portal/email/approvals_waiting.txt", context),
-        from_email=None,
-        recipient_list=addresses,
-    )
-    return True
+    mail.send_templated("portal/email/approvals_waiting", context, addresses)
+    return bool(addresses)
 
 
 # An email lists at most this many items of each kind, then says how many more.

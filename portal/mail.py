@@ -20,7 +20,9 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import close_old_connections, connections, transaction
+from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,19 @@ def _run(send: Callable[..., None], kwargs: dict[str, Any]) -> None:
         logger.exception("Sending email with %s failed", getattr(send, "__name__", send))
     finally:
         connections.close_all()
+
+
+def send_templated(template: str, context: dict[str, Any], recipients: list[str]) -> None:
+    """Send the email written by `<template>_subject.txt` and `<template>.txt`; nobody, nothing.
+
+    Every email Portico sends is a pair of templates like these (listed in
+    the README); the caller runs off the request path, through send_later.
+    """
+    if not recipients:
+        return
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    body = render_to_string(f"{template}.txt", context)
+    send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)
 
 
 def wait(timeout: float = 30) -> None:

@@ -10,11 +10,9 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -44,12 +42,7 @@ def _send_invitation(*, user_id: int) -> None:
         "url": set_password_url(user),
         "sign_in_url": settings.PORTICO_BASE_URL + reverse("portal:login"),
     }
-    send_mail(
-        subject="Your Portico developer account",
-        message=render_to_string("portal/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    mail.send_templated("portal/email/account_created", context, [user.email])
 
 
 def check_password_rules(password: str, *, user: User) -> None:
@@ -299,38 +292,21 @@ def _send_signup_confirmation(*, user_id: int) -> None:
         "url": signup.confirmation_url(user=user),
         "days": settings.PORTICO_SIGNUP_LINK_DAYS,
     }
-    send_mail(
-        subject="Confirm your email for the developer portal",
-        message=render_to_string("registration/signup_confirm_email.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    mail.send_templated("portal/email/signup_confirm", context, [user.email])
 
 
 def _send_signup_existing(*, user_id: int) -> None:
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         return
-    send_mail(
-        subject="Someone tried to sign up with your email",
-        message=render_to_string("registration/signup_exists_email.txt", {"user": user, **_urls()}),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    mail.send_templated("portal/email/signup_exists", {"user": user, **_urls()}, [user.email])
 
 
 def _send_signup_approved(*, user_id: int) -> None:
     user = User.objects.filter(pk=user_id).first()
     if user is None or not user.is_active:
         return
-    send_mail(
-        subject="Your developer portal account is approved",
-        message=render_to_string(
-            "registration/signup_approved_email.txt", {"user": user, **_urls()}
-        ),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    mail.send_templated("portal/email/signup_approved", {"user": user, **_urls()}, [user.email])
 
 
 def sign_up(*, email: str, first_name: str, last_name: str, password: str) -> None:
@@ -421,12 +397,7 @@ def approve_signup(*, user: User) -> bool:
 def _send_signup_rejected(*, email: str, name: str, reason: str) -> None:
     # The account is gone by now: the email is written from what it was.
     context = {"name": name, "reason": reason, "signup_url": _signup_url()}
-    send_mail(
-        subject="Your developer portal sign-up was declined",
-        message=render_to_string("registration/signup_rejected_email.txt", context),
-        from_email=None,
-        recipient_list=[email],
-    )
+    mail.send_templated("portal/email/signup_rejected", context, [email])
 
 
 def _signup_url() -> str:

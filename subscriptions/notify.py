@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 
+from portal import mail
 from portal.models import User
 from subscriptions.models import Subscription, SubscriptionSettings
 
 
 def _send(template: str, context: dict, recipients: list[str]) -> None:
-    if not recipients:
-        return
     context = {**context, "profile_url": settings.PORTICO_BASE_URL + reverse("portal:profile")}
-    subject = render_to_string(f"subscriptions/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"subscriptions/email/{template}.txt", context)
-    send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients)
+    mail.send_templated(f"subscriptions/email/{template}", context, recipients)
 
 
 def administrators_addresses() -> list[str]:
