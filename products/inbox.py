@@ -36,7 +36,7 @@ def search(items: QuerySet[AccessRequest], query: str) -> QuerySet[AccessRequest
 
 def load(ids: list[int]) -> dict[int, AccessRequest]:
     """A page's requests with their person, product and the product's custom groups:
-    three queries, however many rows."""
+    two queries, however many rows."""
     custom_links = (
         ProductGroup.objects.filter(group__type=Group.Type.CUSTOM)
         .select_related("group")
