@@ -39,8 +39,15 @@ class ProductGroupInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(PorticoModelAdmin):
-    list_display = ["display_name", "name", "state", "subscription_required", "approval_required"]
-    list_filter = ["state", "subscription_required", "approval_required"]
+    list_display = [
+        "display_name",
+        "name",
+        "state",
+        "listed",
+        "subscription_required",
+        "approval_required",
+    ]
+    list_filter = ["state", "listed", "subscription_required", "approval_required"]
     search_fields = ["display_name", "name", "description"]
     readonly_fields = ["version", "created_at", "updated_at"]
     fields = [
@@ -52,6 +59,7 @@ class ProductAdmin(PorticoModelAdmin):
         "subscription_required",
         "approval_required",
         "subscriptions_limit",
+        "listed",
         "version",
         "created_at",
         "updated_at",

@@ -17,6 +17,7 @@ PRODUCT_FIELDS = [
     "subscription_required",
     "approval_required",
     "subscriptions_limit",
+    "listed",
 ]
 WIDGETS = {
     "description": forms.Textarea(attrs={"rows": 4}),
@@ -67,3 +68,13 @@ class ProductSettingsForm(EntitySettingsForm):
         fields = PRODUCT_FIELDS
         labels = {"display_name": "Name"}
         widgets = WIDGETS
+
+
+class AccessRequestForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you need access?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="An administrator reads this before deciding. Up to 1,000 characters.",
+        error_messages={"required": "Say why you need access."},
+    )

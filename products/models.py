@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import Self
 
+from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from groups.models import Group, Viewer
 from portal.entities import (
@@ -28,6 +30,19 @@ class ProductQuerySet(NamedEntityQuerySet["Product"]):
         if is_administrator(viewer):
             return self
         return self.shared_with(viewer).filter(state=Product.State.PUBLISHED)
+
+    def listed_for(self, viewer: Viewer) -> Self:
+        """Published, listed products the viewer may NOT see: they are shown
+        only their name and description, with Request access.
+
+        What a viewer sees stays decided by visible_to alone; this is its
+        complement among the listed products. Administrators see everything,
+        so nothing is merely listed for them.
+        """
+        if is_administrator(viewer):
+            return self.none()
+        seen = Product.objects.visible_to(viewer).values("pk")
+        return self.filter(state=Product.State.PUBLISHED, listed=True).exclude(pk__in=seen)
 
     def shared_with(self, viewer: Viewer) -> Self:
         """Products linked to one of the viewer's groups, published or not.
@@ -99,6 +114,12 @@ class Product(NamedEntity):
         validators=[MinValueValidator(1, "The limit is at least 1, or blank for no limit.")],
         help_text="How many subscriptions one developer may hold at once. Blank means no limit.",
     )
+    listed = models.BooleanField(
+        "listed in the catalogue",
+        default=False,
+        help_text="People who can't see the product still see its name and description "
+        "in the catalogue, with Request access. Only published products are listed.",
+    )
     groups = models.ManyToManyField(
         Group,
         through="ProductGroup",
@@ -159,3 +180,75 @@ class ProductGroup(Link):
 
     def __str__(self) -> str:
         return f"{self.group} sees {self.product}"
+
+
+class AccessRequestQuerySet(models.QuerySet["AccessRequest"]):
+    def waiting(self) -> AccessRequestQuerySet:
+        return self.filter(state=AccessRequest.State.SUBMITTED)
+
+
+class AccessRequest(models.Model):
+    """A developer's request to see a listed product, and its outcome.
+
+    Approving puts the person in a custom group that sees the product (the
+    administrator picks which), so access keeps flowing through groups only.
+    """
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", "Waiting"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_requests"
+    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="access_requests")
+    reason = models.CharField(max_length=1000)
+    state = models.CharField(max_length=10, choices=State, default=State.SUBMITTED)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=1000, blank=True)
+    group = models.ForeignKey(
+        Group,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The group the person was added to when the request was approved.",
+    )
+
+    objects = AccessRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "product"],
+                condition=Q(state="submitted"),
+                name="products_access_request_one_waiting",
+                violation_error_message="You already asked for access to this product; "
+                "your request is waiting for an administrator.",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["submitted", "approved", "rejected", "withdrawn"]),
+                name="products_access_request_state_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="products_access_waiting"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} asks to see {self.product}"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.state == self.State.SUBMITTED

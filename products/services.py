@@ -7,13 +7,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 
+from groups import services as group_services
 from groups.models import Group
-from portal import sight
+from portal import approvals, mail, sight
 from portal.entities import DeletionSummary, insert_links, update_entity
-from products.models import Product, ProductGroup
+from products import notify
+from products.models import AccessRequest, Product, ProductGroup
 
 
 @transaction.atomic
@@ -98,3 +101,110 @@ def revoke_access(*, product: Product, group: Group) -> bool:
     if deleted:
         sight.changed(products=[product.pk])
     return deleted > 0
+
+
+# --- Requests for access to a listed product ------------------------------------------
+
+ALREADY_WAITING = (
+    "You already asked for access to this product; your request is waiting for an administrator."
+)
+
+
+def request_access(*, user: Any, product: Product, reason: str) -> AccessRequest:
+    """Ask to see a listed product; the administrators' inbox gets it.
+
+    Refused (ValidationError) when the product isn't listed for this person
+    (not listed, not published, or they see it already), without a reason,
+    or while one of their requests for it still waits.
+    """
+    reason = reason.strip()
+    if Product.objects.visible_to(user).filter(pk=product.pk).exists():
+        raise ValidationError({"product": f"You can already see {product.display_name}."})
+    if not Product.objects.listed_for(user).filter(pk=product.pk).exists():
+        raise ValidationError({"product": "This product doesn't take requests for access."})
+    if not reason:
+        raise ValidationError({"reason": "Say why you need access."})
+    request = AccessRequest(user=user, product=product, reason=reason)
+    request.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            request.save()
+            approvals.announce()
+    except IntegrityError:
+        # The one-waiting-request constraint: a second tab or a double click.
+        raise ValidationError({"product": ALREADY_WAITING}) from None
+    return request
+
+
+def _decide(request: AccessRequest, state: str, decided_by: Any, reason: str) -> AccessRequest:
+    """Move a waiting request to its outcome; refused if someone decided it first."""
+    current = AccessRequest.objects.select_for_update().select_related("product", "user")
+    current_request = current.get(pk=request.pk)
+    if not current_request.is_waiting:
+        raise ValidationError(
+            f"This request was already {current_request.get_state_display().lower()}."
+        )
+    current_request.state = state
+    current_request.decided_by = decided_by
+    current_request.decided_at = timezone.now()
+    current_request.decision_reason = reason.strip()
+    return current_request
+
+
+def access_groups(product: Product) -> Any:
+    """The groups an approval may add someone to: custom groups that see the product."""
+    return Group.objects.filter(type=Group.Type.CUSTOM, product_links__product=product).order_by(
+        "display_name_key", "pk"
+    )
+
+
+@transaction.atomic
+def approve_access_request(
+    *, request: AccessRequest, decided_by: Any, group: Group | None
+) -> AccessRequest:
+    """Let the person see the product by adding them to a custom group that sees it.
+
+    The administrator picks the group; it must be a custom group (system
+    groups follow accounts, external ones a directory) already linked to
+    the product, so that approving gives exactly the access asked for.
+    """
+    if group is None:
+        raise ValidationError({"group": "Choose the group to add the person to."})
+    if group.type != Group.Type.CUSTOM:
+        raise ValidationError(
+            {"group": f"{group.display_name} isn't a custom group: people can't be added to it."}
+        )
+    decided = _decide(request, AccessRequest.State.APPROVED, decided_by, "")
+    if not ProductGroup.objects.filter(product=decided.product, group=group).exists():
+        raise ValidationError(
+            {
+                "group": f"{group.display_name} doesn't see {decided.product.display_name}: "
+                "give the group access to the product first, or choose another group."
+            }
+        )
+    decided.group = group
+    decided.save()
+    group_services.add_members(group=group, users=[decided.user], added_by=decided_by)
+    mail.send_later(notify.access_approved, request_id=decided.pk)
+    return decided
+
+
+@transaction.atomic
+def reject_access_request(*, request: AccessRequest, decided_by: Any, reason: str) -> AccessRequest:
+    """Refuse a request; the person gets the reason by email."""
+    if not reason.strip():
+        raise ValidationError({"decision_reason": "Give the developer a reason."})
+    if len(reason.strip()) > 1000:
+        raise ValidationError({"decision_reason": "Keep the reason to 1,000 characters."})
+    decided = _decide(request, AccessRequest.State.REJECTED, decided_by, reason)
+    decided.save()
+    mail.send_later(notify.access_rejected, request_id=decided.pk)
+    return decided
+
+
+@transaction.atomic
+def withdraw_access_request(*, request: AccessRequest) -> AccessRequest:
+    """The developer takes back a request that is still waiting."""
+    decided = _decide(request, AccessRequest.State.WITHDRAWN, request.user, "")
+    decided.save()
+    return decided

@@ -27,4 +27,10 @@ urlpatterns = [
 portal_urlpatterns = [
     path("products/", portal.product_list, name="products"),
     path("products/<entity_id:name>/", portal.product_detail, name="product"),
+    path("products/<entity_id:name>/request-access/", portal.request_access, name="request_access"),
+    path(
+        "profile/access-requests/<int:pk>/withdraw/",
+        portal.withdraw_access_request,
+        name="withdraw_access_request",
+    ),
 ]

@@ -33,7 +33,7 @@ from management_api.models import AccessToken
 from management_api.services import issue_token
 from portal import preview
 from portal.models import SignUpSettings, User
-from products.models import Product, ProductGroup
+from products.models import AccessRequest, Product, ProductGroup
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
 from tests.conftest import openapi_text, signs_in
@@ -99,6 +99,7 @@ def _product_settings(world: Any) -> dict[str, Any]:
         "terms": product.terms,
         "subscription_required": "on",
         "subscriptions_limit": "",
+        "listed": "on",
         "version": product.version,
     }
 
@@ -442,9 +443,11 @@ def snapshot(client: Client) -> tuple[Any, ...]:
                 "subscription_required",
                 "approval_required",
                 "subscriptions_limit",
+                "listed",
                 "version",
             )
         ),
+        sorted(AccessRequest.objects.values_list("pk", "state", "group_id")),
         sorted(ProductGroup.objects.values_list("product__name", "group__name")),
         sorted(
             Api.objects.values_list(

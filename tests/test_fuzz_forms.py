@@ -39,7 +39,8 @@ from portal import preview
 from portal.models import SignUpSettings, User
 from portal.services import set_password_url
 from portal.signup import confirmation_url
-from products.models import Product
+from products import services as product_services
+from products.models import AccessRequest, Product
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
 from tests.conftest import TEST_PASSWORD, openapi_text
@@ -226,7 +227,12 @@ def world(
         group=carriers, expected_version=carriers.version, requestable=True
     )
     own_request = group_services.request_to_join(user=member, group=carriers, reason="Me too")
+    showcase = make_product("Showcase", listed=True, groups=[])
+    gallery = make_product("Gallery", listed=True, groups=[])
+    own_access = product_services.request_access(user=member, product=gallery, reason="Look")
     return SimpleNamespace(
+        showcase=showcase,
+        own_access=own_access,
         join_request=join_request,
         own_request=own_request,
         rule=rule,
@@ -629,6 +635,15 @@ FORMS: dict[str, FormCase] = {
         stores={"reason": "reason"},
     ),
     "portal:withdraw_group_request": FormCase(
+        page=lambda world: reverse("portal:profile"), who="member"
+    ),
+    "portal:request_access": FormCase(
+        page=lambda world: reverse("portal:product", args=[world.showcase.name]),
+        who="member",
+        model=AccessRequest,
+        stores={"reason": "reason"},
+    ),
+    "portal:withdraw_access_request": FormCase(
         page=lambda world: reverse("portal:profile"), who="member"
     ),
     "portal:cancel_subscription": FormCase(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apis.models import Api
 from groups.models import GroupRequest
 from portal import preview
-from products.models import Product
+from products.models import AccessRequest, Product
 from subscriptions import services
 from subscriptions.forms import RenameForm, SubscribeForm
 from subscriptions.models import Subscription
@@ -168,6 +168,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             "shown": shown,
             "group_requests": GroupRequest.objects.filter(user_id=_me(request))
             .select_related("group")
+            .order_by("-created_at", "-pk")[:PROFILE_REQUESTS],
+            "access_requests": AccessRequest.objects.filter(user_id=_me(request))
+            .select_related("product")
             .order_by("-created_at", "-pk")[:PROFILE_REQUESTS],
         },
     )

@@ -163,6 +163,7 @@ def test_reopen_after_conflict_keeps_what_was_typed_beside_what_was_saved(produc
         ("Requires subscription", "yes", "yes"),
         ("Requires approval", "no", "no"),
         ("Subscriptions per developer", "(empty)", "3"),
+        ("Listed in the catalogue", "no", "no"),
     ]
 
 

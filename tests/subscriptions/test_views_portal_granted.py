@@ -18,8 +18,8 @@ def test_the_profile_shows_a_grant_beyond_sight_with_keys_and_no_link_to_a_404(
     services.subscribe(developer=member, product=product, display_name="Mine")
     client.force_login(member)
     # 1. the session 2. the user 3. the subscriptions 4. which of their products they see
-    # 5. their requests to join groups
-    with django_assert_max_num_queries(5):
+    # 5. their requests to join groups 6. their requests for access to products
+    with django_assert_max_num_queries(6):
         body = client.get(reverse("portal:profile"), {"show": "given"}).content.decode()
     assert granted.primary_secret in body and granted.secondary_secret in body
     assert "Hidden Gems" in body
