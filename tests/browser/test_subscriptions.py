@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -76,7 +78,7 @@ def test_approval_required_product_waits_for_the_administrator(
     sign_in("admin@example.com")
     page.goto(f"{server_url}/console/")
     menu = page.get_by_role("navigation", name="Console sections")
-    expect(menu.get_by_role("link", name="Subscriptions")).to_contain_text("2")
+    expect(menu.get_by_role("link", name=re.compile("^Approvals"))).to_contain_text("2 waiting")
     menu.get_by_role("link", name="Subscriptions").click()
     page.get_by_label("State").select_option("submitted")
     page.get_by_role("button", name="Apply").click()
