@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any, Self
@@ -66,6 +67,29 @@ class GroupMember:
 type Viewer = User | AnonymousUser | GroupMember
 
 
+DIRECTORY_KEY_LENGTH = 200
+AZURE_GROUP_REFERENCE = re.compile(r"^aad://[^/]+/groups/(?P<id>[^/]+)/?$", re.IGNORECASE)
+
+
+def directory_key(reference: str) -> str:
+    """How a directory group is matched: its id or name, trimmed and case-folded.
+
+    Azure's form, aad://<tenant>/groups/<id>, matches the bare <id> that
+    Entra ID puts in a groups claim, whatever the tenant: so one
+    configuration works against a test and a production tenant when the
+    groups are named by name, or by the same ids.
+    """
+    reference = reference.strip()
+    found = AZURE_GROUP_REFERENCE.match(reference)
+    if found:
+        reference = found["id"]
+    key = reference.casefold()
+    # A long reference is kept as its digest, so that the index stays small.
+    if len(key) > DIRECTORY_KEY_LENGTH:
+        key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
 class GroupQuerySet(NamedEntityQuerySet["Group"]):
     def custom(self) -> Self:
         """Groups whose members are stored: custom and external ones."""
@@ -86,6 +110,12 @@ class GroupQuerySet(NamedEntityQuerySet["Group"]):
             return self.filter(name__in=derived)
         stored = Membership.objects.filter(user=viewer).values("group_id")
         return self.filter(Q(name__in=derived) | (~Q(type=Group.Type.SYSTEM) & Q(pk__in=stored)))
+
+    def for_directory(self, references: Any) -> Self:
+        """The external groups these directory references (ids or names) name."""
+        keys = {directory_key(str(reference)) for reference in references}
+        keys.discard("")
+        return self.filter(type=Group.Type.EXTERNAL, directory_key__in=keys)
 
     def with_member_count(self) -> Self:
         """Annotate member_count, the stored members, one subquery per shown row."""
@@ -122,6 +152,9 @@ class Group(NamedEntity):
         blank=True,
         help_text="For external groups, the directory's group reference.",
     )
+    # external_id as a directory's claims and provisioning name it (see
+    # directory_key): kept so that matching a sign-in's groups is one indexed query.
+    directory_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
     requestable = models.BooleanField(
         "developers can ask to join",
         default=False,
@@ -163,6 +196,10 @@ class Group(NamedEntity):
         ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        self.directory_key = directory_key(self.external_id) if self.external_id else ""
+        fields = kwargs.get("update_fields")
+        if fields is not None and "external_id" in fields:
+            kwargs["update_fields"] = {*fields, "directory_key"}
         # The protection lives here so that the console, the Django admin
         # and the API all inherit it. System groups are created only by the
         # data migration and the post_migrate repair, with bulk_create on
@@ -361,6 +398,14 @@ class Membership(Link):
     added_by_rule = models.ForeignKey(
         GroupRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
     )
+
+    class Sync(models.TextChoices):
+        SIGN_IN = "sign-in", "sign-in"
+        PROVISIONING = "provisioning", "provisioning"
+
+    # For an external group's members: how the directory last said so, and when.
+    synced_via = models.CharField(max_length=12, choices=Sync, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-added_at"]

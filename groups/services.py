@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -67,6 +68,8 @@ def add_members(
     """
     if group.is_system:
         raise system_group_error(group, field="group")
+    if group.type == Group.Type.EXTERNAL:
+        raise external_group_error(group)
     added = insert_links(
         Membership,
         fixed={"group": group},
@@ -80,11 +83,132 @@ def add_members(
     return len(added)
 
 
+def external_group_error(group: Group) -> ValidationError:
+    return ValidationError(
+        {
+            "group": f"{group.display_name} is an external group: its members come from the "
+            "directory (sign-in or provisioning), so they can't be added or removed here."
+        },
+        code="external_group",
+    )
+
+
+def _refuse_unless_external(group: Group) -> None:
+    if group.type != Group.Type.EXTERNAL:
+        raise ValidationError(
+            {"group": f"{group.display_name} isn't an external group."}, code="not_external"
+        )
+
+
+@dataclass(frozen=True)
+class DirectorySync:
+    """What a sign-in's groups claim changed: the external groups joined, left and kept."""
+
+    added: list[Group]
+    removed: list[Group]
+    kept: list[Group]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+@transaction.atomic
+def sync_directory_groups(*, user: User, references: Iterable[Any], via: str) -> DirectorySync:
+    """Make a person's external memberships exactly the groups the directory names.
+
+    references are the directory's ids or names (a groups claim); groups it
+    names that Portico has no external group for are ignored. Custom-group
+    memberships are never touched. One transaction: the person's row is
+    locked, so two sign-ins at once apply one after the other.
+    """
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    wanted = {group.pk: group for group in Group.objects.for_directory(references)}
+    current = {
+        membership.group_id: membership
+        for membership in Membership.objects.filter(
+            user=user, group__type=Group.Type.EXTERNAL
+        ).select_related("group")
+    }
+    now = timezone.now()
+    added_ids = [pk for pk in wanted if pk not in current]
+    removed = [current[pk].group for pk in current if pk not in wanted]
+    if removed:
+        Membership.objects.filter(user=user, group__in=[group.pk for group in removed]).delete()
+    Membership.objects.filter(
+        user=user, group_id__in=[pk for pk in current if pk in wanted]
+    ).update(synced_via=via, synced_at=now)
+    for pk in added_ids:
+        insert_links(
+            Membership,
+            fixed={"group": wanted[pk]},
+            key="user_id",
+            ids=[user.pk],
+            added_by=None,
+            extra={"synced_via": via, "synced_at": now},
+        )
+    result = DirectorySync(
+        added=[wanted[pk] for pk in added_ids],
+        removed=removed,
+        kept=[wanted[pk] for pk in wanted if pk in current],
+    )
+    if result.changed:
+        sight.changed(people=[user.pk])
+    return result
+
+
+@transaction.atomic
+def add_directory_members(*, group: Group, users: Iterable[Any], via: str) -> int:
+    """The directory puts people in an external group (provisioning); how many were new."""
+    _refuse_unless_external(group)
+    people = [user.pk for user in users]
+    now = timezone.now()
+    Membership.objects.filter(group=group, user__in=people).update(synced_via=via, synced_at=now)
+    added = insert_links(
+        Membership,
+        fixed={"group": group},
+        key="user_id",
+        ids=people,
+        added_by=None,
+        extra={"synced_via": via, "synced_at": now},
+    )
+    if added:
+        sight.changed(people=added)
+    return len(added)
+
+
+@transaction.atomic
+def remove_directory_members(*, group: Group, users: Iterable[Any]) -> int:
+    """The directory takes people out of an external group; how many were members."""
+    _refuse_unless_external(group)
+    people = [user.pk for user in users]
+    gone = list(
+        Membership.objects.filter(group=group, user__in=people).values_list("user_id", flat=True)
+    )
+    Membership.objects.filter(group=group, user__in=gone).delete()
+    if gone:
+        sight.changed(people=gone)
+    return len(gone)
+
+
+@transaction.atomic
+def replace_directory_members(*, group: Group, users: Iterable[Any], via: str) -> tuple[int, int]:
+    """The directory says who is in an external group, all of them: (added, removed)."""
+    _refuse_unless_external(group)
+    people = {user.pk for user in users}
+    current = set(Membership.objects.filter(group=group).values_list("user_id", flat=True))
+    removed = remove_directory_members(group=group, users=[User(pk=pk) for pk in current - people])
+    added = add_directory_members(group=group, users=[User(pk=pk) for pk in people], via=via)
+    return added, removed
+
+
 @transaction.atomic
 def remove_member(*, group: Group, user: Any) -> bool:
     """Take a person out of a group; True when they were in it."""
     if group.is_system:
         raise system_group_error(group, field="group")
+    if group.type == Group.Type.EXTERNAL:
+        raise external_group_error(group)
     deleted, _ = Membership.objects.filter(group=group, user=user).delete()
     if deleted:
         sight.changed(people=[user.pk])

@@ -80,7 +80,7 @@ def test_view_as_unknown_target_is_404(client, administrator, partners, kind, ke
 @pytest.fixture
 def directory_member(make_user, external):
     member = make_user(email="directory@example.com")
-    group_services.add_members(group=external, users=[member], added_by=None)
+    group_services.add_directory_members(group=external, users=[member], via="sign-in")
     return member
 
 

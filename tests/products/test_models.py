@@ -67,7 +67,10 @@ def catalogue(administrators, developers, guests, partners, beta, external):
 def _member(make_user, groups, *group_names, **fields):
     user = make_user(**fields)
     for name in group_names:
-        group_services.add_members(group=groups[name], users=[user], added_by=None)
+        if groups[name].type == "external":
+            group_services.add_directory_members(group=groups[name], users=[user], via="sign-in")
+        else:
+            group_services.add_members(group=groups[name], users=[user], added_by=None)
     return user
 
 

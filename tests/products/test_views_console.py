@@ -135,7 +135,9 @@ def test_product_detail_explains_who_can_see_it(
         users=[developer, support_staff, blocked_user, pending_user, blocked_admin],
         added_by=None,
     )
-    group_services.add_members(group=external, users=[developer, second_admin], added_by=None)
+    group_services.add_directory_members(
+        group=external, users=[developer, second_admin], via="provisioning"
+    )
     group_services.add_members(group=beta, users=[developer, support_staff], added_by=None)
     make_product("Payments", groups=[guests, developers, partners, external])
     client.force_login(administrator)
