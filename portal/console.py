@@ -176,13 +176,18 @@ def reopen_after_conflict[FormT: forms.ModelForm](
     the typed one.
     """
     fields = form_class._meta.fields or []
+    # A write-only field (a client secret) is never shown back, not even here.
+    hidden: frozenset[str] = getattr(form_class, "write_only", frozenset())
     theirs = {name: getattr(current, name) for name in fields}
     data = data.copy()
     data["version"] = str(current.version)
     form = form_class(data, instance=current)
     form.is_valid()
     rows = [
-        (str(form[name].label), _shown(theirs[name]), _shown(form[name].value())) for name in fields
+        (str(form[name].label), _shown(theirs[name]), _shown(form[name].value()))
+        if name not in hidden
+        else (str(form[name].label), "(not shown)", "(not shown)")
+        for name in fields
     ]
     return form, rows
 

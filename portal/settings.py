@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "portal",
     "groups",
+    "sso",
     "products",
     "apis",
     "subscriptions",
@@ -180,6 +181,7 @@ TEMPLATES = [
                 "portal.context_processors.console_section",
                 "portal.context_processors.portal_preview",
                 "portal.context_processors.sign_up",
+                "sso.context_processors.identity_provider",
             ],
         },
     },
@@ -365,6 +367,13 @@ if not PORTICO_BASE_URL.startswith(("http://", "https://")):
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 # Where API calls go: the gateway's public address, before each API's URL
 # suffix. Empty: the address the portal itself was reached at.
+# Sign-in with OpenID Connect (sso/). Each one set wins over the console's
+# Settings › Identity provider; those left unset come from there.
+PORTICO_OIDC = {
+    key: os.environ.get(f"PORTICO_OIDC_{key.upper()}")
+    for key in ("name", "issuer", "client_id", "client_secret", "scopes", "groups_claim")
+}
+
 PORTICO_GATEWAY_URL = os.environ.get("PORTICO_GATEWAY_URL", "").rstrip("/")
 if PORTICO_GATEWAY_URL and not PORTICO_GATEWAY_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(

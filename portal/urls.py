@@ -11,6 +11,7 @@ from portal.forms import SignInForm
 from portal.views import account, approvals, console, invitations, signup
 from portal.views import portal as portal_views
 from products import urls as product_urls
+from sso import views as sso_views
 from subscriptions import urls as subscription_urls
 from subscriptions.views import account as account_views
 from subscriptions.views import console as subscription_console
@@ -32,6 +33,8 @@ portal_patterns = (
         ),
         path("signout/", auth_views.LogoutView.as_view(), name="logout"),
         path("signin-sso/", account.signin_sso, name="signin_sso"),
+        path("signin/oidc/", sso_views.start, name="oidc_start"),
+        path("signin/oidc/callback/", sso_views.callback, name="oidc_callback"),
         path("signup/", signup.signup_page, name="signup"),
         path("signup/sent/", signup.signup_sent, name="signup_sent"),
         path("signup/confirm/<str:token>/", signup.signup_confirm, name="signup_confirm"),
@@ -69,6 +72,11 @@ console_patterns = (
         path("approvals/", approvals.inbox, name="approvals"),
         path("settings/", subscription_console.subscription_settings, name="settings"),
         path("settings/signup/", signup.signup_settings, name="signup_settings"),
+        path(
+            "settings/identity-provider/",
+            sso_views.provider_settings,
+            name="identity_provider",
+        ),
         path("settings/tokens/", api_console.token_list, name="tokens"),
         path("settings/tokens/<int:pk>/revoke/", api_console.token_revoke, name="token_revoke"),
         path("users/", console.user_list, name="users"),

@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Bottom to top; the management API sits on everything.
-LAYERS = ["portal", "groups", "products", "apis", "subscriptions", "management_api"]
+LAYERS = ["portal", "groups", "sso", "products", "apis", "subscriptions", "management_api"]
 # Modules that hold rules, reads and writes; views, URLs, forms, the admin and
 # commands sit above every domain module and may use any of them.
 DOMAIN_MODULES = {
