@@ -84,8 +84,17 @@ deploy-check: venv
 	DJANGO_EMAIL_URL=smtp+tls://portico:secret@mail.example.com:587 \
 	$(MANAGE) check --deploy --fail-level WARNING
 
+# The browser tests sign in through a real OpenID Connect provider (node's
+# oidc-provider), installed from its lock file.
+OIDC_PROVIDER := tests/oidc_provider/node_modules/.package-lock.json
+$(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
+	npm ci --prefix tests/oidc_provider --no-audit --no-fund --loglevel=error
+
+.PHONY: oidc-provider
+oidc-provider: $(OIDC_PROVIDER)
+
 .PHONY: pytest
-pytest: venv chromium
+pytest: venv chromium oidc-provider
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: test
@@ -93,7 +102,7 @@ test: lint deploy-check pytest
 
 # The README's pictures: the browser tests, saving their screenshots there.
 .PHONY: screenshots
-screenshots: venv chromium
+screenshots: venv chromium oidc-provider
 	PORTICO_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -m browser tests/browser
 
 # CI fuzzes with a few examples, the same each run (tests/fuzz.py); this draws
