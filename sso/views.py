@@ -117,7 +117,9 @@ def provider_settings(request: HttpRequest) -> HttpResponse:
     return console.settings_page(
         request,
         "sso/provider_settings.html",
-        entity=IdentityProviderSettings.load(),
+        # Not created by a look: the save creates the row.
+        entity=IdentityProviderSettings.objects.filter(pk=1).first()
+        or IdentityProviderSettings(pk=1),
         form_class=IdentityProviderForm,
         save=services.update_provider_settings,
         noun="identity provider",

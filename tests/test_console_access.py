@@ -34,6 +34,7 @@ from management_api.services import issue_token
 from portal import preview
 from portal.models import SignUpSettings, User
 from products.models import AccessRequest, Product, ProductGroup
+from sso.models import IdentityProviderSettings
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
 from tests.conftest import openapi_text, signs_in
@@ -156,6 +157,19 @@ EXPECTED: dict[str, Route] = {
             "approval": "on",
             "refused_domains": "spam.example",
             "version": SignUpSettings.load().version,
+        },
+    ),
+    "console:identity_provider": Route(
+        methods=GET_POST,
+        data=lambda world: {
+            "display_name": "Forged",
+            "issuer": "https://forged.example",
+            "client_id": "forged",
+            "scopes": "openid email",
+            "groups_claim": "groups",
+            "version": next(
+                iter(IdentityProviderSettings.objects.values_list("version", flat=True)), 1
+            ),
         },
     ),
     "console:approvals": Route(
@@ -463,6 +477,7 @@ def snapshot(client: Client) -> tuple[Any, ...]:
         ),
         sorted(SubscriptionSettings.objects.values_list("notification_email", "on_access_loss")),
         sorted(SignUpSettings.objects.values_list("version")),
+        sorted(IdentityProviderSettings.objects.values_list("version")),
         sorted(AccessToken.objects.values_list("name", "user__email", "revoked_at")),
         sorted(Invitation.objects.values_list("email", "token_hash", "expires_at", "revoked_at")),
         sorted(AccessAttempt.objects.values_list("username", "failures_since_start")),

@@ -41,6 +41,7 @@ from portal.services import set_password_url
 from portal.signup import confirmation_url
 from products import services as product_services
 from products.models import AccessRequest, Product
+from sso.models import IdentityProviderSettings
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
 from tests.conftest import TEST_PASSWORD, openapi_text
@@ -335,6 +336,18 @@ FORMS: dict[str, FormCase] = {
         stores={"terms": "terms"},
         shows=lambda row: reverse("console:signup_settings"),
         shown=("terms",),
+    ),
+    "console:identity_provider": FormCase(
+        page=lambda world: reverse("console:identity_provider"),
+        typical=lambda world: {
+            "issuer": ["https://login.example.com/tenant"],
+            "scopes": ["openid email profile"],
+            "allowed_domains": [""],
+        },
+        model=IdentityProviderSettings,
+        stores={"display_name": "display_name", "client_id": "client_id"},
+        shows=lambda row: reverse("console:identity_provider"),
+        shown=("display_name", "client_id"),
     ),
     "console:token_revoke": FormCase(
         page=lambda world: reverse("console:token_revoke", args=[world.token.pk])
