@@ -80,7 +80,9 @@ def _account_for(*, provider: Provider, issuer: str, claims: dict[str, Any]) -> 
     if identity is not None:
         return SignedIn(user=identity.user, created=False, linked=False)
     email = _claim_text(claims, "email", 254)
-    verified = claims.get("email_verified") is True
+    # Entra ID sends no email_verified; its optional claim xms_edov says the
+    # tenant verified that it owns the address's domain.
+    verified = claims.get("email_verified") is True or claims.get("xms_edov") is True
     if not email:
         raise SignInRefused(
             f"{provider.display_name} didn't tell Portico your email address, so no account "

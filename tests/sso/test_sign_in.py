@@ -220,6 +220,13 @@ def test_a_verified_email_links_the_existing_account(client, fake_provider, deve
     assert ExternalIdentity.objects.get().user == developer
 
 
+def test_entra_ids_verified_domain_claim_counts_as_verified(client, fake_provider, developer):
+    del fake_provider.claims["email_verified"]
+    fake_provider.claims |= {"email": "dev@example.com", "xms_edov": True}
+    sign_in_through(client, fake_provider)
+    assert signed_in_user(client) == developer
+
+
 def test_an_unverified_email_links_nothing(client, fake_provider, developer, creates_accounts):
     fake_provider.claims |= {"email": "dev@example.com", "email_verified": False}
     response = sign_in_through(client, fake_provider)
