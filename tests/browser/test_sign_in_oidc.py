@@ -19,6 +19,7 @@ from groups import services as group_services
 from groups.models import Membership
 from portal.models import User
 from sso.models import ExternalIdentity, IdentityProviderSettings
+from tests.conftest import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -165,3 +166,23 @@ def test_a_blocked_account_is_refused_whatever_the_provider_says(
     page.goto(f"{server_url}/")
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
     assert not ExternalIdentity.objects.exists()
+
+
+def test_an_administrator_sets_up_the_identity_provider(
+    page, server_url, administrator, sign_in, screenshot
+):
+    sign_in("root@example.com", TEST_PASSWORD)
+    page.goto(f"{server_url}/console/settings/")
+    page.get_by_role("link", name="Identity provider").click()
+    expect(page.get_by_role("heading", name="Identity provider")).to_be_visible()
+    page.get_by_label("Provider name").fill("Contoso")
+    page.get_by_label("Issuer URL").fill("https://login.contoso.example/tenant/v2.0")
+    page.get_by_label("Client ID").fill("portico")
+    page.get_by_label("Client secret").fill("not-shown-again")
+    page.get_by_label("A first sign-in creates the account").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved the settings of Contoso.")).to_be_visible()
+    assert page.get_by_label("Client secret").input_value() == ""
+    expect(page.get_by_text("Stored. Leave blank to keep it")).to_be_visible()
+    screenshot("identity-provider-settings")
+    assert IdentityProviderSettings.objects.get().client_secret == "not-shown-again"
