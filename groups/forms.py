@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from groups.models import Group
@@ -39,16 +41,45 @@ class GroupSettingsForm(EntitySettingsForm):
 
 
 class GroupRuleForm(forms.Form):
-    """+ Add rule: an email domain whose active accounts join the group."""
+    """+ Add rule: an email domain, or an identity provider claim's value, that puts people
+    in the group."""
 
+    kind = forms.ChoiceField(
+        label="People join when",
+        choices=[
+            ("email_domain", "their email address is at a domain"),
+            ("claim", "the identity provider says so in a claim"),
+        ],
+        initial="email_domain",
+        # Left out (a script posting only a domain): an email-domain rule.
+        required=False,
+        widget=forms.RadioSelect,
+    )
     value = forms.CharField(
-        label="Email domain",
+        label="Email domain, or the claim's value",
         max_length=300,
         help_text=(
-            "People whose email address is at this domain, such as partner.example, join the "
-            "group when their account becomes active. Subdomains don't count."
+            "A domain such as partner.example (subdomains don't count): its people join when "
+            "their account becomes active. Or, for a claim, the value it must have, such as "
+            "Logistics (any case; for a list claim, one of its items)."
         ),
     )
+    claim = forms.CharField(
+        label="Claim name (claim rules only)",
+        max_length=100,
+        required=False,
+        help_text=(
+            "The ID token claim to read, such as department or groups. A claim rule applies "
+            "at each person's first sign-in through the identity provider."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["kind"] = data.get("kind") or "email_domain"
+        if data.get("kind") == "claim" and not (data.get("claim") or "").strip():
+            self.add_error("claim", "Enter the claim's name, such as department.")
+        return data
 
 
 class JoinRequestForm(forms.Form):

@@ -329,11 +329,27 @@ def clean_domain(value: str) -> str:
     return domain
 
 
+CLAIM_NAME = re.compile(r"[A-Za-z0-9_.:/-]{1,100}")
+
+
 class GroupRuleQuerySet(models.QuerySet["GroupRule"]):
     def matching(self, person: User) -> GroupRuleQuerySet:
-        """The rules that would put this account in their group."""
+        """The email-domain rules that would put this account in their group."""
         domain = person.email.rpartition("@")[2].strip().lower()
         return self.filter(kind=GroupRule.Kind.EMAIL_DOMAIN, value=domain)
+
+    def matching_claims(self, claims: dict[str, Any]) -> list[GroupRule]:
+        """The claim rules a sign-in's ID token claims satisfy (read in Python: few rules)."""
+        found: list[GroupRule] = []
+        for rule in self.filter(kind=GroupRule.Kind.CLAIM).select_related("group"):
+            given = claims.get(rule.claim)
+            values = given if isinstance(given, list) else [given]
+            wanted = rule.value.casefold()
+            if any(
+                isinstance(value, str) and value.strip().casefold() == wanted for value in values
+            ):
+                found.append(rule)
+        return found
 
 
 class GroupRule(models.Model):
@@ -346,10 +362,13 @@ class GroupRule(models.Model):
 
     class Kind(models.TextChoices):
         EMAIL_DOMAIN = "email_domain", "Email domain"
+        CLAIM = "claim", "Identity provider claim"
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="rules")
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.EMAIL_DOMAIN)
     value = models.CharField(max_length=253)
+    # For a claim rule: the ID token claim's name, such as "department" or "groups".
+    claim = models.CharField(max_length=100, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -361,12 +380,14 @@ class GroupRule(models.Model):
         ordering = ["kind", "value", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["group", "kind", "value"],
-                name="groups_grouprule_unique",
+                fields=["group", "kind", "claim", "value"],
+                name="groups_grouprule_one_each",
                 violation_error_message="The group has this rule already.",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=["email_domain"]), name="groups_grouprule_kind_valid"
+                condition=models.Q(kind="email_domain", claim="")
+                | (models.Q(kind="claim") & ~models.Q(claim="")),
+                name="groups_grouprule_kind_and_claim",
             ),
         ]
 
@@ -375,11 +396,35 @@ class GroupRule(models.Model):
 
     @property
     def description(self) -> str:
+        if self.kind == self.Kind.CLAIM:
+            return f"identity provider claim {self.claim} is {self.value}"
         return f"email domain {self.value}"
+
+    @property
+    def is_claim(self) -> bool:
+        return self.kind == self.Kind.CLAIM
 
     def clean(self) -> None:
         if self.group_id is not None and self.group.is_system:
             raise system_group_error(self.group, field="group")
+        if self.group_id is not None and self.group.type == Group.Type.EXTERNAL:
+            raise ValidationError(
+                {"group": "An external group's members come from the directory: it has no rules."}
+            )
+        if self.kind == self.Kind.CLAIM:
+            self.claim, self.value = self.claim.strip(), self.value.strip()
+            errors = {}
+            if not CLAIM_NAME.fullmatch(self.claim):
+                errors["claim"] = (
+                    "Enter the claim's name as the ID token has it, such as department or "
+                    "groups: letters, digits and _ - . : / only, up to 100 characters."
+                )
+            if not self.value:
+                errors["value"] = "Enter the value the claim must have."
+            elif any(ord(character) < 32 for character in self.value):
+                errors["value"] = "The value can't contain control characters."
+            if errors:
+                raise ValidationError(errors)
         if self.kind == self.Kind.EMAIL_DOMAIN:
             try:
                 self.value = clean_domain(self.value)

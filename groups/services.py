@@ -216,14 +216,24 @@ def remove_member(*, group: Group, user: Any) -> bool:
 
 
 @transaction.atomic
-def add_rule(*, group: Group, value: str, created_by: Any) -> GroupRule:
-    """Give a custom group an email-domain rule; refused (naming the field) if
-    the domain isn't one or the group has it already, and for system groups."""
+def add_rule(
+    *,
+    group: Group,
+    value: str,
+    created_by: Any,
+    kind: str = GroupRule.Kind.EMAIL_DOMAIN,
+    claim: str = "",
+) -> GroupRule:
+    """Give a custom group a rule: an email domain, or an identity provider claim's value.
+
+    Refused (naming the field) if the domain or claim isn't one, the group
+    has the rule already, or the group is a system or external group.
+    """
     if group.is_system:
         raise system_group_error(group, field="group")
-    rule = GroupRule(
-        group=group, kind=GroupRule.Kind.EMAIL_DOMAIN, value=value, created_by=created_by
-    )
+    if kind not in GroupRule.Kind.values:
+        raise ValidationError({"kind": "Choose an email domain or a claim."})
+    rule = GroupRule(group=group, kind=kind, value=value, claim=claim, created_by=created_by)
     rule.full_clean(exclude=["created_by"])
     try:
         with transaction.atomic():
@@ -244,7 +254,11 @@ def rule_candidates(rule: GroupRule) -> models.QuerySet[User]:
     """The active accounts applying the rule would add to its group now.
 
     The preview lists these and applying adds these: one query for both.
+    A claim rule has none: Portico keeps nobody's claims, so it applies
+    only at a person's first sign-in through the identity provider.
     """
+    if rule.is_claim:
+        return User.objects.none()
     domain = rule.value
     return (
         User.objects.active()
@@ -269,6 +283,18 @@ def apply_rules(*, user: User) -> int:
     added = 0
     rules = GroupRule.objects.matching(user).exclude(group__type=Group.Type.SYSTEM)
     for rule in rules.select_related("group").order_by("group_id", "pk"):
+        added += add_members(group=rule.group, users=[user], added_by=None, rule=rule)
+    return added
+
+
+@transaction.atomic
+def apply_claim_rules(*, user: User, claims: dict[str, Any]) -> int:
+    """At a person's first sign-in through the identity provider: join every group
+    whose claim rule the ID token's claims satisfy. How many groups were joined."""
+    if not user.is_active:
+        return 0
+    added = 0
+    for rule in GroupRule.objects.filter(group__type=Group.Type.CUSTOM).matching_claims(claims):
         added += add_members(group=rule.group, users=[user], added_by=None, rule=rule)
     return added
 

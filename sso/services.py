@@ -153,4 +153,7 @@ def sign_in(*, provider: Provider, issuer: str, claims: dict[str, Any]) -> Signe
         references=directory_references(claims, claim=provider.groups_claim),
         via=VIA_SIGN_IN,
     )
+    if found.created or found.linked:
+        # The first sign-in through the provider: claim rules apply once, now.
+        group_services.apply_claim_rules(user=user, claims=claims)
     return SignedIn(user=user, created=found.created, linked=found.linked)

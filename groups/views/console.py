@@ -397,6 +397,17 @@ def group_rules(request: HttpRequest, name: str) -> HttpResponse:
     return render(request, "groups/group_rules.html", _page(group, "rules") | {"rules": rules})
 
 
+def _errors_to_form(form: Any, error: ValidationError) -> None:
+    """A service's refusal, next to the field it names (the value when it names none)."""
+    if hasattr(error, "error_dict"):
+        for field, messages_of_field in error.message_dict.items():
+            for message in messages_of_field:
+                form.add_error(field if field in form.fields else "value", message)
+    else:
+        for message in error.messages:
+            form.add_error("value", message)
+
+
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def group_add_rule(request: HttpRequest, name: str) -> HttpResponse:
@@ -407,18 +418,26 @@ def group_add_rule(request: HttpRequest, name: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
+                is_claim = form.cleaned_data["kind"] == "claim"
                 rule = services.add_rule(
-                    group=group, value=form.cleaned_data["value"], created_by=request.user
+                    group=group,
+                    value=form.cleaned_data["value"],
+                    created_by=request.user,
+                    kind=form.cleaned_data["kind"],
+                    claim=form.cleaned_data["claim"] if is_claim else "",
                 )
             except ValidationError as error:
-                for message in error.messages:
-                    form.add_error("value", message)
+                _errors_to_form(form, error)
             else:
                 messages.success(
                     request,
-                    f"Added the rule: {rule.description} → {group.display_name}. It applies to "
-                    "accounts that become active from now on; use Apply to existing accounts "
-                    "for the others.",
+                    f"Added the rule: {rule.description} → {group.display_name}. "
+                    + (
+                        "It applies at each person's first sign-in through the identity provider."
+                        if rule.is_claim
+                        else "It applies to accounts that become active from now on; use "
+                        "Apply to existing accounts for the others."
+                    ),
                 )
                 return redirect(rules_url)
         status = 400
@@ -461,6 +480,13 @@ def group_apply_rule(request: HttpRequest, name: str, rule_id: int) -> HttpRespo
     group = _get_group(name, write=True)
     rule = _get_rule(group, rule_id)
     rules_url = reverse("groups:rules", args=[group.name])
+    if rule.is_claim:
+        messages.info(
+            request,
+            "A claim rule can't be applied to existing accounts: Portico doesn't keep people's "
+            "claims. It applies at each person's first sign-in through the identity provider.",
+        )
+        return redirect(rules_url)
     if request.method == "POST":
         added = services.apply_rule(rule=rule)
         if added:

@@ -341,3 +341,23 @@ def test_an_unreachable_provider_is_a_clear_page(client, settings, db):
     settings.PORTICO_OIDC = {"name": "Contoso", "issuer": "http://127.0.0.1:9", "client_id": "x"}
     response = client.get(reverse("portal:oidc_start"))
     assert_refused(response, client, status=400, says="couldn't reach the provider")
+
+
+# Claim rules apply at the first sign-in through the provider
+
+
+def test_the_first_sign_in_through_the_provider_applies_claim_rules_once(
+    client, fake_provider, creates_accounts, partners, administrator
+):
+    fake_provider.claims["department"] = "Logistics"
+    rule = group_services.add_rule(
+        group=partners, kind="claim", claim="department", value="Logistics", created_by=None
+    )
+    assert sign_in_through(client, fake_provider).status_code == 302
+    membership = Membership.objects.get(group=partners)
+    assert membership.added_by_rule == rule
+    # An administrator takes the person out; later sign-ins don't put them back.
+    group_services.remove_member(group=partners, user=membership.user)
+    client.logout()
+    assert sign_in_through(client, fake_provider).status_code == 302
+    assert not Membership.objects.filter(group=partners).exists()
