@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "apis",
     "subscriptions",
     "management_api",
+    "scim",
 ]
 
 MIDDLEWARE = [
