@@ -68,13 +68,11 @@ def record_use(*, token: ScimToken) -> None:
 def _refuse_administrator(user: User, action: str) -> None:
     """The directory never locks out the console: administrators are managed there."""
     if user.is_superuser:
-        raise ValidationError(
-            {
-                "active": f"{user.email} is an administrator: provisioning can't {action} "
-                "the account; do it in the console."
-            },
-            code="administrator",
+        message = (
+            f"{user.email} is an administrator: provisioning can't {action} the account; "
+            "do it in the console."
         )
+        raise ValidationError({"active": ValidationError(message, code="administrator")})
 
 
 def _set_external_id(user: User, external_id: str | None) -> None:
@@ -101,9 +99,8 @@ def provision_user(
     group rules.
     """
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError(
-            {"email": "A user with this email address already exists."}, code="unique"
-        )
+        message = "A user with this email address already exists."
+        raise ValidationError({"email": ValidationError(message, code="unique")})
     user = user_services.create_user(
         email=email,
         first_name=first_name,
@@ -172,10 +169,8 @@ def _refuse_taken_reference(external_id: str, group: Group | None = None) -> Non
         taken = taken.exclude(pk=group.pk)
     other = taken.first()
     if other is not None:
-        raise ValidationError(
-            {"external_id": f"The external group {other.display_name} already has this reference."},
-            code="unique",
-        )
+        message = f"The external group {other.display_name} already has this reference."
+        raise ValidationError({"external_id": ValidationError(message, code="unique")})
 
 
 @transaction.atomic
@@ -219,9 +214,8 @@ def update_group(
 def delete_group(*, group: Group) -> None:
     """The directory deleted the group: its members lose what it gave them."""
     if group.type != Group.Type.EXTERNAL:
-        raise ValidationError(
-            {"group": f"{group.display_name} isn't an external group."}, code="not_external"
-        )
+        message = f"{group.display_name} isn't an external group."
+        raise ValidationError({"group": ValidationError(message, code="not_external")})
     group_services.delete_group(group=group)
 
 
