@@ -162,7 +162,7 @@ def list_response(resources: list[dict[str, Any]], total: int, start: int) -> di
 
 # Discovery
 
-USER_ATTRIBUTES = {"userName", "name", "displayName", "active", "emails", "groups", "password"}
+USER_ATTRIBUTES = {"userName", "name", "displayName", "active", "emails", "groups"}
 GROUP_ATTRIBUTES = {"displayName", "members"}
 
 

@@ -16,4 +16,6 @@ urlpatterns = [
     re_path(r"^Users/(?P<resource_id>[^/]+)/?$", api.user, name="user"),
     re_path(r"^Groups/?$", api.groups, name="groups"),
     re_path(r"^Groups/(?P<resource_id>[^/]+)/?$", api.group, name="group"),
+    # Anything else under /scim/v2/ is a 404 in SCIM's shape, not an HTML page.
+    re_path(r"^.*$", api.unknown, name="unknown"),
 ]

@@ -654,3 +654,8 @@ def schema(request: HttpRequest, urn: str) -> HttpResponse:
     if found is None:
         raise not_found("schema", urn)
     return scim_response(found)
+
+
+@scim_view({"GET", "POST", "PUT", "PATCH", "DELETE"})
+def unknown(request: HttpRequest) -> HttpResponse:
+    raise ScimError(404, f"There is no SCIM endpoint at {request.path}.")
