@@ -218,10 +218,9 @@ def resource_types(base: str) -> list[dict[str, Any]]:
     ]
 
 
-def service_provider_config(base: str, documentation: str) -> dict[str, Any]:
+def service_provider_config(base: str) -> dict[str, Any]:
     return {
         "schemas": [CONFIG_SCHEMA],
-        "documentationUri": documentation,
         "patch": {"supported": True},
         "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": True, "maxResults": MAX_PAGE_SIZE},

@@ -397,8 +397,11 @@ def _set_user_attribute(
     fields: dict[str, Any], node: AttrPath | ValuePath, op: str, value: Any
 ) -> None:
     if isinstance(node, ValuePath):
+        selected = node.attr_path.attr.lower()
+        if selected in IGNORED_USER_ATTRIBUTES:
+            return  # addresses[type eq "work"].formatted and the like: not kept
         # emails[type eq "work"].value: Portico keeps one email, the userName.
-        if node.attr_path.attr.lower() != "emails" or (node.sub_attr or "value") != "value":
+        if selected != "emails" or (node.sub_attr or "value") != "value":
             raise ScimError(400, f"Portico can't change {node}.", "invalidPath")
         node = AttrPath(attr="emails", sub_attr="value")
     attr = _strip_urn(node, resources.USER_SCHEMA)
@@ -624,8 +627,7 @@ def _change_group(group: Group, node: AttrPath | ValuePath, op: str, value: Any)
 
 @scim_view({"GET"})
 def service_provider_config(request: HttpRequest) -> HttpResponse:
-    documentation = request.build_absolute_uri("/") + "#provisioning-with-scim-20"
-    return scim_response(resources.service_provider_config(_base(request), documentation))
+    return scim_response(resources.service_provider_config(_base(request)))
 
 
 @scim_view({"GET"})

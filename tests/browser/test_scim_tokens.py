@@ -1,4 +1,4 @@
-"""An administrator creates a provisioning token, an identity provider uses it, and it is revoked."""
+"""An administrator creates a provisioning token, a provider uses it, and it is revoked."""
 
 from __future__ import annotations
 

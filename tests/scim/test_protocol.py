@@ -310,6 +310,22 @@ def test_patch_paths_that_name_nothing_are_refused_and_change_nothing(raw, peopl
     error_of(raw.send("PATCH", url, {"Operations": []}), 400, "invalidValue")
 
 
+def test_user_attributes_portico_doesnt_keep_are_ignored_in_a_patch(raw, people):
+    ada = people["ada"]
+    enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    body = patch_body(
+        {"op": "Replace", "path": 'addresses[type eq "work"].formatted', "value": "1 Main St"},
+        {"op": "Replace", "path": f"{enterprise}:department", "value": "R&D"},
+        {"op": "Add", "path": "title", "value": "Engineer"},
+        {"op": "Replace", "path": "displayName", "value": "Countess"},
+        {"op": "Replace", "path": "name.familyName", "value": "King"},
+    )
+    response = raw.send("PATCH", f"Users/{ada.api_id}", body)
+    assert response.status_code == 200, response.content
+    assert response.json()["name"]["familyName"] == "King"
+    assert response.json()["displayName"] == "Ada King"
+
+
 def test_group_patches_that_name_nothing_are_refused(raw, people):
     group = services.provision_group(
         display_name="Logistics", external_id=None, members=[people["ada"]]
