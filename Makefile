@@ -72,7 +72,7 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/djade --check $$(find templates -name '*.html')
-	$(PY) -m mypy portal groups sso products apis subscriptions management_api
+	$(PY) -m mypy portal groups sso products apis subscriptions management_api scim
 	$(MANAGE) makemigrations --check --dry-run
 
 .PHONY: deploy-check

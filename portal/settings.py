@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "apis",
     "subscriptions",
     "management_api",
+    "scim",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ from portal.forms import SignInForm
 from portal.views import account, approvals, console, invitations, signup
 from portal.views import portal as portal_views
 from products import urls as product_urls
+from scim.views import console as scim_console
 from sso import views as sso_views
 from subscriptions import urls as subscription_urls
 from subscriptions.views import account as account_views
@@ -79,6 +80,8 @@ console_patterns = (
         ),
         path("settings/tokens/", api_console.token_list, name="tokens"),
         path("settings/tokens/<int:pk>/revoke/", api_console.token_revoke, name="token_revoke"),
+        path("settings/scim/", scim_console.token_list, name="scim_tokens"),
+        path("settings/scim/<int:pk>/revoke/", scim_console.token_revoke, name="scim_token_revoke"),
         path("users/", console.user_list, name="users"),
         path("users/new/", console.user_create, name="user_create"),
         path("users/invite/", invitations.invite, name="invite"),
@@ -118,6 +121,7 @@ urlpatterns = [
     path("gateway/check", gateway.check, name="gateway_check"),
     path("console/", include(console_patterns)),
     path("admin/", admin.site.urls),
+    path("scim/v2/", include("scim.urls")),
     path("", include("management_api.urls")),
     path("", include(portal_patterns)),
 ]

@@ -34,6 +34,8 @@ from management_api.services import issue_token
 from portal import preview
 from portal.models import SignUpSettings, User
 from products.models import AccessRequest, Product, ProductGroup
+from scim import services as scim_services
+from scim.models import ScimToken
 from sso.models import IdentityProviderSettings
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
@@ -177,6 +179,10 @@ EXPECTED: dict[str, Route] = {
         data=lambda world: {"items": [f"group:{world.join_request.pk}"], "action": "approve"},
     ),
     "console:token_revoke": Route(args=lambda world: [world.token.pk], methods=GET_POST),
+    "console:scim_tokens": Route(
+        methods=GET_POST, data=lambda world: {"name": "Forged", "days": 30}
+    ),
+    "console:scim_token_revoke": Route(args=lambda world: [world.scim_token.pk], methods=GET_POST),
     # Users
     "console:users": Route(),
     "console:user_create": Route(methods=GET_POST, data=_user_form),
@@ -402,6 +408,7 @@ def world(
         developer=member, product=ledger, display_name="Please"
     )
     token, _ = issue_token(user=administrator, name="Admin's", days=1)
+    scim_token, _ = scim_services.issue_token(created_by=administrator, name="Entra ID", days=1)
     api = make_api("Shipments", products=[product])
     restriction = Restriction.objects.create(
         api=api, kind=Restriction.Kind.TAG, target="Admin", group=partners
@@ -429,6 +436,7 @@ def world(
         draft=draft,
         waiting=waiting,
         token=token,
+        scim_token=scim_token,
     )
 
 
@@ -479,6 +487,7 @@ def snapshot(client: Client) -> tuple[Any, ...]:
         sorted(SignUpSettings.objects.values_list("version")),
         sorted(IdentityProviderSettings.objects.values_list("version")),
         sorted(AccessToken.objects.values_list("name", "user__email", "revoked_at")),
+        sorted(ScimToken.objects.values_list("name", "revoked_at")),
         sorted(Invitation.objects.values_list("email", "token_hash", "expires_at", "revoked_at")),
         sorted(AccessAttempt.objects.values_list("username", "failures_since_start")),
         previewing,

@@ -41,6 +41,8 @@ from portal.services import set_password_url
 from portal.signup import confirmation_url
 from products import services as product_services
 from products.models import AccessRequest, Product
+from scim import services as scim_services
+from scim.models import ScimToken
 from sso.models import IdentityProviderSettings
 from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
@@ -209,6 +211,7 @@ def world(
     )
     active = subscription_services.subscribe(developer=member, product=product, display_name="App")
     token, _ = issue_token(user=administrator, name="Deploy", days=1)
+    scim_token, _ = scim_services.issue_token(created_by=administrator, name="Okta", days=1)
     SubscriptionSettings.load()
     SignUpSettings.load()
     api = shipments = make_api("Shipments", products=[product, terms])
@@ -256,6 +259,7 @@ def world(
         waiting=waiting,
         active=active,
         token=token,
+        scim_token=scim_token,
     )
 
 
@@ -351,6 +355,16 @@ FORMS: dict[str, FormCase] = {
     ),
     "console:token_revoke": FormCase(
         page=lambda world: reverse("console:token_revoke", args=[world.token.pk])
+    ),
+    "console:scim_tokens": FormCase(
+        page=lambda world: reverse("console:scim_tokens"),
+        model=ScimToken,
+        stores={"name": "name"},
+        shows=lambda row: reverse("console:scim_tokens"),
+        shown=("name",),
+    ),
+    "console:scim_token_revoke": FormCase(
+        page=lambda world: reverse("console:scim_token_revoke", args=[world.scim_token.pk])
     ),
     # Console: Users
     "console:user_create": FormCase(

@@ -10,8 +10,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Bottom to top; the management API sits on everything.
-LAYERS = ["portal", "groups", "sso", "products", "apis", "subscriptions", "management_api"]
+# Bottom to top; the management API and SCIM provisioning sit on everything.
+LAYERS = [
+    "portal",
+    "groups",
+    "sso",
+    "products",
+    "apis",
+    "subscriptions",
+    "management_api",
+    "scim",
+]
 # Modules that hold rules, reads and writes; views, URLs, forms, the admin and
 # commands sit above every domain module and may use any of them.
 DOMAIN_MODULES = {

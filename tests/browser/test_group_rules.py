@@ -27,7 +27,9 @@ def test_an_administrator_adds_a_domain_rule_and_a_claim_rule(
     expect(page.get_by_text("alice@example.com")).to_be_visible()
     page.get_by_role("button", name="Add").click()
     expect(page.get_by_text("to Beta testers by the rule email domain example.com")).to_be_visible()
-    assert Membership.objects.filter(group__name="beta-testers", added_by_rule__isnull=False).exists()
+    assert Membership.objects.filter(
+        group__name="beta-testers", added_by_rule__isnull=False
+    ).exists()
 
     page.get_by_role("link", name="Rules").click()
     page.get_by_role("link", name="+ Add rule").click()
