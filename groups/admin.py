@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from groups import services
 from groups.models import Group, Membership, members_of
@@ -38,6 +40,30 @@ SYSTEM_MEMBER_FILTERS: dict[str, dict[str, Any]] = {
 }
 
 
+def how_added(membership: Membership) -> str:
+    """added(), or for an external group's member, when the directory last named them."""
+    if membership.synced_at:
+        when = date_format(timezone.localtime(membership.synced_at), "j M Y, H:i")
+        return f"From the directory, via {membership.get_synced_via_display()} on {when}"
+    return added(membership)
+
+
+class MembershipForm(forms.ModelForm):
+    """Staff add people to custom groups only: an external group's members come
+    from the directory, a system group's are worked out by Portico (the model
+    says so)."""
+
+    class Meta:
+        model = Membership
+        fields = ["user", "group"]
+
+    def clean_group(self) -> Group:
+        group = self.cleaned_data["group"]
+        if group.type == Group.Type.EXTERNAL:
+            raise forms.ValidationError(services.external_group_error(group).messages)
+        return group
+
+
 @admin.register(Group)
 class GroupAdmin(PorticoModelAdmin):
     list_display = ["display_name", "name", "type", "built_in", "updated_at"]
@@ -68,7 +94,7 @@ class GroupAdmin(PorticoModelAdmin):
                     Row(
                         membership.user.email,
                         change_url(self.admin_site, request, membership.user),
-                        added(membership),
+                        how_added(membership),
                     )
                     for membership in memberships[:SECTION_ROWS]
                 ],
@@ -143,12 +169,13 @@ class GroupAdmin(PorticoModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(PorticoModelAdmin):
-    list_display = ["user", "group", "added_at", "added_by"]
+    form = MembershipForm
+    list_display = ["user", "group", "added_at", "added_by", "synced_via", "synced_at"]
     list_filter = ["group__type"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "group__display_name"]
     list_select_related = ["user", "group", "added_by"]
     autocomplete_fields = ["user", "group"]
-    readonly_fields = ["added_at", "added_by"]
+    readonly_fields = ["added_at", "added_by", "synced_via", "synced_at"]
     ordering = ["-added_at"]
 
     def formfield_for_foreignkey(
@@ -180,6 +207,9 @@ class MembershipAdmin(PorticoModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.group.type == Group.Type.EXTERNAL:
+            # The directory takes people out of external groups, nobody here.
+            return False
         if (
             obj is not None
             and (obj.user.is_staff or obj.user.is_superuser)
@@ -206,5 +236,6 @@ class MembershipAdmin(PorticoModelAdmin):
         services.remove_member(group=obj.group, user=obj.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for membership in queryset.select_related("group", "user"):
+        hand_picked = queryset.filter(group__type=Group.Type.CUSTOM)
+        for membership in hand_picked.select_related("group", "user"):
             services.remove_member(group=membership.group, user=membership.user)

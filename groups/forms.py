@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.html import escape
 
 from groups.models import Group
 from portal.forms import EntityCreateForm, EntitySettingsForm
@@ -27,6 +28,36 @@ class GroupCreateForm(EntityCreateForm):
         }
 
 
+# Escaped: crispy-forms shows help texts as HTML.
+EXTERNAL_ID_HELP = escape(
+    "The directory group's id or name, as your identity provider sends it in the groups "
+    "claim or provisions it: for Entra ID, the group's object id or "
+    "aad://<tenant>/groups/<id> (which matches the bare id in a claim); for other providers, "
+    "their id or name as it is. Matched case-insensitively, so naming the group by name lets "
+    "one setup work in a test and a production directory."
+)
+
+
+class ExternalGroupCreateForm(EntityCreateForm):
+    """+ Add › External group: a group whose members come from the directory."""
+
+    class Meta:
+        model = Group
+        fields = ["display_name", "name", "external_id", "description"]
+        labels = {"display_name": "Name", "name": "ID", "external_id": "External ID"}
+        help_texts = GroupCreateForm.Meta.help_texts | {"external_id": EXTERNAL_ID_HELP}
+        widgets = {
+            **EntityCreateForm.ENTITY_WIDGETS,
+            "external_id": forms.TextInput(attrs={"spellcheck": "false"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The model then asks for the external ID, in one message.
+        self.instance.type = Group.Type.EXTERNAL
+
+
 class GroupSettingsForm(EntitySettingsForm):
     """Name, description, and whether developers can ask to join."""
 
@@ -37,6 +68,24 @@ class GroupSettingsForm(EntitySettingsForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "request_hint": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class ExternalGroupSettingsForm(EntitySettingsForm):
+    """An external group's name, description and the directory group it follows."""
+
+    class Meta:
+        model = Group
+        fields = ["display_name", "description", "external_id"]
+        labels = {"display_name": "Name", "external_id": "External ID"}
+        help_texts = {
+            "external_id": EXTERNAL_ID_HELP
+            + " Changing it takes the current members out; people join again as they sign "
+            "in or the directory provisions them."
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "external_id": forms.TextInput(attrs={"spellcheck": "false"}),
         }
 
 

@@ -208,7 +208,9 @@ def accept(*, token: str, first_name: str, last_name: str, password: str) -> Use
             password=None,
             password_hash=password_hash,
         )
-        for group in invitation.groups.exclude(type=Group.Type.SYSTEM):
+        # An external group named when the invitation was sent (or one
+        # since pointed at the directory) takes its members from the directory.
+        for group in invitation.groups.hand_picked():
             group_services.add_members(group=group, users=[user], added_by=invitation.invited_by)
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])

@@ -91,9 +91,16 @@ def directory_key(reference: str) -> str:
 
 
 class GroupQuerySet(NamedEntityQuerySet["Group"]):
+    searched_fields = ("external_id",)
+
     def custom(self) -> Self:
         """Groups whose members are stored: custom and external ones."""
         return self.exclude(type=Group.Type.SYSTEM)
+
+    def hand_picked(self) -> Self:
+        """Groups people are added to by hand: custom ones (an external
+        group's members come from the directory)."""
+        return self.filter(type=Group.Type.CUSTOM)
 
     def for_user(self, viewer: Viewer) -> Self:
         """The groups someone is in: the derived system groups and stored ones.
@@ -226,7 +233,12 @@ class Group(NamedEntity):
                 }
             )
         if self.type == self.Type.EXTERNAL and not self.external_id:
-            raise ValidationError({"external_id": "An external group needs its external ID."})
+            raise ValidationError(
+                {
+                    "external_id": "Enter the directory group's id or name: an external group "
+                    "needs one."
+                }
+            )
         if self.type != self.Type.EXTERNAL and self.external_id:
             raise ValidationError({"external_id": "Only external groups have an external ID."})
 

@@ -34,11 +34,25 @@ def create_group(
     return group
 
 
+@transaction.atomic
 def update_group(*, group: Group, expected_version: int | None, **changes: Any) -> Group:
-    """Save new settings unless someone else saved the group since it was read."""
+    """Save new settings unless someone else saved the group since it was read.
+
+    An external group pointed at another directory group loses its members:
+    they came from the group it followed, and join again as the directory
+    names them (at sign-in or provisioning).
+    """
     if group.is_system:
         raise system_group_error(group)
-    return update_entity(group, expected_version=expected_version, changes=changes)
+    locked = Group.objects.select_for_update().filter(pk=group.pk)
+    before = locked.values_list("directory_key", flat=True).first()
+    updated = update_entity(group, expected_version=expected_version, changes=changes)
+    if updated.type == Group.Type.EXTERNAL and updated.directory_key != before:
+        gone = list(updated.memberships.values_list("user_id", flat=True))
+        if gone:
+            Membership.objects.filter(group=updated).delete()
+            sight.changed(people=gone)
+    return updated
 
 
 @transaction.atomic
@@ -231,6 +245,8 @@ def add_rule(
     """
     if group.is_system:
         raise system_group_error(group, field="group")
+    if group.type == Group.Type.EXTERNAL:
+        raise external_group_error(group)
     if kind not in GroupRule.Kind.values:
         raise ValidationError({"kind": "Choose an email domain or a claim."})
     rule = GroupRule(group=group, kind=kind, value=value, claim=claim, created_by=created_by)
@@ -281,7 +297,7 @@ def apply_rules(*, user: User) -> int:
     if not user.is_active:
         return 0
     added = 0
-    rules = GroupRule.objects.matching(user).exclude(group__type=Group.Type.SYSTEM)
+    rules = GroupRule.objects.matching(user).filter(group__type=Group.Type.CUSTOM)
     for rule in rules.select_related("group").order_by("group_id", "pk"):
         added += add_members(group=rule.group, users=[user], added_by=None, rule=rule)
     return added

@@ -9,6 +9,7 @@ app_name = "groups"
 urlpatterns = [
     path("", console.group_list, name="list"),
     path("new/", console.group_create, name="create"),
+    path("new/external/", console.group_create_external, name="create_external"),
     path("<entity_id:name>/", console.group_detail, name="detail"),
     path("<entity_id:name>/settings/", console.group_update, name="update"),
     path("<entity_id:name>/delete/", console.group_delete, name="delete"),

@@ -145,12 +145,16 @@ def insert_links(
 
 
 class NamedEntityQuerySet[EntityT: NamedEntity](models.QuerySet[EntityT]):
+    # Further text fields the console's search looks in, beyond the name,
+    # ID and description.
+    searched_fields: tuple[str, ...] = ()
+
     def named(self, display_name: str) -> Self:
         """Entities whose name equals this one, ignoring case."""
         return self.filter(display_name_key=fold_name(display_name))
 
     def search(self, query: str) -> Self:
-        """Entities whose name, ID or description contains the query."""
+        """Entities whose name, ID, description (or searched_fields) contains the query."""
         query = query.strip()
         if not query:
             return self
@@ -161,6 +165,10 @@ class NamedEntityQuerySet[EntityT: NamedEntity](models.QuerySet[EntityT]):
             | models.Q(display_name_key__contains=fold_name(query))
             | models.Q(name__icontains=query)
             | models.Q(description__icontains=query)
+            | models.Q(
+                *(models.Q(**{f"{field}__icontains": query}) for field in self.searched_fields),
+                _connector=models.Q.OR,
+            )
         )
 
 

@@ -217,6 +217,15 @@ EXPECTED: dict[str, Route] = {
         methods=GET_POST,
         data=lambda world: {"display_name": "Forged", "name": "forged", "description": ""},
     ),
+    "groups:create_external": Route(
+        methods=GET_POST,
+        data=lambda world: {
+            "display_name": "Forged",
+            "name": "forged",
+            "external_id": "aad://contoso.example/groups/forged",
+            "description": "",
+        },
+    ),
     "groups:detail": Route(args=lambda world: [world.partners.name]),
     "groups:update": Route(
         args=lambda world: [world.partners.name],

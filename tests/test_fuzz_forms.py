@@ -422,6 +422,17 @@ FORMS: dict[str, FormCase] = {
         shows=lambda row: reverse("groups:detail", args=[row.name]),
         shown=("display_name", "description"),
     ),
+    "groups:create_external": FormCase(
+        page=lambda world: reverse("groups:create_external"),
+        model=Group,
+        stores={
+            "display_name": "display_name",
+            "description": "description",
+            "external_id": "external_id",
+        },
+        shows=lambda row: reverse("groups:detail", args=[row.name]),
+        shown=("display_name", "description", "external_id"),
+    ),
     "groups:update": FormCase(
         page=lambda world: reverse("groups:update", args=[world.partners.name]),
         model=Group,

@@ -14,7 +14,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from groups import services
-from groups.forms import GroupCreateForm, GroupRuleForm, GroupSettingsForm, RejectRequestForm
+from groups.forms import (
+    ExternalGroupCreateForm,
+    ExternalGroupSettingsForm,
+    GroupCreateForm,
+    GroupRuleForm,
+    GroupSettingsForm,
+    RejectRequestForm,
+)
 from groups.models import (
     Group,
     GroupRequest,
@@ -32,17 +39,22 @@ from products.models import ProductGroup
 
 GROUPS_INTRO = (
     "Groups decide which developers see which products. Administrators, Developers and "
-    "Guests are built in; their members are worked out by Portico."
+    "Guests are built in; their members are worked out by Portico. An external group's "
+    "members come from your directory, at sign-in or by provisioning."
 )
 TYPE_FILTER = console.Filter(
     field="type", label="Type", everything="All types", choices=Group.Type.choices
 )
 
 
-def _get_group(name: str, *, write: bool = False) -> Group:
+def _get_group(name: str, *, write: bool = False, members: bool = False) -> Group:
+    """The group named; 403 for changes it refuses: any to a system group, and
+    members added or removed by hand in an external one."""
     group = get_object_or_404(Group, name=name)
     if write and group.is_system:
         raise PermissionDenied(system_group_error(group).messages[0])
+    if members and group.type == Group.Type.EXTERNAL:
+        raise PermissionDenied(services.external_group_error(group).messages[0])
     return group
 
 
@@ -55,9 +67,14 @@ TABS = [
 ]
 
 
+# An external group's members come from the directory: no rules, no requests to join.
+EXTERNAL_TABS = [tab for tab in TABS if tab[0] not in {"rules", "requests"}]
+
+
 def _page(group: Group, tab: str) -> dict[str, Any]:
     """The group's heading and tabs, for each of its pages."""
-    context = console.entity_context(group, tab=tab, tabs=TABS, listed=("Groups", "groups:list"))
+    tabs = EXTERNAL_TABS if group.type == Group.Type.EXTERNAL else TABS
+    context = console.entity_context(group, tab=tab, tabs=tabs, listed=("Groups", "groups:list"))
     return context | {"group": group}
 
 
@@ -79,7 +96,14 @@ def group_list(request: HttpRequest) -> HttpResponse:
         items=counted.search,
         filter=TYPE_FILTER,
         sorts=console.NAME_SORTING,
-        context={"add_url": reverse("groups:create"), "intro": GROUPS_INTRO},
+        search_label="Search by name, description or external ID",
+        context={
+            "add_menu": [
+                ("Custom group", reverse("groups:create")),
+                ("External group", reverse("groups:create_external")),
+            ],
+            "intro": GROUPS_INTRO,
+        },
     )
 
 
@@ -106,6 +130,37 @@ def group_create(request: HttpRequest) -> HttpResponse:
             return redirect("groups:list")
     return console.create_page(
         request, form, title="Add a group", list_url=reverse("groups:list"), list_label="Groups"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def group_create_external(request: HttpRequest) -> HttpResponse:
+    form = ExternalGroupCreateForm(request.POST or None)
+    if form.is_valid():
+        try:
+            group = services.create_group(
+                name=form.cleaned_data["name"],
+                display_name=form.cleaned_data["display_name"],
+                description=form.cleaned_data["description"],
+                external_id=form.cleaned_data["external_id"],
+            )
+        except IntegrityError:
+            form.add_error(None, "A group with this name or ID was just created. Try another.")
+        else:
+            messages.success(
+                request,
+                f"Created the external group {group.display_name}. Its members come from the "
+                "directory as people sign in or are provisioned; give it access to products "
+                "under a product's Access control.",
+            )
+            return redirect("groups:list")
+    return console.create_page(
+        request,
+        form,
+        title="Add an external group",
+        list_url=reverse("groups:list"),
+        list_label="Groups",
     )
 
 
@@ -138,7 +193,9 @@ def group_update(request: HttpRequest, name: str) -> HttpResponse:
         request,
         "groups/group_settings.html",
         entity=group,
-        form_class=GroupSettingsForm,
+        form_class=(
+            ExternalGroupSettingsForm if group.type == Group.Type.EXTERNAL else GroupSettingsForm
+        ),
         save=lambda **changes: services.update_group(group=group, **changes),
         noun="group",
         context=_page(group, "settings"),
@@ -202,7 +259,10 @@ def group_delete(request: HttpRequest, name: str) -> HttpResponse:
 def group_members(request: HttpRequest, name: str) -> HttpResponse:
     group = _get_group(name)
     query = search_query(request)
-    context = _page(group, "members") | {"query": query}
+    context = _page(group, "members") | {
+        "query": query,
+        "external": group.type == Group.Type.EXTERNAL,
+    }
     if group.is_system:
         context["member_count"] = _member_count(group)
     else:
@@ -216,7 +276,7 @@ def group_members(request: HttpRequest, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def group_add_members(request: HttpRequest, name: str) -> HttpResponse:
-    group = _get_group(name, write=True)
+    group = _get_group(name, write=True, members=True)
     members_url = reverse("groups:members", args=[group.name])
 
     def select(picked: console.Picked) -> HttpResponse:
@@ -251,7 +311,7 @@ def group_add_members(request: HttpRequest, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def group_remove_member(request: HttpRequest, name: str, user_id: int) -> HttpResponse:
-    group = _get_group(name, write=True)
+    group = _get_group(name, write=True, members=True)
     person = get_object_or_404(User, pk=user_id)
     back = request.POST.get("next") or request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

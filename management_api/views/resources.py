@@ -270,7 +270,9 @@ def group_user(request: HttpRequest, group_id: str, user_id: str) -> HttpRespons
             )
             return json_response(serializers.group_user(person), status=201 if added else 200)
         removed = group_services.remove_member(group=group, user=person)
-    except SystemGroupError as error:
+    except ValidationError as error:
+        # A system group's members are worked out, an external group's come
+        # from the directory: Azure's 400, naming the group.
         raise _validation(error) from None
     return HttpResponse(status=200 if removed else 204)
 

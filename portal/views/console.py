@@ -166,13 +166,14 @@ def user_add_groups(request: HttpRequest, pk: int) -> HttpResponse:
             offers=console.GROUPS,
             title=f"Add {person.display_name} to groups",
             help="Tick the groups and press Select. Built-in groups are not listed: their "
-            "members are worked out by Portico.",
+            "members are worked out by Portico; nor are external groups, whose members come "
+            "from the directory.",
             taken_label="Member",
             cancel_url=person.get_absolute_url(),
             breadcrumbs=[*_breadcrumbs(), (person.email, person.get_absolute_url())],
             empty="There are no custom groups yet. Create one in the Groups tab.",
         ),
-        candidates=Group.objects.custom().order_by("display_name", "pk"),
+        candidates=Group.objects.hand_picked().order_by("display_name", "pk"),
         links=Membership.objects.filter(user=person),
         link_field="group",
         select=select,

@@ -51,7 +51,8 @@ class InviteForm(forms.ModelForm):
             "invalid_pk_value": "Choose custom groups only: “%(pk)s” is not a group.",
         },
         help_text="The person is in these groups as soon as they accept. Built-in groups "
-        "are not listed: Portico works out their members.",
+        "are not listed: Portico works out their members; nor are external groups, whose "
+        "members come from the directory.",
     )
 
     class Meta:
@@ -62,7 +63,7 @@ class InviteForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         groups = self.fields["groups"]
-        groups.queryset = Group.objects.custom().order_by("display_name", "pk")  # type: ignore[attr-defined]
+        groups.queryset = Group.objects.hand_picked().order_by("display_name", "pk")  # type: ignore[attr-defined]
         if not groups.queryset.exists():  # type: ignore[attr-defined]
             groups.help_text = (
                 "There are no custom groups yet, so the person will be in the built-in "

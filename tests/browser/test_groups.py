@@ -15,11 +15,12 @@ def test_create_edit_add_member_and_delete_a_group(page, server_url, demo, sign_
     page.goto(f"{server_url}/console/")
     menu = page.get_by_role("navigation", name="Console sections")
 
-    # Groups › + Add › name and description › Create
+    # Groups › + Add › Custom group › name and description › Create
     menu.get_by_role("link", name="Groups").click()
     expect(page.get_by_role("heading", name="Groups", exact=True)).to_be_visible()
     screenshot("groups-list")
-    page.get_by_role("link", name="+ Add").click()
+    page.get_by_role("button", name="+ Add").click()
+    page.get_by_role("link", name="Custom group").click()
     expect(page.get_by_role("heading", name="Add a group")).to_be_visible()
     page.wait_for_load_state()
     page.get_by_label("Name").fill("Contoso Partners")

@@ -450,3 +450,31 @@ def test_support_staff_bulk_remove_no_administrator_from_groups(
         },
     )
     assert Membership.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_membership_admin_refuses_external_groups(client, administrator, developer, external):
+    client.force_login(administrator)
+    response = client.post(
+        "/admin/groups/membership/add/", {"user": developer.pk, "group": external.pk}
+    )
+    assert response.status_code == 200
+    assert "is an external group: its members come from the directory" in response.text
+    assert not Membership.objects.exists()
+
+
+@pytest.mark.django_db
+def test_membership_admin_keeps_external_memberships(client, administrator, developer, external):
+    services.add_directory_members(group=external, users=[developer], via="sign-in")
+    membership = Membership.objects.get()
+    client.force_login(administrator)
+    assert client.get(f"/admin/groups/membership/{membership.pk}/delete/").status_code == 403
+    assert client.post(f"/admin/groups/membership/{membership.pk}/delete/").status_code == 403
+    # The bulk action deletes none of them either.
+    client.post(
+        "/admin/groups/membership/",
+        {"action": "delete_selected", "_selected_action": [membership.pk], "post": "yes"},
+    )
+    assert Membership.objects.filter(pk=membership.pk).exists()
+    page = client.get(f"/admin/groups/group/{external.pk}/change/").text
+    assert "From the directory, via sign-in on" in page

@@ -51,7 +51,7 @@ def test_the_same_claim_rule_twice_is_refused(partners):
 def test_system_and_external_groups_take_no_claim_rules(developers, external):
     with pytest.raises(ValidationError):
         add_claim_rule(developers)
-    with pytest.raises(ValidationError, match="no rules"):
+    with pytest.raises(ValidationError, match="come from the directory"):
         add_claim_rule(external)
 
 

@@ -263,3 +263,46 @@ def test_creating_a_group_of_type_system_is_400(client, bearer):
     )
     assert_azure_error(response, 400, "ValidationError")
     assert not Group.objects.filter(name="admins2").exists()
+
+
+# External groups: created, read and listed as Azure's; members only from the directory
+
+ENTRA_ID = "aad://contoso.onmicrosoft.com/groups/6f1c2b9e-aaaa-bbbb-cccc-1234567890ab"
+
+
+def test_external_group_put_get_and_list_with_a_filter_on_its_external_id(api, partners):
+    created = api.put(
+        "groups/logistics", {"displayName": "Logistics", "type": "external", "externalId": ENTRA_ID}
+    )
+    assert created.status_code == 201
+    group = Group.objects.get(name="logistics")
+    assert (group.type, group.directory_key) == (
+        Group.Type.EXTERNAL,
+        "6f1c2b9e-aaaa-bbbb-cccc-1234567890ab",
+    )
+    read = api.get("groups/logistics").json()["properties"]
+    assert (read["type"], read["externalId"], read["builtIn"]) == ("external", ENTRA_ID, False)
+    listed = api.get("groups", **{"$filter": f"externalId eq '{ENTRA_ID}'"})
+    assert names(listed) == ["logistics"]
+    assert names(api.get("groups", **{"$filter": "startswith(externalId, 'aad://')"})) == [
+        "logistics"
+    ]
+    every = {item["name"]: item["properties"] for item in api.get("groups").json()["value"]}
+    assert every["logistics"]["type"] == "external"
+    assert every["partners"]["externalId"] is None
+
+
+def test_external_group_members_cannot_be_added_or_removed(client, bearer, external, developer):
+    group_services.add_directory_members(group=external, users=[developer], via="sign-in")
+    path = f"groups/{external.name}/users/{developer.api_id}"
+    added = client.put(url(f"groups/{external.name}/users/nobody-else"), **bearer)
+    assert added.status_code == 404
+    for response in (client.put(url(path), **bearer), client.delete(url(path), **bearer)):
+        error = assert_azure_error(response, 400, "ValidationError")
+        assert "is an external group" in error["message"]
+        assert error["details"][0]["target"] == "group"
+    assert list(external.memberships.values_list("user", flat=True)) == [developer.pk]
+    # Reading the membership still works, both ways.
+    assert client.head(url(path), **bearer).status_code == 204
+    assert names(client.get(url(f"groups/{external.name}/users"), **bearer)) == [developer.api_id]
+    assert "directory" in names(client.get(url(f"users/{developer.api_id}/groups"), **bearer))
