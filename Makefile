@@ -88,6 +88,11 @@ deploy-check: venv
 # oidc-provider), installed from its lock file.
 OIDC_PROVIDER := tests/oidc_provider/node_modules/.package-lock.json
 $(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  echo "Installing Debian's nodejs and npm for the sign-in tests' identity provider"; \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "Run as root, or install the 'nodejs' and 'npm' packages first." >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
 	npm ci --prefix tests/oidc_provider --no-audit --no-fund --loglevel=error
 
 .PHONY: oidc-provider
