@@ -20,6 +20,8 @@ from portal.entities import (
     Link,
     NamedEntity,
     NamedEntityQuerySet,
+    Request,
+    RequestQuerySet,
     entity_constraints,
     related_count,
 )
@@ -556,41 +558,17 @@ class Invitation(models.Model):
         return f"{self.first_name} {self.last_name}".strip() or self.email
 
 
-class GroupRequestQuerySet(models.QuerySet["GroupRequest"]):
-    def waiting(self) -> GroupRequestQuerySet:
-        return self.filter(state=GroupRequest.State.SUBMITTED)
-
-
-class GroupRequest(models.Model):
+class GroupRequest(Request):
     """A developer's request to join a requestable custom group, and its outcome."""
-
-    class State(models.TextChoices):
-        SUBMITTED = "submitted", "Waiting"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_requests"
     )
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="requests")
-    reason = models.CharField(max_length=1000)
-    state = models.CharField(max_length=10, choices=State, default=State.SUBMITTED)
-    created_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.CharField(max_length=1000, blank=True)
 
-    objects = GroupRequestQuerySet.as_manager()
+    objects = RequestQuerySet["GroupRequest"].as_manager()
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(Request.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "group"],
@@ -600,7 +578,7 @@ class GroupRequest(models.Model):
                 "your request is waiting for an administrator.",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["submitted", "approved", "rejected", "withdrawn"]),
+                condition=Q(state__in=Request.STATES),
                 name="groups_request_state_valid",
             ),
         ]
@@ -610,7 +588,3 @@ class GroupRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} asks to join {self.group}"
-
-    @property
-    def is_waiting(self) -> bool:
-        return self.state == self.State.SUBMITTED

@@ -13,7 +13,7 @@ from django.utils import timezone
 from groups import notify
 from groups.models import Group, GroupRequest, GroupRule, Membership, system_group_error
 from portal import approvals, mail, sight
-from portal.entities import DeletionSummary, insert_links, update_entity
+from portal.entities import DeletionSummary, decide, insert_links, update_entity
 from portal.models import User
 
 
@@ -352,26 +352,11 @@ def request_to_join(*, user: Any, group: Group, reason: str) -> GroupRequest:
     return request
 
 
-def _decide(request: GroupRequest, state: str, decided_by: Any, reason: str) -> GroupRequest:
-    """Move a waiting request to its outcome; refused if someone decided it first."""
-    current = GroupRequest.objects.select_for_update().select_related("group", "user")
-    current_request = current.get(pk=request.pk)
-    if not current_request.is_waiting:
-        raise ValidationError(
-            f"This request was already {current_request.get_state_display().lower()}."
-        )
-    current_request.state = state
-    current_request.decided_by = decided_by
-    current_request.decided_at = timezone.now()
-    current_request.decision_reason = reason.strip()
-    current_request.save()
-    return current_request
-
-
 @transaction.atomic
 def approve_request(*, request: GroupRequest, decided_by: Any) -> GroupRequest:
     """Add the person to the group they asked for and tell them by email."""
-    decided = _decide(request, GroupRequest.State.APPROVED, decided_by, "")
+    decided = decide(request, GroupRequest.State.APPROVED, decided_by, "")
+    decided.save()
     add_members(group=decided.group, users=[decided.user], added_by=decided_by)
     mail.send_later(notify.request_approved, request_id=decided.pk)
     return decided
@@ -384,7 +369,8 @@ def reject_request(*, request: GroupRequest, decided_by: Any, reason: str) -> Gr
         raise ValidationError({"decision_reason": "Give the developer a reason."})
     if len(reason.strip()) > 1000:
         raise ValidationError({"decision_reason": "Keep the reason to 1,000 characters."})
-    decided = _decide(request, GroupRequest.State.REJECTED, decided_by, reason)
+    decided = decide(request, GroupRequest.State.REJECTED, decided_by, reason)
+    decided.save()
     mail.send_later(notify.request_rejected, request_id=decided.pk)
     return decided
 
@@ -392,4 +378,6 @@ def reject_request(*, request: GroupRequest, decided_by: Any, reason: str) -> Gr
 @transaction.atomic
 def withdraw_request(*, request: GroupRequest) -> GroupRequest:
     """The developer takes back a request that is still waiting."""
-    return _decide(request, GroupRequest.State.WITHDRAWN, request.user, "")
+    decided = decide(request, GroupRequest.State.WITHDRAWN, request.user, "")
+    decided.save()
+    return decided

@@ -275,3 +275,57 @@ class DeletionSummary:
         if self.consequences:
             text += "; " + ", and ".join(self.consequences)
         return text + "."
+
+
+class RequestQuerySet[RequestT: "Request"](models.QuerySet[RequestT]):
+    def waiting(self) -> Self:
+        return self.filter(state=Request.State.SUBMITTED)
+
+
+class Request(models.Model):
+    """Someone asks an administrator for something (to join a group, to see a product),
+    with a reason, and the outcome: approved, rejected with a reason, or withdrawn."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", "Waiting"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    STATES: ClassVar[list[str]] = ["submitted", "approved", "rejected", "withdrawn"]
+
+    reason = models.CharField(max_length=1000)
+    state = models.CharField(max_length=10, choices=State, default=State.SUBMITTED)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.state == self.State.SUBMITTED
+
+
+def decide[RequestT: Request](
+    request: RequestT, state: str, decided_by: Any, reason: str
+) -> RequestT:
+    """Move a waiting request to its outcome, not yet saved; refused if someone decided it
+    first. The row is locked until the caller's transaction ends."""
+    current = type(request)._default_manager.select_for_update().get(pk=request.pk)
+    if not current.is_waiting:
+        raise ValidationError(f"This request was already {current.get_state_display().lower()}.")
+    current.state = state
+    current.decided_by = decided_by
+    current.decided_at = timezone.now()
+    current.decision_reason = reason.strip()
+    return current

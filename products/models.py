@@ -7,13 +7,14 @@ from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
-from django.utils import timezone
 
 from groups.models import Group, Viewer
 from portal.entities import (
     Link,
     NamedEntity,
     NamedEntityQuerySet,
+    Request,
+    RequestQuerySet,
     entity_constraints,
     related_count,
 )
@@ -182,40 +183,17 @@ class ProductGroup(Link):
         return f"{self.group} sees {self.product}"
 
 
-class AccessRequestQuerySet(models.QuerySet["AccessRequest"]):
-    def waiting(self) -> AccessRequestQuerySet:
-        return self.filter(state=AccessRequest.State.SUBMITTED)
-
-
-class AccessRequest(models.Model):
+class AccessRequest(Request):
     """A developer's request to see a listed product, and its outcome.
 
     Approving puts the person in a custom group that sees the product (the
     administrator picks which), so access keeps flowing through groups only.
     """
 
-    class State(models.TextChoices):
-        SUBMITTED = "submitted", "Waiting"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_requests"
     )
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="access_requests")
-    reason = models.CharField(max_length=1000)
-    state = models.CharField(max_length=10, choices=State, default=State.SUBMITTED)
-    created_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.CharField(max_length=1000, blank=True)
     group = models.ForeignKey(
         Group,
         on_delete=models.SET_NULL,
@@ -225,10 +203,9 @@ class AccessRequest(models.Model):
         help_text="The group the person was added to when the request was approved.",
     )
 
-    objects = AccessRequestQuerySet.as_manager()
+    objects = RequestQuerySet["AccessRequest"].as_manager()
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(Request.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "product"],
@@ -238,7 +215,7 @@ class AccessRequest(models.Model):
                 "your request is waiting for an administrator.",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["submitted", "approved", "rejected", "withdrawn"]),
+                condition=Q(state__in=Request.STATES),
                 name="products_access_request_state_valid",
             ),
         ]
@@ -248,7 +225,3 @@ class AccessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} asks to see {self.product}"
-
-    @property
-    def is_waiting(self) -> bool:
-        return self.state == self.State.SUBMITTED

@@ -9,12 +9,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from django.utils import timezone
 
 from groups import services as group_services
 from groups.models import Group
 from portal import approvals, mail, sight
-from portal.entities import DeletionSummary, insert_links, update_entity
+from portal.entities import DeletionSummary, decide, insert_links, update_entity
 from products import notify
 from products.models import AccessRequest, Product, ProductGroup
 
@@ -136,21 +135,6 @@ def request_access(*, user: Any, product: Product, reason: str) -> AccessRequest
     return request
 
 
-def _decide(request: AccessRequest, state: str, decided_by: Any, reason: str) -> AccessRequest:
-    """Move a waiting request to its outcome; refused if someone decided it first."""
-    current = AccessRequest.objects.select_for_update().select_related("product", "user")
-    current_request = current.get(pk=request.pk)
-    if not current_request.is_waiting:
-        raise ValidationError(
-            f"This request was already {current_request.get_state_display().lower()}."
-        )
-    current_request.state = state
-    current_request.decided_by = decided_by
-    current_request.decided_at = timezone.now()
-    current_request.decision_reason = reason.strip()
-    return current_request
-
-
 def access_groups(product: Product) -> Any:
     """The groups an approval may add someone to: custom groups that see the product."""
     return Group.objects.filter(type=Group.Type.CUSTOM, product_links__product=product).order_by(
@@ -174,7 +158,7 @@ def approve_access_request(
         raise ValidationError(
             {"group": f"{group.display_name} isn't a custom group: people can't be added to it."}
         )
-    decided = _decide(request, AccessRequest.State.APPROVED, decided_by, "")
+    decided = decide(request, AccessRequest.State.APPROVED, decided_by, "")
     if not ProductGroup.objects.filter(product=decided.product, group=group).exists():
         raise ValidationError(
             {
@@ -196,7 +180,7 @@ def reject_access_request(*, request: AccessRequest, decided_by: Any, reason: st
         raise ValidationError({"decision_reason": "Give the developer a reason."})
     if len(reason.strip()) > 1000:
         raise ValidationError({"decision_reason": "Keep the reason to 1,000 characters."})
-    decided = _decide(request, AccessRequest.State.REJECTED, decided_by, reason)
+    decided = decide(request, AccessRequest.State.REJECTED, decided_by, reason)
     decided.save()
     mail.send_later(notify.access_rejected, request_id=decided.pk)
     return decided
@@ -205,6 +189,6 @@ def reject_access_request(*, request: AccessRequest, decided_by: Any, reason: st
 @transaction.atomic
 def withdraw_access_request(*, request: AccessRequest) -> AccessRequest:
     """The developer takes back a request that is still waiting."""
-    decided = _decide(request, AccessRequest.State.WITHDRAWN, request.user, "")
+    decided = decide(request, AccessRequest.State.WITHDRAWN, request.user, "")
     decided.save()
     return decided
