@@ -588,3 +588,8 @@ class GroupRequest(Request):
 
     def __str__(self) -> str:
         return f"{self.user} asks to join {self.group}"
+
+    @property
+    def subject(self) -> Group:
+        """What is asked for, as the developer's list of requests names it."""
+        return self.group

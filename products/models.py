@@ -225,3 +225,8 @@ class AccessRequest(Request):
 
     def __str__(self) -> str:
         return f"{self.user} asks to see {self.product}"
+
+    @property
+    def subject(self) -> Product:
+        """What is asked for, as the developer's list of requests names it."""
+        return self.product

@@ -44,7 +44,15 @@ def token_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "api/token_list.html",
-        {"form": form, "tokens": tokens, "created": created, "now": timezone.now()},
+        {
+            "title": "API tokens",
+            "caption": "Your API tokens",
+            "revoke_url": "console:token_revoke",
+            "form": form,
+            "tokens": tokens,
+            "created": created,
+            "now": timezone.now(),
+        },
     )
 
 

@@ -49,6 +49,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
         request,
         "scim/token_list.html",
         {
+            "title": "Provisioning (SCIM)",
+            "caption": "Provisioning tokens",
+            "revoke_url": "console:scim_token_revoke",
+            "show_creator": True,
             "form": form,
             "tokens": tokens,
             "created": created,
