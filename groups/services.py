@@ -365,10 +365,6 @@ def approve_request(*, request: GroupRequest, decided_by: Any) -> GroupRequest:
 @transaction.atomic
 def reject_request(*, request: GroupRequest, decided_by: Any, reason: str) -> GroupRequest:
     """Refuse a request; the person gets the reason by email."""
-    if not reason.strip():
-        raise ValidationError({"decision_reason": "Give the developer a reason."})
-    if len(reason.strip()) > 1000:
-        raise ValidationError({"decision_reason": "Keep the reason to 1,000 characters."})
     decided = decide(request, GroupRequest.State.REJECTED, decided_by, reason)
     decided.save()
     mail.send_later(notify.request_rejected, request_id=decided.pk)

@@ -320,7 +320,13 @@ def decide[RequestT: Request](
     request: RequestT, state: str, decided_by: Any, reason: str
 ) -> RequestT:
     """Move a waiting request to its outcome, not yet saved; refused if someone decided it
-    first. The row is locked until the caller's transaction ends."""
+    first, or a rejection without a reason. The row is locked until the caller's
+    transaction ends."""
+    if state == Request.State.REJECTED:
+        if not reason.strip():
+            raise ValidationError({"decision_reason": "Give the developer a reason."})
+        if len(reason.strip()) > 1000:
+            raise ValidationError({"decision_reason": "Keep the reason to 1,000 characters."})
     current = type(request)._default_manager.select_for_update().get(pk=request.pk)
     if not current.is_waiting:
         raise ValidationError(f"This request was already {current.get_state_display().lower()}.")
