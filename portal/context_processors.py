@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 from django.http import HttpRequest
 
 from portal import approvals, preview
@@ -42,7 +44,8 @@ def console_section(request: HttpRequest) -> dict[str, object]:
     return {
         "console_menu": CONSOLE_MENU,
         "console_section": section,
-        "waiting_approvals": approvals.waiting_count,
+        # Counted when a page shows it, once however often it shows it.
+        "waiting_approvals": functools.cache(approvals.waiting_count),
     }
 
 

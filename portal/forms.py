@@ -221,3 +221,15 @@ class EntitySettingsForm(NamedEntityForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["version"] = self.instance.version
+
+
+def add_refusal(
+    form: forms.BaseForm, error: ValidationError, *, otherwise: str | None = None
+) -> None:
+    """A service's refusal, beside the form's fields it names; the rest beside `otherwise`
+    (a field), or above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(otherwise, error.messages)
+        return
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else otherwise, problems)

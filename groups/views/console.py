@@ -33,6 +33,7 @@ from groups.models import (
 from portal import console
 from portal.access import administrator_required
 from portal.entities import related_count
+from portal.forms import add_refusal
 from portal.lists import paginate, search_query
 from portal.models import User
 from products.models import ProductGroup
@@ -110,57 +111,47 @@ def group_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def group_create(request: HttpRequest) -> HttpResponse:
-    form = GroupCreateForm(request.POST or None)
-    if form.is_valid():
-        try:
-            group = services.create_group(
-                name=form.cleaned_data["name"],
-                display_name=form.cleaned_data["display_name"],
-                description=form.cleaned_data["description"],
-            )
-        except IntegrityError:
-            # Another administrator created the same name or ID a moment ago.
-            form.add_error(None, "A group with this name or ID was just created. Try another.")
-        else:
-            messages.success(
-                request,
-                f"Created the group {group.display_name}. "
-                "Next, add members under Members, or give it access to products.",
-            )
-            return redirect("groups:list")
-    return console.create_page(
-        request, form, title="Add a group", list_url=reverse("groups:list"), list_label="Groups"
+    return _create(
+        request,
+        GroupCreateForm(request.POST or None),
+        title="Add a group",
+        created="Created the group {name}. Next, add members under Members, or give it access "
+        "to products.",
     )
 
 
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def group_create_external(request: HttpRequest) -> HttpResponse:
-    form = ExternalGroupCreateForm(request.POST or None)
+    return _create(
+        request,
+        ExternalGroupCreateForm(request.POST or None),
+        title="Add an external group",
+        created="Created the external group {name}. Its members come from the directory as "
+        "people sign in or are provisioned; give it access to products under a product's "
+        "Access control.",
+    )
+
+
+def _create(request: HttpRequest, form: Any, *, title: str, created: str) -> HttpResponse:
+    """+ Add › Custom group or External group: the group is external when the form has an
+    external ID."""
     if form.is_valid():
         try:
             group = services.create_group(
                 name=form.cleaned_data["name"],
                 display_name=form.cleaned_data["display_name"],
                 description=form.cleaned_data["description"],
-                external_id=form.cleaned_data["external_id"],
+                external_id=form.cleaned_data.get("external_id", ""),
             )
         except IntegrityError:
+            # Another administrator created the same name or ID a moment ago.
             form.add_error(None, "A group with this name or ID was just created. Try another.")
         else:
-            messages.success(
-                request,
-                f"Created the external group {group.display_name}. Its members come from the "
-                "directory as people sign in or are provisioned; give it access to products "
-                "under a product's Access control.",
-            )
+            messages.success(request, created.format(name=group.display_name))
             return redirect("groups:list")
     return console.create_page(
-        request,
-        form,
-        title="Add an external group",
-        list_url=reverse("groups:list"),
-        list_label="Groups",
+        request, form, title=title, list_url=reverse("groups:list"), list_label="Groups"
     )
 
 
@@ -457,17 +448,6 @@ def group_rules(request: HttpRequest, name: str) -> HttpResponse:
     return render(request, "groups/group_rules.html", _page(group, "rules") | {"rules": rules})
 
 
-def _errors_to_form(form: Any, error: ValidationError) -> None:
-    """A service's refusal, next to the field it names (the value when it names none)."""
-    if hasattr(error, "error_dict"):
-        for field, messages_of_field in error.message_dict.items():
-            for message in messages_of_field:
-                form.add_error(field if field in form.fields else "value", message)
-    else:
-        for message in error.messages:
-            form.add_error("value", message)
-
-
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def group_add_rule(request: HttpRequest, name: str) -> HttpResponse:
@@ -487,7 +467,7 @@ def group_add_rule(request: HttpRequest, name: str) -> HttpResponse:
                     claim=form.cleaned_data["claim"] if is_claim else "",
                 )
             except ValidationError as error:
-                _errors_to_form(form, error)
+                add_refusal(form, error, otherwise="value")
             else:
                 messages.success(
                     request,

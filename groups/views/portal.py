@@ -17,6 +17,7 @@ from groups import services
 from groups.forms import JoinRequestForm
 from groups.models import Group, GroupRequest, Membership
 from portal import preview
+from portal.forms import add_refusal
 from portal.lists import paginate
 
 PREVIEW_MESSAGE = "This is a read-only preview: nothing can be requested while viewing as someone."
@@ -69,9 +70,7 @@ def request_to_join(request: HttpRequest, name: str) -> HttpResponse:
                 user=request.user, group=group, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                for problem in problems:
-                    form.add_error("reason" if field == "reason" else None, problem)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,

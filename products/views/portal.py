@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apis.models import Api
 from portal import preview
+from portal.forms import add_refusal
 from portal.lists import paginate, search_query
 from products import services
 from products.forms import AccessRequestForm
@@ -115,9 +116,7 @@ def request_access(request: HttpRequest, name: str) -> HttpResponse:
                 user=request.user, product=product, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                for problem in problems:
-                    form.add_error("reason" if field == "reason" else None, problem)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,

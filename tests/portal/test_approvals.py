@@ -435,3 +435,13 @@ def test_a_sign_up_confirmed_under_approval_announces_itself(
     [email] = mailoutbox
     assert email.subject == "New sign-up waiting for your approval"
     assert "new@signup.example" in email.body
+
+
+def test_the_overview_counts_what_waits_once(
+    client, administrator, everything, django_assert_max_num_queries
+):
+    client.force_login(administrator)
+    with django_assert_max_num_queries(50) as queries:
+        page = client.get(reverse("console:home")).content.decode()
+    assert '3<span class="visually-hidden"> waiting</span>' in page
+    assert len([q for q in queries.captured_queries if "UNION" in q["sql"]]) == 1
