@@ -16,7 +16,6 @@ next email).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,8 +27,8 @@ from django.db.models import CharField, F, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import mail
-from portal.models import ApprovalNotice, User
+from portal import jobs, mail
+from portal.models import ApprovalNotice, Job, User
 
 
 @dataclass(frozen=True)
@@ -145,10 +144,6 @@ def announce() -> None:
     mail.send_later(send_digest)
 
 
-_timer_lock = threading.Lock()
-_timer: threading.Timer | None = None
-
-
 def send_digest() -> None:
     """send_later's form of _send_digest."""
     _send_digest()
@@ -157,9 +152,9 @@ def send_digest() -> None:
 def _send_digest() -> bool:
     """Email what arrived since the last email, unless one went out too recently.
 
-    Then the email is due when the interval ends: a timer in this process
-    sends it, and so does the next announce() after that time in any
-    process. True when an email went out.
+    Then the email is due when the interval ends: a job deferred until
+    then sends it (one such job waits at a time), and so does the next
+    announce() after that time. True when an email went out.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -209,14 +204,15 @@ def _arrived_since(since: Any) -> list[tuple[Kind, list[Any]]]:
 
 
 def _send_at(due: Any) -> None:
-    """Send the digest when it falls due, from this process (not in tests, which call it)."""
-    global _timer
-    if not settings.PORTICO_MAIL_IN_BACKGROUND:
-        return
-    with _timer_lock:
-        if _timer is not None and _timer.is_alive():
-            return
-        delay = max((due - timezone.now()).total_seconds(), 0) + 1
-        _timer = threading.Timer(delay, mail.send_later, args=(send_digest,))
-        _timer.daemon = True
-        _timer.start()
+    """Send the digest when it falls due: a deferred job, unless one already waits."""
+    path = f"{send_digest.__module__}.{send_digest.__qualname__}"
+    waiting = Job.objects.filter(
+        kind=mail.KIND, state=Job.State.QUEUED, params__send=path, run_after__isnull=False
+    )
+    if not waiting.exists():
+        jobs.start(
+            mail.KIND,
+            title="Email: approvals waiting (when the pause ends)",
+            params={"send": path, "kwargs": {}},
+            run_after=due,
+        )

@@ -17,7 +17,7 @@ class PortalConfig(AppConfig):
             throttle.forget_failures_on_sign_in, dispatch_uid="portal.forget_failures"
         )
 
-        from portal import approvals, inbox
+        from portal import approvals, inbox, mail  # noqa: F401 - mail registers its job
 
         approvals.register(inbox.SIGNUPS)
 

@@ -16,6 +16,7 @@ CONSOLE_MENU = [
     ("apis", "APIs", "apis:list"),
     ("subscriptions", "Subscriptions", "subscriptions:list"),
     ("users", "Users", "console:users"),
+    ("jobs", "Jobs", "console:jobs"),
     ("settings", "Settings", "console:settings"),
 ]
 
@@ -39,6 +40,7 @@ def console_section(request: HttpRequest) -> dict[str, object]:
         name = match.url_name or ""
         section = "users" if name.startswith("user") else name
         section = "settings" if name.startswith(("token", "signup")) else section
+        section = "jobs" if name.startswith("job") else section
     else:
         return {}
     return {

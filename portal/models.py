@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -252,3 +253,94 @@ class ApprovalNotice(models.Model):
 
     def __str__(self) -> str:
         return "Approvals email"
+
+
+class JobQuerySet(models.QuerySet["Job"]):
+    def in_flight(self) -> JobQuerySet:
+        return self.filter(state__in=(Job.State.QUEUED, Job.State.RUNNING))
+
+    def failed(self) -> JobQuerySet:
+        return self.filter(state=Job.State.FAILED)
+
+
+class Job(models.Model):
+    """One piece of background work and what it did (portal/jobs.py runs it).
+
+    The row is written in the same transaction as the change that asks for
+    the work, so neither exists without the other. The task queue carries
+    only the row's id; whichever worker runs it claims the row for a lease,
+    records its progress as it goes, and a job whose worker died is handed to
+    another once the lease runs out.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=100)
+    title = models.CharField(max_length=300)
+    params = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    # What the job did, in a sentence for the console; its last error, if any.
+    summary = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=5)
+    # Not before this time (a retry's backoff, or a deferred email).
+    run_after = models.DateTimeField(null=True, blank=True)
+    # Until when the worker running it holds it; past that, another may take it.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=100, blank=True)
+    # When the id was last handed to the task queue.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # Enqueued once the change commits (emails), not in the change's transaction.
+    after_commit = models.BooleanField(default=False)
+    started_by = models.ForeignKey(
+        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cause = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="effects"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        indexes: ClassVar = [
+            models.Index(fields=["state", "created_at"], name="portal_job_state_created"),
+            models.Index(fields=["kind", "state"], name="portal_job_kind_state"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("console:job", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return 100 if self.state == self.State.SUCCEEDED else None
+        return min(100, self.done * 100 // self.total)
+
+
+class WorkerBeat(models.Model):
+    """A worker process, and when it last said it was alive (its sweeper writes this)."""
+
+    worker = models.CharField(max_length=100, primary_key=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.worker

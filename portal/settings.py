@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "management_api",
     "scim",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: a console action that started background work says so.
+    "portal.jobs.AnnounceJobsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: turns a paused sign-in into its page.
@@ -304,8 +307,6 @@ def mailers_config(url: str) -> dict:
 
 
 MAILERS = mailers_config(os.environ.get("DJANGO_EMAIL_URL") or "console://")
-# Emails are sent from a background thread after the commit (portal/mail.py).
-PORTICO_MAIL_IN_BACKGROUND = env_bool("PORTICO_MAIL_IN_BACKGROUND", default=True)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Portico <portico@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -416,3 +417,32 @@ PORTICO_SIGNUP_LINK_DAYS = env_int("PORTICO_SIGNUP_LINK_DAYS", default=2)
 PORTICO_APPROVALS_EMAIL_MINUTES = env_int("PORTICO_APPROVALS_EMAIL_MINUTES", default=5)
 PORTICO_SIGNUP_LIMIT_PER_ADDRESS = env_int("PORTICO_SIGNUP_LIMIT_PER_ADDRESS", default=10)
 PORTICO_SIGNUP_LIMIT_PER_ACCOUNT = env_int("PORTICO_SIGNUP_LIMIT_PER_ACCOUNT", default=3)
+
+# Background work (portal/jobs.py) through Django's Tasks API. The default is
+# the database backend (django-tasks-db): nothing to run but the worker
+# (`manage.py portico_worker`, started by `make run`). With REDIS_URL set,
+# RQ on Redis carries the tasks instead; the jobs' records stay in the database.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+PORTICO_TASK_QUEUE = os.environ.get("PORTICO_TASK_QUEUE", "redis" if REDIS_URL else "database")
+if PORTICO_TASK_QUEUE not in ("database", "redis"):
+    raise ImproperlyConfigured(
+        f"PORTICO_TASK_QUEUE must be 'database' or 'redis', got {PORTICO_TASK_QUEUE!r}"
+    )
+if PORTICO_TASK_QUEUE == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("PORTICO_TASK_QUEUE=redis needs REDIS_URL")
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How long a worker holds a job between two progress reports; past that,
+# another worker may take the job over (its worker is presumed dead).
+PORTICO_JOB_LEASE_SECONDS = env_int("PORTICO_JOB_LEASE_SECONDS", default=60)
+# The first pause before a failed job is tried again; each next one is three times longer.
+PORTICO_JOB_RETRY_SECONDS = env_int("PORTICO_JOB_RETRY_SECONDS", default=10)
+# A job handed to the queue this long ago and still waiting is handed over again.
+PORTICO_JOB_REQUEUE_MINUTES = env_int("PORTICO_JOB_REQUEUE_MINUTES", default=30)
+# How often each worker's sweeper runs, and after how long without one a worker counts as gone.
+PORTICO_WORKER_SWEEP_SECONDS = env_int("PORTICO_WORKER_SWEEP_SECONDS", default=15)
+PORTICO_WORKER_SILENT_SECONDS = env_int("PORTICO_WORKER_SILENT_SECONDS", default=60)

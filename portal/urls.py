@@ -8,7 +8,7 @@ from apis import portal_urls as api_portal_urls
 from groups import urls as group_urls
 from management_api.views import console as api_console
 from portal.forms import SignInForm
-from portal.views import account, approvals, console, invitations, signup
+from portal.views import account, approvals, console, invitations, jobs, signup
 from portal.views import portal as portal_views
 from products import urls as product_urls
 from scim.views import console as scim_console
@@ -71,6 +71,9 @@ console_patterns = (
     [
         path("", console.console_home, name="home"),
         path("approvals/", approvals.inbox, name="approvals"),
+        path("jobs/", jobs.job_list, name="jobs"),
+        path("jobs/<uuid:pk>/", jobs.job_detail, name="job"),
+        path("jobs/<uuid:pk>/retry/", jobs.job_retry, name="job_retry"),
         path("settings/", subscription_console.subscription_settings, name="settings"),
         path("settings/signup/", signup.signup_settings, name="signup_settings"),
         path(

@@ -38,9 +38,10 @@ for database in connections.settings.values():
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Email goes out in the request's thread, after the commit, so a test
-    # reads the outbox at once; tests/portal/test_mail.py covers the thread.
-    settings.PORTICO_MAIL_IN_BACKGROUND = False
+    # Background jobs run at once, in the thread that starts them (emails
+    # once the change commits), so a test sees their effects straight away;
+    # tests/portal/test_jobs.py runs them through the real queue and worker.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     # The manifest storage needs `collectstatic` first; tests serve the files
     # straight from static/.
     settings.STORAGES = {
