@@ -70,7 +70,7 @@ def pending_for(email: str) -> Invitation | None:
     )
 
 
-def _send(*, invitation_id: int, token: str) -> None:
+def _send_invitation(*, invitation_id: int, token: str) -> None:
     invitation = Invitation.objects.select_related("invited_by").get(pk=invitation_id)
     context = {
         "invitation": invitation,
@@ -124,7 +124,7 @@ def invite(
         invitation.full_clean(exclude=["token_hash"])
         invitation.save()
         invitation.groups.set(groups)
-        mail.send_later(_send, invitation_id=invitation.pk, token=token)
+        mail.send_later(_send_invitation, invitation_id=invitation.pk, token=token)
     return invitation
 
 
@@ -136,7 +136,7 @@ def resend(*, invitation: Invitation) -> Invitation:
         raise ValidationError("This invitation was already accepted or revoked.", code="closed")
     token = _new_link(current)
     current.save(update_fields=["token_hash", "sent_at", "expires_at"])
-    mail.send_later(_send, invitation_id=current.pk, token=token)
+    mail.send_later(_send_invitation, invitation_id=current.pk, token=token)
     return current
 
 

@@ -141,10 +141,10 @@ def interval() -> timedelta:
 
 def announce() -> None:
     """Something new waits: email the administrators once the transaction commits, batched."""
-    mail.send_later(send_digest)
+    mail.send_later(send_approvals_digest)
 
 
-def send_digest() -> None:
+def send_approvals_digest() -> None:
     """send_later's form of _send_digest."""
     _send_digest()
 
@@ -205,7 +205,7 @@ def _arrived_since(since: Any) -> list[tuple[Kind, list[Any]]]:
 
 def _send_at(due: Any) -> None:
     """Send the digest when it falls due: a deferred job, unless one already waits."""
-    path = f"{send_digest.__module__}.{send_digest.__qualname__}"
+    path = f"{send_approvals_digest.__module__}.{send_approvals_digest.__qualname__}"
     waiting = Job.objects.filter(
         kind=mail.KIND, state=Job.State.QUEUED, params__send=path, run_after__isnull=False
     )

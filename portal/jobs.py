@@ -73,6 +73,10 @@ def handler(
     return register
 
 
+# Who is making the current request: the jobs it starts name them.
+_actor: contextvars.ContextVar[User | None] = contextvars.ContextVar(
+    "portico_jobs_actor", default=None
+)
 # The jobs the current request started, so the console can say what follows.
 _started: contextvars.ContextVar[list[Job] | None] = contextvars.ContextVar(
     "portico_jobs_started", default=None
@@ -95,6 +99,8 @@ def start(
         raise LookupError(f"No job handler is registered for {kind!r}")
     if cause is None:
         cause = current_job()
+    if by is None and cause is None:
+        by = _actor.get()
     job = Job.objects.create(
         kind=kind,
         title=title[: Job._meta.get_field("title").max_length],  # type: ignore[misc]
@@ -104,6 +110,7 @@ def start(
         total=total,
         run_after=run_after,
         after_commit=chosen.after_commit,
+        max_attempts=settings.PORTICO_JOB_MAX_ATTEMPTS,
     )
     started = _started.get()
     if started is not None and chosen.announce:
@@ -309,14 +316,20 @@ def collecting() -> Iterator[list[Job]]:
 
 
 class AnnounceJobsMiddleware:
-    """After a console action that started background work, say so and link its progress."""
+    """Jobs a request starts name who made it; after a console action that started
+    background work, the administrator is told, with a link to its progress."""
 
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:
-        with collecting() as started:
-            response = self.get_response(request)
+        user = request.user if request.user.is_authenticated else None
+        actor = _actor.set(user)
+        try:
+            with collecting() as started:
+                response = self.get_response(request)
+        finally:
+            _actor.reset(actor)
         if (
             started
             and getattr(request, "_messages", None) is not None

@@ -36,6 +36,7 @@ def send_later(send: Callable[..., None], /, **kwargs: Any) -> Job:
     path = f"{send.__module__}.{send.__qualname__}"
     if "<" in path:
         raise ValueError(f"send_later needs a module-level function, not {path}")
+    # _send_signup_approved → "Email: signup approved".
     what = send.__name__.strip("_").removeprefix("send_").replace("_", " ")
     return jobs.start(KIND, title=f"Email: {what}", params={"send": path, "kwargs": kwargs})
 

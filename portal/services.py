@@ -35,7 +35,7 @@ def set_password_url(user: User) -> str:
     )
 
 
-def _send_invitation(*, user_id: int) -> None:
+def _send_account_created(*, user_id: int) -> None:
     user = User.objects.get(pk=user_id)
     context = {
         "user": user,
@@ -84,7 +84,7 @@ def create_user(
             email, None, password_hash=password_hash, state=state, **fields
         )
         if not password_hash:
-            mail.send_later(_send_invitation, user_id=user.pk)
+            mail.send_later(_send_account_created, user_id=user.pk)
         if user.state == User.State.ACTIVE:
             activation.activated(user_id=user.pk)
     return user

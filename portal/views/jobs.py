@@ -25,7 +25,8 @@ SORTING = console.Sorts(
 
 def _counts() -> dict[str, int]:
     return Job.objects.aggregate(
-        in_flight=Count("pk", filter=Q(state__in=(Job.State.QUEUED, Job.State.RUNNING))),
+        waiting=Count("pk", filter=Q(state=Job.State.QUEUED)),
+        running=Count("pk", filter=Q(state=Job.State.RUNNING)),
         failed=Count("pk", filter=Q(state=Job.State.FAILED)),
     )
 

@@ -376,7 +376,7 @@ def test_items_arriving_soon_after_wait_for_the_next_email(
     make_user(
         email="later@signup.example", state=User.State.PENDING, email_confirmed_at=timezone.now()
     )
-    approvals.send_digest()
+    approvals.send_approvals_digest()
     assert mailoutbox == []
     notice = ApprovalNotice.objects.get()
     assert notice.due_at == notice.last_sent_at + timedelta(minutes=5)
@@ -386,7 +386,7 @@ def test_items_arriving_soon_after_wait_for_the_next_email(
     User.objects.filter(email="sam@signup.example").update(
         email_confirmed_at=earlier - timedelta(minutes=1)
     )
-    approvals.send_digest()
+    approvals.send_approvals_digest()
     [email] = mailoutbox
     assert "later@signup.example" in email.body
     assert "sam@signup.example" not in email.body
@@ -401,7 +401,7 @@ def test_the_email_lists_several_kinds_and_goes_to_the_notification_address(
     )
     ApprovalNotice.objects.all().delete()
     mail.outbox.clear()
-    approvals.send_digest()
+    approvals.send_approvals_digest()
     [email] = mailoutbox
     assert email.to == ["approvals@example.com"]
     assert email.subject == "3 new requests waiting for your approval"
@@ -418,7 +418,7 @@ def test_no_email_when_nothing_new_arrived(everything, mailoutbox):
         model.objects.update(**{field: timezone.now() - timedelta(hours=2)})
     Subscription.objects.update(created_at=timezone.now() - timedelta(hours=2))
     mail.outbox.clear()
-    approvals.send_digest()
+    approvals.send_approvals_digest()
     assert mailoutbox == []
 
 
