@@ -291,6 +291,22 @@ def recover() -> int:
     return len(ids)
 
 
+def prune() -> int:
+    """Forget jobs finished over PORTICO_JOB_KEEP_DAYS ago, and the queue's own finished tasks.
+
+    Returns how many jobs were forgotten. Each worker's sweeper runs it once an hour.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    old = now - timedelta(days=settings.PORTICO_JOB_KEEP_DAYS)
+    finished = (Job.State.SUCCEEDED, Job.State.FAILED)
+    # Jobs that followed an old one keep their own record; only the link goes.
+    gone, _ = Job.objects.filter(state__in=finished, finished_at__lt=old).delete()
+    DBTaskResult.objects.finished().filter(finished_at__lt=now - timedelta(days=1)).delete()
+    return gone
+
+
 def beat(worker: str) -> None:
     """Note that this worker is alive (the Jobs page and /health/ count live workers)."""
     WorkerBeat.objects.update_or_create(worker=worker[:100], defaults={"seen_at": timezone.now()})

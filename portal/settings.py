@@ -439,6 +439,8 @@ else:
 # How long a worker holds a job between two progress reports; past that,
 # another worker may take the job over (its worker is presumed dead).
 PORTICO_JOB_LEASE_SECONDS = env_int("PORTICO_JOB_LEASE_SECONDS", default=60)
+# Finished jobs are kept this many days, then forgotten.
+PORTICO_JOB_KEEP_DAYS = env_int("PORTICO_JOB_KEEP_DAYS", default=30)
 # How many times a job is tried before it is Failed (and waits for Retry).
 PORTICO_JOB_MAX_ATTEMPTS = env_int("PORTICO_JOB_MAX_ATTEMPTS", default=5)
 # The first pause before a failed job is tried again; each next one is three times longer.

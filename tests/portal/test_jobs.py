@@ -199,3 +199,16 @@ class HangingUpBackend(BaseEmailBackend):
 
     def send_messages(self, messages):
         raise SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def test_finished_jobs_are_forgotten_after_the_days_kept(settings):
+    settings.PORTICO_JOB_KEEP_DAYS = 30
+    old = mail.send_later(send_note, to="old@example.com")
+    recent = mail.send_later(send_note, to="recent@example.com")
+    waiting = mail.send_later(send_note, to="waiting@example.com")
+    Job.objects.filter(pk__in=[old.pk, recent.pk]).update(state=Job.State.SUCCEEDED)
+    Job.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=31))
+    Job.objects.filter(pk=recent.pk).update(finished_at=timezone.now() - timedelta(days=29))
+    Job.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(days=90))
+    assert jobs.prune() == 1
+    assert set(Job.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}

@@ -5,12 +5,14 @@ as it likes, on any machines that reach the database (and Redis, when the
 queue is there). The worker is the backend's: django-tasks-db's
 `db_worker`, or RQ's worker (with its scheduler, for retries' pauses). The
 sweeper is a thread that, every PORTICO_WORKER_SWEEP_SECONDS, notes that
-this worker is alive and hands the queue any job whose worker died.
+this worker is alive and hands the queue any job whose worker died; once
+an hour it also forgets jobs finished over PORTICO_JOB_KEEP_DAYS ago.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +22,9 @@ from django.db import close_old_connections, connections
 from django.utils.crypto import get_random_string
 
 from portal import jobs
+
+# Seconds between two prunings of old jobs by one worker's sweeper.
+PRUNE_EVERY = 3600
 
 
 class Command(BaseCommand):
@@ -71,11 +76,16 @@ class Command(BaseCommand):
         while not stop.wait(settings.PORTICO_WORKER_SWEEP_SECONDS):
             self._sweep_once(name)
 
+    _pruned_at = 0.0
+
     def _sweep_once(self, name: str) -> None:
         close_old_connections()
         try:
             jobs.beat(name)
             jobs.recover()
+            if time.monotonic() - self._pruned_at > PRUNE_EVERY:
+                self._pruned_at = time.monotonic()
+                jobs.prune()
         except Exception:  # the sweeper must outlive a database blip
             jobs.logger.exception("The worker's sweeper failed; trying again later")
         finally:
