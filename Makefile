@@ -84,6 +84,15 @@ deploy-check: venv
 	DJANGO_EMAIL_URL=smtp+tls://portico:secret@mail.example.com:587 \
 	$(MANAGE) check --deploy --fail-level WARNING
 
+# The shared-cache tests and the tests across nodes start their own redis-server.
+.PHONY: redis-server
+redis-server:
+	@if ! command -v redis-server >/dev/null; then \
+	  echo "Installing Debian's redis-server for the shared-cache tests"; \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "Run as root, or install the 'redis-server' package first." >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	fi
+
 # The browser tests sign in through a real OpenID Connect provider (node's
 # oidc-provider), installed from its lock file.
 OIDC_PROVIDER := tests/oidc_provider/node_modules/.package-lock.json
@@ -99,7 +108,7 @@ $(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
 oidc-provider: $(OIDC_PROVIDER)
 
 .PHONY: pytest
-pytest: venv chromium oidc-provider
+pytest: venv chromium oidc-provider redis-server
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: test
