@@ -8,7 +8,7 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 from django.test import Client
@@ -23,11 +23,11 @@ TOO_MANY = "Too many reset links were asked for from here or for this address."
 
 
 @pytest.fixture(autouse=True)
-def _fresh_limits():
-    """The reset limits count in the cache, which outlives a test's database."""
-    cache.clear()
+def _fresh_limits(db):
+    """The limits count in the shared cache (with Redis, it outlives a test's database)."""
+    caches["shared"].clear()
     yield
-    cache.clear()
+    caches["shared"].clear()
 
 
 def ask_for_reset(client, email, **extra):
@@ -69,13 +69,17 @@ def test_password_reset_request_makes_the_same_queries_and_sends_nothing_itself(
             person = make_user(email="someone@example.com")
         if account == "blocked":
             User.objects.filter(pk=person.pk).update(state=User.State.BLOCKED)
+        # The limits' counters live in the database without Redis: each
+        # request starts from none, so they count the same way each time.
+        caches["shared"].clear()
         with (
             CaptureQueriesContext(connection) as queries,
             django_capture_on_commit_callbacks(),
         ):
             response = ask_for_reset(client, "someone@example.com")
         assert response.status_code == 302
-        seen[account] = [query["sql"] for query in queries.captured_queries]
+        # Savepoints are numbered through the test; the numbers tell nothing.
+        seen[account] = [re.sub(r"_x\d+", "_x", query["sql"]) for query in queries.captured_queries]
         assert mailoutbox == []
     assert seen["none"] == seen["active"] == seen["blocked"]
 
