@@ -78,8 +78,14 @@ def test_password_reset_request_makes_the_same_queries_and_sends_nothing_itself(
         ):
             response = ask_for_reset(client, "someone@example.com")
         assert response.status_code == 302
-        # Savepoints are numbered through the test; the numbers tell nothing.
-        seen[account] = [re.sub(r"_x\d+", "_x", query["sql"]) for query in queries.captured_queries]
+        # The counters' own queries (the same whoever asks) carry the time
+        # they expire, and savepoints are numbered through the test: neither
+        # tells anything about the account.
+        seen[account] = [
+            re.sub(r"_x\d+", "_x", query["sql"])
+            for query in queries.captured_queries
+            if "portico_shared_cache" not in query["sql"]
+        ]
         assert mailoutbox == []
     assert seen["none"] == seen["active"] == seen["blocked"]
 
