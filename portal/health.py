@@ -39,6 +39,7 @@ BACKENDS = {
     "django.core.cache.backends.redis.RedisCache": "redis",
     "django.core.cache.backends.locmem.LocMemCache": "locmem",
     "django.core.cache.backends.db.DatabaseCache": "database",
+    "portal.cache.CountingDatabaseCache": "database",
 }
 
 

@@ -264,7 +264,8 @@ def caches_config(url: str) -> dict:
         return {
             "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
             "shared": {
-                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                # Django's database cache, counting in one step (portal/cache.py).
+                "BACKEND": "portal.cache.CountingDatabaseCache",
                 "LOCATION": PORTICO_SHARED_CACHE_TABLE,
             },
         }

@@ -145,8 +145,7 @@ def signup_allowed(request: HttpRequest, email: str) -> bool:
 def _hourly_allowed(
     kind: str, request: HttpRequest, email: str, *, per_address: int, per_email: int
 ) -> bool:
-    # Redis counts atomically; the database cache's incr reads then writes,
-    # so requests racing on one key may each count once where two were due.
+    # Redis counts in one step, and so does the database cache (portal/cache.py).
     cache = caches["shared"]
     hour = 3600
     counts = [

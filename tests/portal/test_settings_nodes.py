@@ -45,7 +45,7 @@ def test_without_redis_the_cache_is_local_the_counters_and_sessions_in_the_datab
     assert shown.returncode == 0, shown.stderr
     chosen = json.loads(shown.stdout)
     assert chosen["caches"]["default"]["BACKEND"].endswith("locmem.LocMemCache")
-    assert chosen["caches"]["shared"]["BACKEND"].endswith("db.DatabaseCache")
+    assert chosen["caches"]["shared"]["BACKEND"] == "portal.cache.CountingDatabaseCache"
     assert chosen["caches"]["shared"]["LOCATION"] == "portico_shared_cache"
     assert chosen["sessions"] == "django.contrib.sessions.backends.db"
 

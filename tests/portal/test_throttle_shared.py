@@ -11,12 +11,12 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
-from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.test import RequestFactory
 
 from portal import throttle
+from portal.cache import CountingDatabaseCache
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def expected(limit: int, times: int) -> list[bool]:
 def test_two_database_cache_clients_count_as_one(as_process):
     limit = settings.PORTICO_RESET_LIMIT_PER_ACCOUNT
     table = settings.PORTICO_SHARED_CACHE_TABLE
-    clients: list[BaseCache] = [DatabaseCache(table, {}), DatabaseCache(table, {})]
+    clients: list[BaseCache] = [CountingDatabaseCache(table, {}), CountingDatabaseCache(table, {})]
     assert ask_reset_through(clients, as_process, limit + 2) == expected(limit, limit + 2)
 
 
