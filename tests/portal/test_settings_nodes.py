@@ -13,7 +13,8 @@ from django.contrib.sessions.models import Session
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.settings import caches_config, redis_url
+from portal.settings import caches_config
+from portal.settings import redis_url as checked_redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOW = (
@@ -76,7 +77,7 @@ def test_a_redis_url_of_another_scheme_stops_the_process_without_showing_the_pas
     ["redis://127.0.0.1:6379/0", "rediss://:pw@cache.example.com:6380/1", "unix:///run/r.sock"],
 )
 def test_redis_url_accepts_redis_rediss_and_unix(url):
-    assert redis_url(url) == url
+    assert checked_redis_url(url) == url
 
 
 @pytest.mark.parametrize(
@@ -91,7 +92,7 @@ def test_redis_url_accepts_redis_rediss_and_unix(url):
 )
 def test_redis_url_refuses_what_redis_cannot_use(url, message):
     with pytest.raises(ImproperlyConfigured, match=message):
-        redis_url(url)
+        checked_redis_url(url)
 
 
 def test_redis_timeout_comes_from_the_environment(monkeypatch):
