@@ -6,7 +6,10 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
+# Two stamps: what a node runs (requirements.lock), then what development adds
+# (requirements-dev.lock); each is redone when its lock changes.
 READY := $(VENV)/.ready
+READY_DEV := $(VENV)/.ready-dev
 
 # Django 6 needs Python 3.12 or newer; 3.12 is preferred. Try $PYTHON, then a
 # python3.12 that actually runs (a pyenv shim may not), then pyenv's installed
@@ -44,8 +47,14 @@ $(READY): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@touch $@
 
-.PHONY: venv
+$(READY_DEV): $(READY) requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	@touch $@
+
+# venv: the runtime packages only (make run); dev-venv: the tests' and linters' too.
+.PHONY: venv dev-venv
 venv: $(READY)
+dev-venv: $(READY_DEV)
 
 .PHONY: chromium
 chromium:
@@ -68,7 +77,7 @@ run: venv
 	exec $(VENV)/bin/honcho --no-colour start --procfile Procfile
 
 .PHONY: lint
-lint: venv
+lint: dev-venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/djade --check $$(find templates -name '*.html')
@@ -83,6 +92,15 @@ deploy-check: venv
 	DATABASE_URL="$${DATABASE_URL:-sqlite:///$$(mktemp -d)/deploy-check.sqlite3}" \
 	DJANGO_EMAIL_URL=smtp+tls://portico:secret@mail.example.com:587 \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+# The shared-cache tests and the tests across nodes start their own redis-server.
+.PHONY: redis-server
+redis-server:
+	@if ! command -v redis-server >/dev/null; then \
+	  echo "Installing Debian's redis-server for the shared-cache tests"; \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "Run as root, or install the 'redis-server' package first." >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	fi
 
 # The browser tests sign in through a real OpenID Connect provider (node's
 # oidc-provider), installed from its lock file.
@@ -99,7 +117,7 @@ $(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
 oidc-provider: $(OIDC_PROVIDER)
 
 .PHONY: pytest
-pytest: venv chromium oidc-provider
+pytest: dev-venv chromium oidc-provider redis-server
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: test
@@ -107,12 +125,12 @@ test: lint deploy-check pytest
 
 # The README's pictures: the browser tests, saving their screenshots there.
 .PHONY: screenshots
-screenshots: venv chromium oidc-provider
+screenshots: dev-venv chromium oidc-provider
 	PORTICO_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -m browser tests/browser
 
 # CI fuzzes with a few examples, the same each run (tests/fuzz.py); this draws
 # new ones, PORTICO_FUZZ_EXAMPLES of them for each test.
 .PHONY: fuzz
-fuzz: venv
+fuzz: dev-venv
 	PORTICO_FUZZ_RANDOM=true PORTICO_FUZZ_EXAMPLES=$${PORTICO_FUZZ_EXAMPLES:-200} \
 	  $(PY) -m pytest -q tests/test_fuzz_forms.py tests/management_api/test_fuzz_api.py

@@ -231,6 +231,70 @@ DATABASES = {"default": database_config(os.environ.get("DATABASE_URL") or DEFAUL
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
+# The caches. "default" keeps what any node may rebuild (an OpenID provider's
+# metadata, an API's rendered reference); "shared" keeps what every node must
+# see alike (the rate limits' counters). With REDIS_URL, both are in Redis and
+# sessions are read through it; without, "default" is this process's memory,
+# "shared" a table in the database (made by portal's migrations), and sessions
+# are in the database. Either way any node reads any session.
+PORTICO_SHARED_CACHE_TABLE = "portico_shared_cache"
+
+
+def redis_url(url: str) -> str:
+    """REDIS_URL, checked: redis://, rediss:// (TLS) or unix:// (a socket's path)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        # Only the scheme is shown: the rest may hold a password.
+        raise ImproperlyConfigured(
+            "REDIS_URL must look like redis://[:password@]host:6379/0, rediss://... "
+            f"or unix:///path/to/redis.sock, got a URL starting {parts.scheme + ':'!r}"
+        )
+    if parts.scheme == "unix" and not parts.path:
+        raise ImproperlyConfigured("REDIS_URL (unix://) names no socket path")
+    if parts.scheme != "unix":
+        if not parts.hostname:
+            raise ImproperlyConfigured("REDIS_URL names no Redis host")
+        try:
+            parts.port  # noqa: B018 -- raises on a malformed port
+        except ValueError:
+            raise ImproperlyConfigured("REDIS_URL has a malformed port") from None
+    return url
+
+
+def caches_config(url: str) -> dict:
+    """CACHES for REDIS_URL (empty: no Redis)."""
+    if not url:
+        return {
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            "shared": {
+                # Django's database cache, counting in one step (portal/cache.py).
+                "BACKEND": "portal.cache.CountingDatabaseCache",
+                "LOCATION": PORTICO_SHARED_CACHE_TABLE,
+            },
+        }
+    redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": redis_url(url),
+        # An unreachable Redis fails a request in seconds, not minutes.
+        "OPTIONS": {
+            "socket_connect_timeout": env_int("PORTICO_REDIS_TIMEOUT", default=2),
+            "socket_timeout": env_int("PORTICO_REDIS_TIMEOUT", default=2),
+        },
+    }
+    return {
+        "default": {**redis, "KEY_PREFIX": "portico"},
+        "shared": {**redis, "KEY_PREFIX": "portico-shared"},
+    }
+
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = caches_config(REDIS_URL)
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
+
 AUTH_USER_MODEL = "portal.User"
 # django-axes first: it refuses a paused sign-in before the password is hashed.
 AUTHENTICATION_BACKENDS = [

@@ -17,7 +17,7 @@ from typing import Any
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -116,7 +116,7 @@ def reset_allowed(request: HttpRequest, email: str) -> bool:
 
     Limits per hour: PORTICO_RESET_LIMIT_PER_ADDRESS from one client address,
     PORTICO_RESET_LIMIT_PER_ACCOUNT for one email address. Counted in the
-    cache, so in each process until a shared cache is configured.
+    "shared" cache, which every node and process reads alike.
     """
     return _hourly_allowed(
         "reset",
@@ -145,6 +145,8 @@ def signup_allowed(request: HttpRequest, email: str) -> bool:
 def _hourly_allowed(
     kind: str, request: HttpRequest, email: str, *, per_address: int, per_email: int
 ) -> bool:
+    # Redis counts in one step, and so does the database cache (portal/cache.py).
+    cache = caches["shared"]
     hour = 3600
     counts = [
         (f"{kind}:address:{client_address(request)}", per_address),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal import health as health_checks
 from portal import preview
 from products.models import Product
 
@@ -24,9 +25,9 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@never_cache
 @require_GET
 def health(request: HttpRequest) -> HttpResponse:
-    """Liveness and database check for load balancers and `make run`; public."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok\n", content_type="text/plain")
+    """The database and the cache, as JSON, for load balancers; public. 503 when one fails."""
+    report = health_checks.report()
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)

@@ -1,0 +1,85 @@
+"""What /health/ checks: a list of (name, check) pairs, so another check is one more line.
+
+A check returns what is worth showing (never a secret or an address with a
+password in it) or raises; the error's class name is all /health/ shows of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import caches
+from django.db import connections
+
+logger = logging.getLogger(__name__)
+
+Check = Callable[[], dict[str, Any]]
+
+
+class CheckFailed(Exception):
+    """A check's failure, with what it can still say (say, which backend failed)."""
+
+    def __init__(self, error: BaseException, **details: Any) -> None:
+        super().__init__(type(error).__name__)
+        self.details = {"error": type(error).__name__, **details}
+
+
+def database() -> dict[str, Any]:
+    connection = connections["default"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"vendor": connection.vendor}
+
+
+BACKENDS = {
+    "django.core.cache.backends.redis.RedisCache": "redis",
+    "django.core.cache.backends.locmem.LocMemCache": "locmem",
+    "django.core.cache.backends.db.DatabaseCache": "database",
+    "portal.cache.CountingDatabaseCache": "database",
+}
+
+
+def backend_of(alias: str) -> str:
+    cache = caches[alias]
+    path = f"{type(cache).__module__}.{type(cache).__name__}"
+    return BACKENDS.get(path, type(cache).__name__)
+
+
+def cache() -> dict[str, Any]:
+    """Writes and reads back a value in each cache: "default", and "shared" (the counters')."""
+    for alias in ("default", "shared"):
+        token = secrets.token_hex(8)
+        try:
+            caches[alias].set("health", token, timeout=30)
+            read = caches[alias].get("health")
+        except Exception as error:
+            raise CheckFailed(error, backend=backend_of("default"), failed=alias) from error
+        if read != token:
+            raise CheckFailed(LookupError(), backend=backend_of("default"), failed=alias)
+    return {"backend": backend_of("default"), "shared": backend_of("shared")}
+
+
+CHECKS: list[tuple[str, Check]] = [
+    ("database", database),
+    ("cache", cache),
+]
+
+
+def report() -> dict[str, Any]:
+    """Every check's result, and "ok" only when all passed."""
+    checks: dict[str, dict[str, Any]] = {}
+    for name, check in CHECKS:
+        try:
+            checks[name] = {"ok": True, **check()}
+        except CheckFailed as failure:
+            logger.warning("Health check %s failed", name, exc_info=failure.__cause__)
+            checks[name] = {"ok": False, **failure.details}
+        except Exception as error:
+            logger.warning("Health check %s failed", name, exc_info=error)
+            checks[name] = {"ok": False, "error": type(error).__name__}
+    healthy = all(result["ok"] for result in checks.values())
+    return {"status": "ok" if healthy else "failing", "checks": checks}
