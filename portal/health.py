@@ -11,8 +11,15 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
+from django.db.models import Q
+from django.utils import timezone
+from redis import Redis
+
+from portal import jobs
+from portal.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +70,40 @@ def cache() -> dict[str, Any]:
     return {"backend": backend_of("default"), "shared": backend_of("shared")}
 
 
+def queue() -> dict[str, Any]:
+    """The background jobs' queue answers; how many jobs are due and waiting, and live workers.
+
+    No live worker is reported, not failed: the node itself still serves,
+    and a load balancer must not take it out of service for that.
+    """
+    if settings.PORTICO_TASK_QUEUE == "redis":
+        try:
+            with Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+            ) as connection:
+                connection.ping()
+        except Exception as error:
+            raise CheckFailed(error, backend="redis") from error
+    now = timezone.now()
+    due = Job.objects.filter(state=Job.State.QUEUED).filter(
+        Q(run_after__isnull=True) | Q(run_after__lte=now)
+    )
+    oldest = due.order_by("created_at").values_list("created_at", flat=True).first()
+    workers = jobs.live_workers()
+    result: dict[str, Any] = {
+        "backend": settings.PORTICO_TASK_QUEUE,
+        "workers": workers,
+        "oldest_waiting_seconds": int((now - oldest).total_seconds()) if oldest else 0,
+    }
+    if not workers:
+        result["warning"] = "no worker seen lately: background jobs wait"
+    return result
+
+
 CHECKS: list[tuple[str, Check]] = [
     ("database", database),
     ("cache", cache),
+    ("queue", queue),
 ]
 
 

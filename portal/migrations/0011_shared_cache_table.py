@@ -23,6 +23,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("portal", "0009_user_signed_up")]
+    dependencies = [("portal", "0010_jobs")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

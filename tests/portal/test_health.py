@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from portal import health
+from portal import health, jobs
+from portal.models import Job
 from tests.conftest import free_port
 
 
@@ -38,12 +41,12 @@ def test_a_third_check_is_one_more_pair(client, monkeypatch):
     def broken() -> dict[str, Any]:
         raise TimeoutError("secret detail at redis://:hunter2@host")
 
-    monkeypatch.setattr(health, "CHECKS", [*health.CHECKS, ("queue", broken)])
+    monkeypatch.setattr(health, "CHECKS", [*health.CHECKS, ("mailer", broken)])
     response = client.get(reverse("portal:health"))
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "failing"
-    assert body["checks"]["queue"] == {"ok": False, "error": "TimeoutError"}
+    assert body["checks"]["mailer"] == {"ok": False, "error": "TimeoutError"}
     assert body["checks"]["database"]["ok"] is True
     assert b"hunter2" not in response.content
 
@@ -105,3 +108,48 @@ def test_the_gateway_listener_serves_health_too(settings):
     response = Client().get("/health/")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_the_queue_check_counts_workers_and_the_oldest_waiting_job(client):
+    body = client.get(reverse("portal:health")).json()
+    assert body["checks"]["queue"] == {
+        "ok": True,
+        "backend": "database",
+        "workers": 0,
+        "oldest_waiting_seconds": 0,
+        "warning": "no worker seen lately: background jobs wait",
+    }
+    # A job waiting five minutes, and a worker alive: still ok, and it says so.
+    Job.objects.create(
+        kind="portal.email", title="Email", created_at=timezone.now() - timedelta(minutes=5)
+    )
+    jobs.beat("worker-1")
+    response = client.get(reverse("portal:health"))
+    assert response.status_code == 200
+    queue = response.json()["checks"]["queue"]
+    assert queue["workers"] == 1 and "warning" not in queue
+    assert 299 <= queue["oldest_waiting_seconds"] <= 330
+
+
+@pytest.mark.django_db
+def test_the_queue_check_fails_when_its_redis_is_unreachable(client, settings):
+    settings.PORTICO_TASK_QUEUE = "redis"
+    settings.REDIS_URL = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
+    response = client.get(reverse("portal:health"))
+    assert response.status_code == 503
+    assert response.json()["checks"]["queue"] == {
+        "ok": False,
+        "error": "ConnectionError",
+        "backend": "redis",
+    }
+    assert b"hunter2" not in response.content
+
+
+@pytest.mark.django_db
+def test_the_queue_check_with_a_real_redis(client, settings, redis_url):
+    settings.PORTICO_TASK_QUEUE = "redis"
+    settings.REDIS_URL = redis_url
+    settings.CACHES = redis_caches(redis_url)
+    queue = client.get(reverse("portal:health")).json()["checks"]["queue"]
+    assert queue["ok"] is True and queue["backend"] == "redis"
