@@ -40,6 +40,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.tasks import task, task_backends
+from django.tasks.exceptions import TaskResultDoesNotExist
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -140,10 +141,10 @@ def _enqueue(job_id: Any, run_after: Any = None) -> None:
         if not backend.supports_defer:
             # Left queued: recover() hands it over once it is due.
             return
-        run_job.using(run_after=run_after).enqueue(str(job_id))
+        result = run_job.using(run_after=run_after).enqueue(str(job_id))
     else:
-        run_job.enqueue(str(job_id))
-    Job.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+        result = run_job.enqueue(str(job_id))
+    Job.objects.filter(pk=job_id).update(enqueued_at=timezone.now(), task_id=str(result.id)[:64])
 
 
 # --- Running a job --------------------------------------------------------------------------
@@ -268,22 +269,28 @@ def recover() -> int:
     over twice is harmless: only one worker can claim it.
     """
     now = timezone.now()
+    grace = now - timedelta(seconds=30)
     lost = now - timedelta(minutes=settings.PORTICO_JOB_REQUEUE_MINUTES)
-    stuck = Job.objects.filter(
+    due = Q(run_after__isnull=True) | Q(run_after__lte=now)
+    stuck = Job.objects.filter(due).filter(
         Q(state=Job.State.RUNNING, lease_until__lt=now)
-        | Q(
-            state=Job.State.QUEUED,
-            enqueued_at__isnull=True,
-            created_at__lt=now - timedelta(seconds=30),
-        )
+        | Q(state=Job.State.QUEUED, enqueued_at__isnull=True, created_at__lt=grace)
         | Q(state=Job.State.QUEUED, enqueued_at__lt=lost)
         | Q(
             state=Job.State.QUEUED,
             run_after__lte=now,
             enqueued_at__lt=F("run_after") - timedelta(seconds=1),
         )
-    ).filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
+    )
     ids = list(stuck.values_list("pk", flat=True)[:500])
+    # Handed over a while ago and still waiting: ask the queue whether its
+    # task still waits. One that ran, or that the queue lost, is handed over again.
+    waiting = Job.objects.filter(due, state=Job.State.QUEUED, enqueued_at__lt=grace).exclude(
+        pk__in=ids
+    )
+    for job_id, task_id in waiting.values_list("pk", "task_id")[:200]:
+        if not _task_waits(task_id):
+            ids.append(job_id)
     for job_id in ids:
         _enqueue(job_id)
     if ids:
@@ -305,6 +312,24 @@ def prune() -> int:
     gone, _ = Job.objects.filter(state__in=finished, finished_at__lt=old).delete()
     DBTaskResult.objects.finished().filter(finished_at__lt=now - timedelta(days=1)).delete()
     return gone
+
+
+def _task_waits(task_id: str) -> bool:
+    """Whether the queue still holds this task, not yet run (or running now)."""
+    if not task_id:
+        return False
+    backend = task_backends["default"]
+    if not backend.supports_get_result:
+        return True
+    try:
+        result = backend.get_result(task_id)
+    except Exception as error:
+        # RQ's backend raises the django-tasks backport's class of the same name.
+        if type(error).__name__ == TaskResultDoesNotExist.__name__:
+            return False
+        logger.warning("Could not ask the queue about task %s", task_id, exc_info=error)
+        return True
+    return getattr(result.status, "value", result.status) in ("READY", "RUNNING")
 
 
 def beat(worker: str) -> None:

@@ -296,8 +296,9 @@ class Job(models.Model):
     # Until when the worker running it holds it; past that, another may take it.
     lease_until = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=100, blank=True)
-    # When the id was last handed to the task queue.
+    # When the id was last handed to the task queue, and the queue's id for that task.
     enqueued_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
     # Enqueued once the change commits (emails), not in the change's transaction.
     after_commit = models.BooleanField(default=False)
     started_by = models.ForeignKey(

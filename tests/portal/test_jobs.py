@@ -212,3 +212,24 @@ def test_finished_jobs_are_forgotten_after_the_days_kept(settings):
     Job.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(days=90))
     assert jobs.prune() == 1
     assert set(Job.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
+
+
+def test_a_job_whose_task_ran_without_claiming_it_is_handed_over_again():
+    """Say the task ran before the job could be claimed: the queue says so, the sweeper acts."""
+    job = mail.send_later(send_note, to="dev@example.com")
+    job.refresh_from_db()
+    assert job.task_id
+    Job.objects.filter(pk=job.pk).update(enqueued_at=timezone.now() - timedelta(minutes=1))
+    # Its task still waits in the queue: nothing to do.
+    assert jobs.recover() == 0
+    DBTaskResult.objects.filter(pk=job.task_id).update(status="SUCCESSFUL")
+    assert jobs.recover() == 1
+    run_worker()
+    assert sent == ["dev@example.com"]
+    # A task the queue lost (its row gone) counts the same.
+    lost = mail.send_later(send_note, to="lost@example.com")
+    Job.objects.filter(pk=lost.pk).update(enqueued_at=timezone.now() - timedelta(minutes=1))
+    DBTaskResult.objects.all().delete()
+    assert jobs.recover() == 1
+    run_worker()
+    assert sent == ["dev@example.com", "lost@example.com"]
