@@ -43,6 +43,7 @@ from django.tasks import task, task_backends
 from django.tasks.exceptions import TaskResultDoesNotExist
 from django.utils import timezone
 from django.utils.html import format_html
+from django_tasks_db.models import DBTaskResult
 
 from portal.models import Job, User, WorkerBeat, is_administrator
 
@@ -303,8 +304,6 @@ def prune() -> int:
 
     Returns how many jobs were forgotten. Each worker's sweeper runs it once an hour.
     """
-    from django_tasks_db.models import DBTaskResult
-
     now = timezone.now()
     old = now - timedelta(days=settings.PORTICO_JOB_KEEP_DAYS)
     finished = (Job.State.SUCCEEDED, Job.State.FAILED)

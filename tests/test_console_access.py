@@ -31,8 +31,8 @@ from groups import services as group_services
 from groups.models import Group, GroupRequest, GroupRule, Invitation, Membership
 from management_api.models import AccessToken
 from management_api.services import issue_token
-from portal import preview
-from portal.models import SignUpSettings, User
+from portal import mail, preview
+from portal.models import Job, SignUpSettings, User
 from products.models import AccessRequest, Product, ProductGroup
 from scim import services as scim_services
 from scim.models import ScimToken
@@ -64,6 +64,10 @@ class Route:
     before: Callable[[Client], None] | None = field(default=None)
     # Whether an administrator's POST writes; a preview (re-import) only shows.
     writes: bool = True
+
+
+def _send_nothing() -> None:
+    """An email job's function, for a job the tests mark failed."""
 
 
 def _pause_member() -> None:
@@ -183,6 +187,10 @@ EXPECTED: dict[str, Route] = {
         methods=GET_POST, data=lambda world: {"name": "Forged", "days": 30}
     ),
     "console:scim_token_revoke": Route(args=lambda world: [world.scim_token.pk], methods=GET_POST),
+    # Jobs
+    "console:jobs": Route(),
+    "console:job": Route(args=lambda world: [world.failed_job.pk]),
+    "console:job_retry": Route(args=lambda world: [world.failed_job.pk], methods=POST),
     # Users
     "console:users": Route(),
     "console:user_create": Route(methods=GET_POST, data=_user_form),
@@ -426,7 +434,10 @@ def world(
         email="guest@partner.example", groups=[partners], invited_by=administrator
     )
     rule = group_services.add_rule(group=partners, value="example.com", created_by=administrator)
+    failed_job = mail.send_later(_send_nothing)
+    Job.objects.filter(pk=failed_job.pk).update(state=Job.State.FAILED, error="Boom")
     return SimpleNamespace(
+        failed_job=failed_job,
         rule=rule,
         signed_up=signed_up,
         join_request=join_request,
@@ -499,6 +510,7 @@ def snapshot(client: Client) -> tuple[Any, ...]:
         sorted(ScimToken.objects.values_list("name", "revoked_at")),
         sorted(Invitation.objects.values_list("email", "token_hash", "expires_at", "revoked_at")),
         sorted(AccessAttempt.objects.values_list("username", "failures_since_start")),
+        sorted(Job.objects.values_list("title", "state", "attempts")),
         previewing,
     )
 

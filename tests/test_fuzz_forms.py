@@ -962,6 +962,7 @@ SEARCHES: dict[str, tuple[Callable[[Any], str], str]] = {
     ),
     "console:invitations": (lambda world: reverse("console:invitations"), "administrator"),
     "console:approvals": (lambda world: reverse("console:approvals"), "administrator"),
+    "console:jobs": (lambda world: reverse("console:jobs"), "administrator"),
     "groups:list": (lambda world: reverse("groups:list"), "administrator"),
     "groups:members": (
         lambda world: reverse("groups:members", args=[world.partners.name]),
