@@ -534,10 +534,13 @@ def _batch(
     if after is not None:
         owner_id, pk = after
         candidates = candidates.filter(Q(owner_id__gt=owner_id) | Q(owner_id=owner_id, pk__gt=pk))
-    rows = list(candidates.order_by("owner_id", "pk").select_for_update()[:size])
-    if len(rows) == size and rows[0].owner_id != rows[-1].owner_id:
-        # The last owner may have more rows past the batch: leave all of theirs to the next.
-        rows = [row for row in rows if row.owner_id != rows[-1].owner_id]
+    rows = list(candidates.order_by("owner_id", "pk").select_for_update()[: size + 1])
+    if len(rows) <= size:
+        return rows
+    beyond = rows.pop()
+    if beyond.owner_id == rows[-1].owner_id and rows[0].owner_id != beyond.owner_id:
+        # The last owner has more rows past the batch: leave all of theirs to the next.
+        rows = [row for row in rows if row.owner_id != beyond.owner_id]
     return rows
 
 
