@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apis import services as api_services
 from apis.models import Api, ProductApi
+from groups.models import sight_keys
 from portal import approvals, jobs, mail
 from portal import services as user_services
 from portal.entities import DeletionSummary
@@ -492,7 +493,11 @@ def _suspends() -> bool:
 
 
 def _seen(owner: User, subscriptions: list[Subscription]) -> set[int]:
-    """Of these subscriptions of one owner, the pks of those whose product or API they see."""
+    """Of these subscriptions, the pks of those whose product or API this owner sees.
+
+    Every subscription given is judged by this owner's sight: the batch
+    passes the subscriptions of everyone who sees exactly what the owner sees.
+    """
     product_ids = [s.product_id for s in subscriptions if s.product_id]
     shared = (
         set(
@@ -547,18 +552,20 @@ def _batch(
 def _apply(rows: list[Subscription], suspend: bool, outcome: AccessRuleOutcome) -> None:
     """Apply the rule to one locked batch: one UPDATE per kind of change, one email per owner."""
     owners = User.objects.in_bulk({row.owner_id for row in rows})
-    by_owner: dict[int, list[Subscription]] = {}
+    # People who are in the same groups see the same: sight is asked once per such set.
+    keys = sight_keys(list(owners.values()))
+    alike: dict[tuple[Any, ...], list[Subscription]] = {}
     for row in rows:
-        by_owner.setdefault(row.owner_id, []).append(row)  # type: ignore[arg-type]
+        alike.setdefault(keys[row.owner_id], []).append(row)  # type: ignore[index]
     to_suspend: dict[int, list[int]] = {}
     to_restore: list[int] = []
     now_seen: list[int] = []
-    for owner_id, owned in by_owner.items():
-        seen = _seen(owners[owner_id], owned)
-        for row in owned:
+    for judged in alike.values():
+        seen = _seen(owners[judged[0].owner_id], judged)  # type: ignore[index]
+        for row in judged:
             verdict = _verdict(row, sees=row.pk in seen, suspend=suspend)
             if verdict == SUSPEND:
-                to_suspend.setdefault(owner_id, []).append(row.pk)
+                to_suspend.setdefault(row.owner_id, []).append(row.pk)  # type: ignore[arg-type]
             elif verdict == RESTORE:
                 to_restore.append(row.pk)
             elif verdict == SEEN_NOW:
