@@ -309,9 +309,11 @@ class SubscriptionSettings(models.Model):
 
     @classmethod
     def load(cls) -> SubscriptionSettings:
-        """The settings row, created with the defaults the first time."""
-        current, _ = cls.objects.get_or_create(pk=1)
-        return current
+        """The settings row; the defaults, unsaved, until an administrator first saves them.
+
+        Reading never writes: a page that shows the settings (a GET) changes nothing.
+        """
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 class PendingAccessCheck(models.Model):
