@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ClusterTestsConfig(AppConfig):
+    name = "tests.cluster"
+    label = "portico_cluster_tests"
+    verbose_name = "Portico's cross-node test"
+
+    def ready(self) -> None:
+        # Registers the test's many-row job with portal.jobs.
+        from tests.cluster import jobs  # noqa: F401
