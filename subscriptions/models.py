@@ -312,3 +312,26 @@ class SubscriptionSettings(models.Model):
         """The settings row, created with the defaults the first time."""
         current, _ = cls.objects.get_or_create(pk=1)
         return current
+
+
+class PendingAccessCheck(models.Model):
+    """What an access-rule job still has to look at, written with the change of sight.
+
+    The key check refuses a key that the rule is about to suspend even before
+    the job reaches its subscription: a marker matching the subscription
+    (its owner, its product, its API, or everyone) makes the check decide
+    sight itself, through the rule's own code. The job deletes its markers
+    when it is done. Plain ids, not foreign keys: a marker outlives nothing
+    and needs no cascade.
+    """
+
+    # The job's params carry the same ticket; the job deletes its markers by it.
+    ticket = models.UUIDField(db_index=True)
+    owner_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    product_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    api_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    everyone = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Pending access check {self.ticket}"

@@ -4,23 +4,31 @@ and the rule for developers who lose sight of a product or API they subscribed t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
+from uuid import uuid4
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from apis import services as api_services
 from apis.models import Api, ProductApi
-from portal import approvals, mail
+from portal import approvals, jobs, mail
 from portal import services as user_services
 from portal.entities import DeletionSummary
-from portal.models import User, is_administrator
+from portal.models import Job, User, is_administrator
 from products import services as product_services
 from products.models import Product
 from subscriptions import notify
-from subscriptions.models import Subscription, SubscriptionSettings, new_subscription_key
+from subscriptions.models import (
+    PendingAccessCheck,
+    Subscription,
+    SubscriptionSettings,
+    new_subscription_key,
+)
 from subscriptions.rules import SubscriptionRefused, api_terms, refusal
 
 MIN_KEY_LENGTH = 32
@@ -423,12 +431,197 @@ def _close(*, user: User, actor: Any, own: bool) -> int:
     return cancelled
 
 
+# --- The access rule ------------------------------------------------------------------------
+
+ACCESS_RULE = "subscriptions.access_rule"
+# Subscriptions looked at in one transaction; an owner's subscriptions stay in one batch
+# (and so in one email) unless they alone fill it.
+ACCESS_RULE_BATCH = 500
+# Past this many people, one change's markers become a single "everyone" marker.
+MARKED_PEOPLE_LIMIT = 1000
+
+SUSPEND, RESTORE, SEEN_NOW, LEFT_ALONE = "suspend", "restore", "seen now", "left alone"
+
+
+@dataclass
+class AccessRuleOutcome:
+    """What one run of the rule did."""
+
+    looked_at: int = 0
+    suspended: int = 0
+    restored: int = 0
+    # Granted beyond sight and still unseen: the rule has no sight to take away.
+    left_alone: int = 0
+    emails: int = 0
+    suspended_ids: list[int] = dataclass_field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"Suspended {_count(self.suspended, 'subscription')}, restored {self.restored:,}, "
+            f"left {self.left_alone:,} alone (granted beyond sight)"
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _candidates(
+    owner_ids: Iterable[int] | None,
+    product_ids: Iterable[int] | None,
+    api_ids: Iterable[int] | None,
+) -> QuerySet[Subscription]:
+    """The subscriptions a change of sight may concern (see reconcile_access)."""
+    candidates = Subscription.objects.filter(owner__isnull=False).filter(
+        Q(state=Subscription.State.ACTIVE) | Q(suspended_for_access=True) | Q(beyond_sight=True)
+    )
+    if owner_ids is not None:
+        candidates = candidates.filter(owner_id__in=list(owner_ids))
+    if product_ids is not None or api_ids is not None:
+        products = list(product_ids or [])
+        candidates = candidates.filter(
+            Q(product_id__in=products)
+            | Q(api_id__in=list(api_ids or []))
+            | Q(api_id__in=ProductApi.objects.filter(product_id__in=products).values("api_id"))
+        )
+    return candidates
+
+
+def _suspends() -> bool:
+    return SubscriptionSettings.load().on_access_loss == SubscriptionSettings.AccessLoss.SUSPEND
+
+
+def _seen(owner: User, subscriptions: list[Subscription]) -> set[int]:
+    """Of these subscriptions of one owner, the pks of those whose product or API they see."""
+    product_ids = [s.product_id for s in subscriptions if s.product_id]
+    shared = (
+        set(
+            Product.objects.shared_with(owner)
+            .filter(pk__in=product_ids)
+            .values_list("pk", flat=True)
+        )
+        if product_ids
+        else set()
+    )
+    shared_apis = _apis_shared_with(owner, [s.api_id for s in subscriptions if s.api_id])
+    return {
+        s.pk
+        for s in subscriptions
+        if (s.product_id in shared if s.product_id is not None else s.api_id in shared_apis)
+    }
+
+
+def _verdict(subscription: Subscription, *, sees: bool, suspend: bool) -> str | None:
+    """The rule for one subscription: what it does now, given sight and the console's setting.
+
+    An administrator's grant on a product or API its owner could not see
+    stands on the grant (beyond_sight): left alone while unseen, an ordinary
+    subscription once seen.
+    """
+    if subscription.beyond_sight:
+        return SEEN_NOW if sees else LEFT_ALONE
+    if subscription.is_active and not sees and suspend:
+        return SUSPEND
+    if subscription.suspended_for_access and sees:
+        return RESTORE
+    return None
+
+
+def _batch(
+    candidates: QuerySet[Subscription], after: tuple[int, int] | None, size: int
+) -> list[Subscription]:
+    """The next batch, locked, in (owner, id) order after `after`, ending on an owner's last row."""
+    if after is not None:
+        owner_id, pk = after
+        candidates = candidates.filter(Q(owner_id__gt=owner_id) | Q(owner_id=owner_id, pk__gt=pk))
+    rows = list(candidates.order_by("owner_id", "pk").select_for_update()[: size + 1])
+    if len(rows) <= size:
+        return rows
+    beyond = rows.pop()
+    if beyond.owner_id == rows[-1].owner_id and rows[0].owner_id != beyond.owner_id:
+        # The last owner has more rows past the batch: leave all of theirs to the next.
+        rows = [row for row in rows if row.owner_id != beyond.owner_id]
+    return rows
+
+
+def _apply(rows: list[Subscription], suspend: bool, outcome: AccessRuleOutcome) -> None:
+    """Apply the rule to one locked batch: one UPDATE per kind of change, one email per owner."""
+    owners = User.objects.in_bulk({row.owner_id for row in rows})
+    by_owner: dict[int, list[Subscription]] = {}
+    for row in rows:
+        by_owner.setdefault(row.owner_id, []).append(row)  # type: ignore[arg-type]
+    to_suspend: dict[int, list[int]] = {}
+    to_restore: list[int] = []
+    now_seen: list[int] = []
+    for owner_id, owned in by_owner.items():
+        seen = _seen(owners[owner_id], owned)
+        for row in owned:
+            verdict = _verdict(row, sees=row.pk in seen, suspend=suspend)
+            if verdict == SUSPEND:
+                to_suspend.setdefault(owner_id, []).append(row.pk)
+            elif verdict == RESTORE:
+                to_restore.append(row.pk)
+            elif verdict == SEEN_NOW:
+                now_seen.append(row.pk)
+            elif verdict == LEFT_ALONE:
+                outcome.left_alone += 1
+    # The rows are locked, and each UPDATE names the state it found: only the
+    # rule's fields (and the version) are written, so a key regenerated or a
+    # comment edited meanwhile is never written back.
+    suspended_ids = [pk for ids in to_suspend.values() for pk in ids]
+    if suspended_ids:
+        outcome.suspended += Subscription.objects.filter(
+            pk__in=suspended_ids, state=Subscription.State.ACTIVE, beyond_sight=False
+        ).update(
+            state=Subscription.State.SUSPENDED,
+            suspended_for_access=True,
+            state_comment=Subscription.ACCESS_REMOVED,
+            version=F("version") + 1,
+        )
+    if to_restore:
+        outcome.restored += Subscription.objects.filter(
+            pk__in=to_restore, state=Subscription.State.SUSPENDED, suspended_for_access=True
+        ).update(
+            state=Subscription.State.ACTIVE,
+            suspended_for_access=False,
+            state_comment="",
+            version=F("version") + 1,
+        )
+    if now_seen:
+        Subscription.objects.filter(pk__in=now_seen, beyond_sight=True).update(
+            beyond_sight=False, version=F("version") + 1
+        )
+    for owner_id, ids in to_suspend.items():
+        # In the batch's transaction: the email is recorded once, with the suspension.
+        mail.send_later(notify.access_removed, owner_id=owner_id, subscription_ids=ids)
+        outcome.emails += 1
+    outcome.suspended_ids.extend(suspended_ids)
+    outcome.looked_at += len(rows)
+
+
+def _reconcile(candidates: QuerySet[Subscription], *, job: Job | None = None) -> AccessRuleOutcome:
+    """Work through the candidates batch by batch, each batch in its own transaction."""
+    suspend = _suspends()
+    outcome = AccessRuleOutcome()
+    after: tuple[int, int] | None = None
+    while True:
+        with transaction.atomic():
+            rows = _batch(candidates, after, ACCESS_RULE_BATCH)
+            if not rows:
+                break
+            _apply(rows, suspend, outcome)
+            if job is not None:
+                jobs.progress(job, outcome.looked_at, max(job.total or 0, outcome.looked_at))
+        after = (rows[-1].owner_id, rows[-1].pk)  # type: ignore[assignment]
+    return outcome
+
+
 def reconcile_access(
     *,
     owner_ids: Iterable[int] | None = None,
     product_ids: Iterable[int] | None = None,
     api_ids: Iterable[int] | None = None,
-) -> None:
+) -> AccessRuleOutcome:
     """Apply the console's rule for developers who lost, or regained, sight of products or APIs.
 
     With the "suspend" rule, active subscriptions to products no longer
@@ -446,58 +639,12 @@ def reconcile_access(
     product_ids and api_ids name what changed; the subscriptions looked at
     are those to these products, to these APIs and to the APIs now in
     these products. Neither given: every subscription (of owner_ids).
+
+    This runs here and now, for changes that concern a handful of rows (one
+    subscription approved); a change of sight runs it as a job
+    (on_sight_changed).
     """
-    suspend = SubscriptionSettings.load().on_access_loss == SubscriptionSettings.AccessLoss.SUSPEND
-    candidates = Subscription.objects.filter(owner__isnull=False).filter(
-        Q(state=Subscription.State.ACTIVE) | Q(suspended_for_access=True) | Q(beyond_sight=True)
-    )
-    if owner_ids is not None:
-        candidates = candidates.filter(owner_id__in=list(owner_ids))
-    if product_ids is not None or api_ids is not None:
-        products = list(product_ids or [])
-        candidates = candidates.filter(
-            Q(product_id__in=products)
-            | Q(api_id__in=list(api_ids or []))
-            | Q(api_id__in=ProductApi.objects.filter(product_id__in=products).values("api_id"))
-        )
-    owner_ids_found = set(candidates.values_list("owner_id", flat=True))
-    for owner in User.objects.filter(pk__in=owner_ids_found):
-        suspended = []
-        with transaction.atomic():
-            # Locked and written field by field, so a key regenerated or a
-            # state changed meanwhile is never written back.
-            subscriptions = list(candidates.filter(owner=owner).select_for_update())
-            shared = set(
-                Product.objects.shared_with(owner)
-                .filter(pk__in=[s.product_id for s in subscriptions if s.product_id])
-                .values_list("pk", flat=True)
-            )
-            shared_apis = _apis_shared_with(owner, [s.api_id for s in subscriptions if s.api_id])
-            for subscription in subscriptions:
-                if subscription.product_id is not None:
-                    sees = subscription.product_id in shared
-                else:
-                    sees = subscription.api_id in shared_apis
-                if subscription.beyond_sight:
-                    if sees:
-                        subscription.beyond_sight = False
-                        subscription.save(update_fields=["beyond_sight"])
-                    continue
-                if subscription.is_active and not sees and suspend:
-                    subscription.state = Subscription.State.SUSPENDED
-                    subscription.suspended_for_access = True
-                    subscription.state_comment = Subscription.ACCESS_REMOVED
-                    subscription.save(update_fields=RULE_FIELDS)
-                    suspended.append(subscription.pk)
-                elif subscription.suspended_for_access and sees:
-                    subscription.state = Subscription.State.ACTIVE
-                    subscription.suspended_for_access = False
-                    subscription.state_comment = ""
-                    subscription.save(update_fields=RULE_FIELDS)
-            if suspended:
-                mail.send_later(
-                    notify.access_removed, owner_id=owner.pk, subscription_ids=suspended
-                )
+    return _reconcile(_candidates(owner_ids, product_ids, api_ids))
 
 
 def _apis_shared_with(owner: User, api_ids: list[int]) -> set[int]:
@@ -520,5 +667,100 @@ def on_sight_changed(
     api_ids: list[int] | None = None,
     **_: Any,
 ) -> None:
-    """The funnel's listener (portal.sight): apply the access rule to what changed."""
-    reconcile_access(owner_ids=owner_ids, product_ids=product_ids, api_ids=api_ids)
+    """The funnel's listener (portal.sight): start the access rule's job for what changed.
+
+    Called inside the change's transaction, it counts the subscriptions
+    concerned (one COUNT), writes the markers that keep the key check
+    consistent until the job is done (PendingAccessCheck), and records the
+    job: all three commit with the change, or none does.
+    """
+    total = _candidates(owner_ids, product_ids, api_ids).count()
+    if not total:
+        return
+    ticket = uuid4()
+    _mark(ticket, owner_ids, product_ids, api_ids)
+    jobs.start(
+        ACCESS_RULE,
+        title=f"Access rule: checking {_count(total, 'subscription')}"
+        + _scope(owner_ids, product_ids, api_ids),
+        params={
+            "owner_ids": owner_ids,
+            "product_ids": product_ids,
+            "api_ids": api_ids,
+            "ticket": str(ticket),
+        },
+        total=total,
+    )
+
+
+def _mark(
+    ticket: Any,
+    owner_ids: list[int] | None,
+    product_ids: list[int] | None,
+    api_ids: list[int] | None,
+) -> None:
+    """Markers at least as wide as the job's candidates (wider only costs the check a query)."""
+    if owner_ids is not None and len(owner_ids) <= MARKED_PEOPLE_LIMIT:
+        markers = [PendingAccessCheck(ticket=ticket, owner_id=pk) for pk in owner_ids]
+    elif owner_ids is None and (product_ids is not None or api_ids is not None):
+        markers = [PendingAccessCheck(ticket=ticket, product_id=pk) for pk in product_ids or []]
+        markers += [PendingAccessCheck(ticket=ticket, api_id=pk) for pk in api_ids or []]
+    else:
+        markers = [PendingAccessCheck(ticket=ticket, everyone=True)]
+    PendingAccessCheck.objects.bulk_create(markers, batch_size=500)
+
+
+def _scope(
+    owner_ids: list[int] | None, product_ids: list[int] | None, api_ids: list[int] | None
+) -> str:
+    """The end of the job's title: whose, or to what."""
+    if product_ids is not None and len(product_ids) == 1 and not api_ids:
+        name = Product.objects.filter(pk=product_ids[0]).values_list("display_name", flat=True)
+        return f" to {name.first() or 'a deleted product'}"
+    if product_ids or api_ids:
+        parts = []
+        if product_ids:
+            parts.append(_count(len(product_ids), "product"))
+        if api_ids:
+            parts.append(_count(len(api_ids), "API"))
+        return " to " + " and ".join(parts)
+    if owner_ids is not None and len(owner_ids) == 1:
+        email = User.objects.filter(pk=owner_ids[0]).values_list("email", flat=True).first()
+        return f" of {email}" if email else ""
+    if owner_ids is not None:
+        return f" of {_count(len(owner_ids), 'developer')}"
+    return ""
+
+
+@jobs.handler(ACCESS_RULE, announce=True)
+def _run_access_rule(job: Job) -> str:
+    """The job: the rule, batch by batch, from the rows as they are now; then the markers go.
+
+    A rerun (a worker died, a retry) starts again from the first row: what
+    an earlier run did is no longer a change to make, so it is neither made
+    nor emailed twice.
+    """
+    params = job.params
+    outcome = _reconcile(
+        _candidates(params["owner_ids"], params["product_ids"], params["api_ids"]), job=job
+    )
+    PendingAccessCheck.objects.filter(ticket=params["ticket"]).delete()
+    return outcome.summary()
+
+
+def access_rule_pending_refuses(subscription_id: int) -> bool:
+    """Whether the access rule, still on its way to this subscription, will suspend it.
+
+    The key check asks this only when a marker matches the subscription; the
+    answer comes from the rule's own code (_seen, _verdict), from the state
+    of sight now.
+    """
+    subscription = (
+        Subscription.objects.select_related("owner")
+        .filter(pk=subscription_id, owner__isnull=False)
+        .first()
+    )
+    if subscription is None or subscription.owner is None or not subscription.is_active:
+        return False
+    sees = subscription.pk in _seen(subscription.owner, [subscription])
+    return _verdict(subscription, sees=sees, suspend=_suspends()) == SUSPEND
