@@ -7,7 +7,3 @@ class ClusterTestsConfig(AppConfig):
     name = "tests.cluster"
     label = "portico_cluster_tests"
     verbose_name = "Portico's cross-node test"
-
-    def ready(self) -> None:
-        # Registers the test's many-row job with portal.jobs.
-        from tests.cluster import jobs  # noqa: F401

@@ -33,9 +33,10 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "cluster-" + secrets.token_urlsafe(12)
-NODE_SETTINGS = "portal.settings"
-# The workers' and the seeding's: development settings plus tests/cluster's app.
-WORKER_SETTINGS = "tests.cluster.settings"
+# The nodes' and the workers': development settings, as they are.
+PORTICO_SETTINGS = "portal.settings"
+# The seeding's: the same plus tests/cluster's app (its management command).
+SEED_SETTINGS = "tests.cluster.settings"
 
 
 def free_port() -> int:
@@ -146,15 +147,15 @@ class Cluster:
         return {**self.env, "DJANGO_SETTINGS_MODULE": settings}
 
     def manage(self, *args: str, timeout: float = 120) -> str:
-        """Run a management command with the workers' settings; its output."""
+        """Run a management command with the seeding's settings; its output."""
         return self.finish(self.begin(*args), timeout=timeout)
 
     def begin(self, *args: str) -> subprocess.Popen[str]:
-        """Start a management command with the workers' settings (finish() waits for it)."""
+        """Start a management command with the seeding's settings (finish() waits for it)."""
         return subprocess.Popen(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
-            env=self._environment(WORKER_SETTINGS),
+            env=self._environment(SEED_SETTINGS),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -192,14 +193,14 @@ class Cluster:
             name,
             [sys.executable, "-m", "gunicorn", "portal.wsgi:application"]
             + ["-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-            NODE_SETTINGS,
+            PORTICO_SETTINGS,
         )
         url = f"http://127.0.0.1:{port}"
         self.urls[name] = url
         return url
 
     def start_worker(self, name: str) -> Process:
-        return self._spawn(name, [sys.executable, "manage.py", "portico_worker"], WORKER_SETTINGS)
+        return self._spawn(name, [sys.executable, "manage.py", "portico_worker"], PORTICO_SETTINGS)
 
     def kill_worker_running(self, pid: int) -> str:
         """SIGKILL the worker process that is, or forked, this pid, and the pid; its name."""

@@ -1,7 +1,6 @@
-"""Development settings plus this test app, for the cross-node test's workers and seeding.
+"""Development settings plus this test app, for the cross-node test's seeding command.
 
-The nodes themselves run portal.settings unchanged; the workers need the test's
-job handler registered, and the seeding needs its management command.
+The nodes and the workers run portal.settings unchanged.
 """
 
 from __future__ import annotations
