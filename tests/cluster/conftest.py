@@ -14,9 +14,7 @@ import contextlib
 import json
 import os
 import secrets
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,6 +29,8 @@ import psycopg
 import pytest
 import requests
 
+from tests.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "cluster-" + secrets.token_urlsafe(12)
 # The nodes' and the workers': development settings, as they are.
@@ -39,42 +39,10 @@ PORTICO_SETTINGS = "portal.settings"
 SEED_SETTINGS = "tests.cluster.settings"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _redis_answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
-def cluster_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not on the PATH (Debian's redis-server package)")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        + ["--dir", str(tmp_path_factory.mktemp("redis"))],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while not _redis_answers(port):
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            pytest.fail("redis-server didn't start")
-        time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.kill()
-    process.wait(timeout=10)
+def cluster_redis(redis_url: str) -> str:
+    """The session's redis-server (tests/conftest.py), a database number of the cluster's own."""
+    return redis_url.rsplit("/", 1)[0] + "/5"
 
 
 class Database:
