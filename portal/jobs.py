@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -122,10 +121,37 @@ def start(
 
 
 def _schedule(job_id: Any, *, run_after: Any, after_commit: bool) -> None:
-    if after_commit or not _enqueues_in_transaction():
-        transaction.on_commit(partial(_enqueue, job_id, run_after), robust=True)
-    else:
+    if not after_commit and _enqueues_in_transaction():
         _enqueue(job_id, run_after)
+        return
+    connection = transaction.get_connection()
+    running = current_job()
+    if running is not None and connection.in_atomic_block:
+        # A job's batch that asks for hundreds of emails (the access rule's)
+        # hands them over together after its commit: one transaction, not two each.
+        for _savepoints, callback, _robust in connection.run_on_commit:
+            if isinstance(callback, _HandOver) and callback.started_by == running.pk:
+                callback.jobs.append((job_id, run_after))
+                return
+    hand_over = _HandOver([(job_id, run_after)], running.pk if running else None)
+    transaction.on_commit(hand_over, robust=True)
+
+
+class _HandOver:
+    """After a commit: hand these jobs to the queue, in one transaction of their own.
+
+    A job named here whose savepoint was rolled back has no row; handing
+    it over does nothing (no worker can claim it).
+    """
+
+    def __init__(self, jobs: list[tuple[Any, Any]], started_by: Any) -> None:
+        self.jobs = jobs
+        self.started_by = started_by
+
+    def __call__(self) -> None:
+        with transaction.atomic():
+            for job_id, run_after in self.jobs:
+                _enqueue(job_id, run_after)
 
 
 def _enqueues_in_transaction() -> bool:

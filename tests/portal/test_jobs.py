@@ -233,3 +233,36 @@ def test_a_job_whose_task_ran_without_claiming_it_is_handed_over_again():
     assert jobs.recover() == 1
     run_worker()
     assert sent == ["dev@example.com", "lost@example.com"]
+
+
+@jobs.handler("tests.many_emails")
+def _many_emails(job: Job) -> str:
+    with transaction.atomic():
+        mail.send_later(send_note, to="one@example.com")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            mail.send_later(send_note, to="rolled-back@example.com")
+            raise RuntimeError("this part fails")
+        mail.send_later(send_note, to="two@example.com")
+    return "asked for two emails"
+
+
+def test_the_emails_a_jobs_batch_asks_for_are_handed_over_together(monkeypatch):
+    handed_over: list[int] = []
+    real = jobs._HandOver.__call__
+
+    def counting(self):
+        handed_over.append(len(self.jobs))
+        real(self)
+
+    monkeypatch.setattr(jobs._HandOver, "__call__", counting)
+    job = jobs.start("tests.many_emails", title="Many emails")
+    run_worker()
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED
+    # One hand-over for the batch's three (one rolled back, and harmless).
+    assert handed_over[-1] == 3
+    # The job's own task, and one for each email asked for.
+    assert DBTaskResult.objects.filter(task_path="portal.jobs.run_job").count() == 4
+    assert Job.objects.filter(cause=job).count() == 2
+    run_worker()
+    assert sorted(sent) == ["one@example.com", "two@example.com"]
