@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django_tasks_db.models import DBTaskResult
 
 from groups.models import Group, Membership
 from groups.system import derived_group_ids
@@ -21,6 +22,9 @@ from portal.models import User, is_administrator
 # gives roles and permissions one by one, and has no field for them), and a
 # second "Groups" beside Portico's would send support staff to the wrong one.
 admin.site.unregister(AuthGroup)
+# The task queue's own rows: the console's Jobs page shows the work, with
+# who started it and Retry; the queue's bookkeeping is no page for support staff.
+admin.site.unregister(DBTaskResult)
 
 
 class UserCreationForm(AdminUserCreationForm):

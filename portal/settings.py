@@ -117,6 +117,8 @@ INSTALLED_APPS = [
     "axes",
     "crispy_forms",
     "crispy_bootstrap5",
+    # The task queue's table; before portal, whose admin takes its page away.
+    "django_tasks_db",
     "portal",
     "groups",
     "sso",
@@ -125,7 +127,6 @@ INSTALLED_APPS = [
     "subscriptions",
     "management_api",
     "scim",
-    "django_tasks_db",
 ]
 
 MIDDLEWARE = [

@@ -240,11 +240,13 @@ def test_gunicorn_shares_no_control_socket_between_instances():
 
 
 def test_the_procfile_runs_the_portal_below_the_key_check():
-    """`make run` starts both listeners from the Procfile; the portal yields the CPU."""
+    """`make run` starts both listeners and a worker from the Procfile; all but the key check
+    yield the CPU."""
     processes = dict(
         line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
     )
-    assert set(processes) == {"web", "gateway"}
+    assert set(processes) == {"web", "gateway", "worker"}
+    assert processes.pop("worker") == "nice -n 19 .venv/bin/python manage.py portico_worker"
     assert processes["web"].startswith("nice -n 19 ")
     assert "PORTICO_LISTENER" not in processes["web"]
     assert "PORTICO_LISTENER=gateway" in processes["gateway"]
