@@ -175,8 +175,8 @@ def test_a_worker_killed_mid_job_leaves_nothing_half_done(cluster: Cluster) -> N
 
     state, done, total, worker = wait_for("the job to make progress", running, 30, every=0.02)
     assert done < total, "the job finished before it could be interrupted"
-    # The job names its worker as host:pid: with RQ, the work-horse the worker
-    # forked for the job, in a session of its own. A machine dies: both go.
+    # The job names its worker as host:pid: the worker process itself (RQ's
+    # SimpleWorker runs jobs in-process), or a child it forked. A machine dies: all go.
     horse = int(worker.rsplit(":", 1)[1])
     killed = cluster.kill_worker_running(horse)
     half_done = database.value(

@@ -3,7 +3,7 @@
 `make run` starts one (the Procfile's `worker`); a deployment runs as many
 as it likes, on any machines that reach the database (and Redis, when the
 queue is there). The worker is the backend's: django-tasks-db's
-`db_worker`, or RQ's worker (with its scheduler, for retries' pauses). The
+`db_worker`, or RQ's SimpleWorker (with its scheduler, for retries' pauses). The
 sweeper is a thread that, every PORTICO_WORKER_SWEEP_SECONDS, notes that
 this worker is alive and hands the queue any job whose worker died; once
 an hour it also forgets jobs finished over PORTICO_JOB_KEEP_DAYS ago.
@@ -54,6 +54,10 @@ class Command(BaseCommand):
                     with_scheduler=not burst,
                     burst=burst,
                     job_class="django_tasks_rq.backend.Job",
+                    # Jobs run in this process, not in a child forked per job:
+                    # forking a process that runs the sweeper's thread can leave
+                    # the child stuck on a lock the thread held at that moment.
+                    worker_class="rq.worker.SimpleWorker",
                     name=name.replace(":", "-"),
                 )
             elif settings.PORTICO_TASK_QUEUE == "database":
