@@ -1,0 +1,1 @@
+"""Benchmarks: bench/run and the scripts beside it (see README.md)."""
