@@ -23,6 +23,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +36,7 @@ README_START = "<!-- bench/run: latest -->"
 README_END = "<!-- bench/run: end -->"
 
 # The targets: a page's share of its floor, one request alone, growth.
-TARGETS = {
+TARGETS: dict[str, dict[str, Any]] = {
     "key": {"ratio": 0.80, "floor": "204"},
     "portal": {"ratio": 0.50, "floor": "template"},
     "console": {"ratio": 0.25, "floor": "template", "ms": 25.0},
