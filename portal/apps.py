@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 
@@ -20,6 +22,19 @@ class PortalConfig(AppConfig):
         from portal import approvals, inbox, mail  # noqa: F401 - mail registers its job
 
         approvals.register(inbox.SIGNUPS)
+
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_repair_user_search, sender=self, dispatch_uid="portal.user_search")
+
+
+def _repair_user_search(using: str, **kwargs: Any) -> None:
+    """A migration that copies portal_user on SQLite drops the search index's triggers."""
+    from django.db import connections
+
+    from portal import user_search
+
+    user_search.repair(connections[using])
 
 
 class AdminConfig(admin_apps.AdminConfig):
