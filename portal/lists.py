@@ -119,6 +119,8 @@ def paginate(
         wanted = min(max(int(number), 1), MAX_PAGE)
     elif re.fullmatch(r"-[0-9]+", number):
         number = "1"
+    elif re.fullmatch(r"[0-9]+", number):
+        wanted = MAX_PAGE  # past any end: the last page, counted exactly
     paginator = ListPaginator(
         items,
         per_page or settings.PORTICO_PAGE_SIZE,
