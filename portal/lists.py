@@ -47,8 +47,8 @@ class ListPaginator(Paginator):
     """Counts at most `ahead` rows past the start of the wanted page (all when None).
 
     A capped count still knows there is a next page, so Next keeps working
-    past the cap: each page counts on from where it starts. The page's
-    rows are found by their keys first, then loaded with their
+    past the cap: each page counts on from where it starts. A capped
+    list's rows are found by their keys first, then loaded with their
     annotations and related rows, so that a deep page doesn't compute the
     annotations of the rows it skips (PostgreSQL does, for OFFSET).
     """
@@ -76,7 +76,11 @@ class ListPaginator(Paginator):
         return MoreThan(pages) if isinstance(self.count, MoreThan) else pages
 
     def _get_page(self, object_list: Any, number: int, paginator: Paginator) -> Page:
-        if isinstance(object_list, QuerySet) and _costly_rows(object_list):
+        if (
+            self.ahead is not None
+            and isinstance(object_list, QuerySet)
+            and _costly_rows(object_list)
+        ):
             object_list = _by_keys_first(object_list)
         return super()._get_page(object_list, number, paginator)
 
@@ -108,8 +112,9 @@ def paginate(
 ) -> Page:
     """The requested page; a page number out of range gives the nearest page.
 
-    capped counts no further than COUNT_AHEAD rows past the page (see
-    ListPaginator): for lists whose count is only shown, not acted on.
+    capped counts no further than COUNT_AHEAD rows past the page, and
+    loads a page's annotated rows by their keys (see ListPaginator): the
+    console's lists and pickers, whose count is only shown, never acted on.
     """
     number = request.GET.get("page", "")
     wanted = 1
