@@ -4,6 +4,10 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.db import connections
+from django.db.models.signals import post_migrate
+
+from portal import user_search
 
 
 class PortalConfig(AppConfig):
@@ -23,17 +27,11 @@ class PortalConfig(AppConfig):
 
         approvals.register(inbox.SIGNUPS)
 
-        from django.db.models.signals import post_migrate
-
         post_migrate.connect(_repair_user_search, sender=self, dispatch_uid="portal.user_search")
 
 
 def _repair_user_search(using: str, **kwargs: Any) -> None:
     """A migration that copies portal_user on SQLite drops the search index's triggers."""
-    from django.db import connections
-
-    from portal import user_search
-
     user_search.repair(connections[using])
 
 

@@ -75,14 +75,13 @@ class ListPaginator(Paginator):
         pages = super().num_pages
         return MoreThan(pages) if isinstance(self.count, MoreThan) else pages
 
-    def _get_page(self, object_list: Any, number: int, paginator: Paginator) -> Page:
-        if (
-            self.ahead is not None
-            and isinstance(object_list, QuerySet)
-            and _costly_rows(object_list)
-        ):
-            object_list = _by_keys_first(object_list)
-        return super()._get_page(object_list, number, paginator)
+    def page(self, number: Any) -> Page:
+        page = super().page(number)
+        rows, shown = self.object_list, page.object_list
+        keys_first = self.ahead is not None and isinstance(rows, QuerySet)
+        if keys_first and isinstance(shown, QuerySet) and _costly_rows(shown):
+            page.object_list = _by_keys_first(rows, shown)
+        return page
 
 
 def _costly_rows(rows: QuerySet[Any]) -> bool:
@@ -92,17 +91,16 @@ def _costly_rows(rows: QuerySet[Any]) -> bool:
     return whole_rows and bool(query.annotations or query.select_related)
 
 
-def _by_keys_first(page: QuerySet[Any]) -> list[Any]:
-    """The rows of a sliced QuerySet, ordered as it orders them.
+def _by_keys_first(rows: QuerySet[Any], page: QuerySet[Any]) -> list[Any]:
+    """The rows of one page (a slice of rows), in the page's order.
 
-    The keys come from the same query, ordering and slice (with only the
-    annotations the ordering needs); then only those rows are loaded whole.
+    The keys come from the page's own query, ordering and slice (with only
+    the annotations its ordering needs); then only those rows are loaded
+    whole, with rows' annotations, joins and prefetches.
     """
     keys = list(page.values_list("pk", flat=True))
     if not keys:
         return []
-    rows = page._chain()
-    rows.query.clear_limits()
     loaded = {row.pk: row for row in rows.order_by().filter(pk__in=keys)}
     return [loaded[key] for key in keys if key in loaded]
 
