@@ -78,8 +78,12 @@ class ListPaginator(Paginator):
     def page(self, number: Any) -> Page:
         page = super().page(number)
         rows, shown = self.object_list, page.object_list
-        keys_first = self.ahead is not None and isinstance(rows, QuerySet)
-        if keys_first and isinstance(shown, QuerySet) and _costly_rows(shown):
+        if (
+            self.ahead is not None
+            and isinstance(rows, QuerySet)
+            and isinstance(shown, QuerySet)
+            and _costly_rows(shown)
+        ):
             page.object_list = _by_keys_first(rows, shown)
         return page
 
