@@ -200,3 +200,14 @@ def test_members_picker_search_queries_do_not_grow_with_people(
     queries = 8 if connection.vendor == "sqlite" else 7
     url = reverse("groups:add_members", args=[partners.name]) + "?q=first1"
     assert_queries_do_not_grow(url, add_people, queries)
+
+
+def test_up_to_few_matches_are_looked_up_by_id(people):
+    # More ids than SQLite's old 999-parameter limit, all within FEW.
+    User.objects.bulk_create(
+        User(email=f"many{n:04}@example.com", first_name="Many", last_name=f"Kin{n}")
+        for n in range(1500)
+    )
+    assert len(found("many")) == 1500
+    assert found("kin1499") == ["many1499@example.com"]
+    assert found("many kin12") == like_alone("many kin12")
