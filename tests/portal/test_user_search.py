@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.signals import post_migrate
 from django.urls import reverse
 
+from groups.models import Membership
 from portal import user_search
 from portal.models import User
 
@@ -211,3 +212,33 @@ def test_up_to_few_matches_are_looked_up_by_id(people):
     assert len(found("many")) == 1500
     assert found("kin1499") == ["many1499@example.com"]
     assert found("many kin12") == like_alone("many kin12")
+
+
+def test_members_tab_search_queries_do_not_grow_with_people(
+    client, administrator, partners, assert_queries_do_not_grow
+):
+    client.force_login(administrator)
+
+    def add_people(numbers):
+        people = User.objects.bulk_create(
+            User(email=f"bulk{n:03}@example.com", first_name="Lovelace", last_name=str(n))
+            for n in numbers
+        )
+        # Half of them join the group; the others match the search too.
+        Membership.objects.bulk_create(
+            Membership(group=partners, user=person, added_by=administrator)
+            for person in people[::2]
+        )
+
+    # 1. the session
+    # 2. the signed-in user
+    # 3. the group
+    # 4. on SQLite, the ids the trigram index finds (at most user_search.FEW + 1)
+    # 5. the paginator's COUNT of the matching memberships
+    # 6. one page of them, joined to their people
+    # 7. the menu's COUNT of subscriptions waiting for approval
+    queries = 7 if connection.vendor == "sqlite" else 6
+    url = reverse("groups:members", args=[partners.name]) + "?q=lovelace"
+    first, second = assert_queries_do_not_grow(url, add_people, queries)
+    assert first.context["page"].paginator.count == 3
+    assert second.context["page"].paginator.count == 3 + 248
