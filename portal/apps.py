@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.db import connections
+from django.db.models.signals import post_migrate
+
+from portal import user_search
 
 
 class PortalConfig(AppConfig):
@@ -20,6 +26,13 @@ class PortalConfig(AppConfig):
         from portal import approvals, inbox, mail  # noqa: F401 - mail registers its job
 
         approvals.register(inbox.SIGNUPS)
+
+        post_migrate.connect(_repair_user_search, sender=self, dispatch_uid="portal.user_search")
+
+
+def _repair_user_search(using: str, **kwargs: Any) -> None:
+    """A migration that copies portal_user on SQLite drops the search index's triggers."""
+    user_search.repair(connections[using])
 
 
 class AdminConfig(admin_apps.AdminConfig):

@@ -78,7 +78,9 @@ def list_page(
     items(query) gives the rows matching the search; the page's queries
     don't grow with the rows, as long as items() annotates instead of
     following relations per row. each(row), if given, prepares every row
-    of the page for the template.
+    of the page for the template. The count stops a thousand rows past the
+    page ("1,000+"), and a page's annotations are computed for its own
+    rows only (portal.lists.ListPaginator).
     """
     query = search_query(request)
     rows = items(query)
@@ -91,7 +93,7 @@ def list_page(
     if sorts is not None:
         sort = choice(request, "sort", sorts.orders, default=sorts.default)
         rows = rows.order_by(*sorts.orders[sort])
-    page = paginate(request, rows)
+    page = paginate(request, rows, capped=True)
     if each is not None:
         page.object_list = list(page.object_list)
         for row in page.object_list:
@@ -378,7 +380,7 @@ def picker_page(
             return select(Picked(items=found, missing=len(values) - len(found)))
         error = picker.offers.nothing_chosen
     query = search_query(request)
-    page = paginate(request, candidates.search(query))
+    page = paginate(request, candidates.search(query), capped=True)
     shown = list(page.object_list)
     already = set(
         links.filter(**{f"{link_field}__in": shown}).values_list(f"{link_field}_id", flat=True)

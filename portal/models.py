@@ -6,12 +6,13 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import connections, models
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 
+from portal import user_search
 from portal.entities import ENTITY_ID_VALIDATOR, VersionedModel
 
 
@@ -30,9 +31,21 @@ class UserQuerySet(models.QuerySet["User"]):
         return self.active().filter(is_superuser=True)
 
     def search(self, query: str) -> UserQuerySet:
-        """People whose email, first or last name contain every word of the query."""
+        """People whose email, first or last name contain every word of the query.
+
+        Case is ignored as LIKE ignores it. On SQLite, the trigram index
+        (portal/user_search.py) first finds the few accounts holding the
+        words long enough for it, so that neither the page nor its count
+        reads every account; the LIKE filters still decide what matches.
+        """
+        words = query.split()[:5]
         result = self
-        for word in query.split()[:5]:
+        indexed = [word for word in words if len(word) >= user_search.MIN_WORD]
+        if indexed and connections[self.db].vendor == "sqlite":
+            found = user_search.few_matching_ids(connections[self.db], indexed)
+            if found is not None:
+                result = result.filter(pk__in=found)
+        for word in words:
             result = result.filter(
                 models.Q(email__icontains=word)
                 | models.Q(first_name__icontains=word)

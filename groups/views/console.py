@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -259,7 +260,10 @@ def group_members(request: HttpRequest, name: str) -> HttpResponse:
     else:
         memberships = Membership.objects.filter(group=group).select_related("user")
         if query:
-            memberships = memberships.filter(user__in=User.objects.search(query))
+            # Each of the group's members is checked, rather than listing
+            # everyone who matches first (a common word matches thousands).
+            matching = User.objects.search(query).filter(pk=OuterRef("user_id"))
+            memberships = memberships.filter(Exists(matching))
         context["page"] = paginate(request, memberships.order_by("-added_at", "-pk"))
     return render(request, "groups/group_members.html", context)
 

@@ -4,6 +4,7 @@ address suggestions it asks for as one is typed."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -197,7 +198,8 @@ def test_suggestions_are_a_few_in_one_query_however_many_people_there_are(
         User(email=f"many{n:05}@example.com", api_id=f"many-{n}") for n in range(2000)
     )
     client.force_login(administrator)
-    # 1. the session 2. the signed-in user 3. the ten matches
-    with django_assert_max_num_queries(3):
+    # 1. the session 2. the signed-in user 3. on SQLite, the ids the trigram index
+    # finds (at most FEW + 1) 4. the ten matches
+    with django_assert_max_num_queries(4 if connection.vendor == "sqlite" else 3):
         found = client.get(SUGGEST, {"q": "many"}).json()["developers"]
     assert [row["email"] for row in found] == [f"many{n:05}@example.com" for n in range(10)]
