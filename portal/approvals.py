@@ -20,10 +20,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import CharField, F, QuerySet, Value
+from django.core.cache import caches
+from django.db import connection, transaction
+from django.db.models import CharField, F, Model, QuerySet, Value
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 
@@ -65,8 +68,16 @@ _kinds: dict[str, Kind] = {}
 
 
 def register(kind: Kind) -> None:
-    """Add a kind to the inbox (from an AppConfig.ready(); registering twice replaces)."""
+    """Add a kind to the inbox (from an AppConfig.ready(); registering twice replaces).
+
+    Every save or delete of the kind's model recounts the menu's badge:
+    whichever service, admin page or cascade makes an item enter or leave
+    waiting, the next page shows it.
+    """
     _kinds[kind.key] = kind
+    model = kind.waiting().model
+    post_save.connect(_saved, sender=model, dispatch_uid=f"approvals-badge-{kind.key}")
+    post_delete.connect(_deleted, sender=model, dispatch_uid=f"approvals-badge-{kind.key}")
 
 
 def kinds() -> list[Kind]:
@@ -103,9 +114,66 @@ def entries(selected: list[Kind], query: str = "") -> QuerySet[Any]:
     return first.union(*rest, all=True) if rest else first
 
 
+# --- The console menu's badge ----------------------------------------------------------------
+#
+# Every console page shows how many items wait. Counting is a UNION over
+# four tables, so the count is kept in the "shared" cache (every node reads
+# the same), tagged with a generation that changes whenever an item may
+# have entered or left waiting. A count tagged with an older generation is
+# counted again, so a count taken just before a change and stored just
+# after it is never shown.
+
+BADGE_KEY = "approvals:badge"
+GENERATION_KEY = "approvals:generation"
+# Belt and braces: a change made behind the ORM's back (raw SQL, a bulk
+# UPDATE) shows within this many seconds.
+BADGE_SECONDS = 300
+# A save that writes only other fields (last_login at sign-in, a profile's
+# name) can't make anything enter or leave waiting.
+_WAITING_FIELDS = frozenset({"state", "email_confirmed_at"})
+
+
 def waiting_count() -> int:
-    """Everything waiting, for the console menu's badge: one query."""
-    return entries(kinds()).count()
+    """Everything waiting, for the console menu's badge: one cache read when nothing changed."""
+    cache = caches["shared"]
+    found = cache.get_many([GENERATION_KEY, BADGE_KEY])
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, uuid4().hex, timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    stored = found.get(BADGE_KEY)
+    if stored is not None and generation is not None and stored[0] == generation:
+        return int(stored[1])
+    count = entries(kinds()).count()
+    cache.set(BADGE_KEY, (generation, count), timeout=BADGE_SECONDS)
+    return count
+
+
+def changed() -> None:
+    """Something may have entered or left waiting: the badge is counted again.
+
+    The new generation is written at once and again when the transaction
+    commits. With the database cache the first write commits with the
+    change itself; with Redis it is visible before the commit, and a count
+    taken then (still the old rows) would carry it, so the second write
+    retires that count.
+    """
+    _new_generation()
+    if connection.in_atomic_block:
+        transaction.on_commit(_new_generation)
+
+
+def _new_generation() -> None:
+    caches["shared"].set(GENERATION_KEY, uuid4().hex, timeout=None)
+
+
+def _saved(sender: type[Model], update_fields: Any = None, **kwargs: Any) -> None:
+    if update_fields is None or _WAITING_FIELDS.intersection(update_fields):
+        changed()
+
+
+def _deleted(sender: type[Model], **kwargs: Any) -> None:
+    changed()
 
 
 def counts(query: str = "") -> dict[str, int]:
@@ -141,6 +209,7 @@ def interval() -> timedelta:
 
 def announce() -> None:
     """Something new waits: email the administrators once the transaction commits, batched."""
+    changed()
     mail.send_later(send_approvals_digest)
 
 

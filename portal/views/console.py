@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -72,7 +74,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
     user_link = link_maker("console:user_detail")
     group_link = link_maker("groups:detail")
 
-    def prepare(person: User) -> None:
+    def prepare(person: Any) -> None:
+        # Attributes for the row template only.
         person.system_groups = display_names(person)
         person.link = user_link(person.pk)
         person.group_links = [

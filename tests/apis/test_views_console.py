@@ -119,7 +119,7 @@ def test_api_list_queries_do_not_grow_with_rows(
     # 2. the signed-in user
     # 3. the paginator's COUNT of the APIs
     # 4. one page of APIs, with both counts as correlated subqueries
-    # 5. the menu's COUNT of subscriptions waiting for approval
+    # 5. the menu's badge of waiting approvals, read from the shared cache
     assert_queries_do_not_grow(reverse("apis:list"), add_apis, 5)
 
 

@@ -96,7 +96,7 @@ def test_group_list_queries_do_not_grow_with_rows(
     # 2. the signed-in user
     # 3. the paginator's COUNT of the groups
     # 4. one page of groups, with member_count and product_count as correlated subqueries
-    # 5. the menu's COUNT of subscriptions waiting for approval
+    # 5. the menu's badge of waiting approvals, read from the shared cache
     assert_queries_do_not_grow(reverse("groups:list"), add_groups, 5)
 
 

@@ -94,7 +94,7 @@ def test_product_list_queries_do_not_grow_with_rows(
     # 2. the signed-in user
     # 3. the paginator's COUNT of the products
     # 4. one page of products, with group_count as a correlated subquery
-    # 5. the menu's COUNT of subscriptions waiting for approval
+    # 5. the menu's badge of waiting approvals, read from the shared cache
     assert_queries_do_not_grow(reverse("products:list"), add_products, 5)
 
 
