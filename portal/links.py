@@ -20,9 +20,9 @@ _MARKER = "7319731973197319"
 _SAFE = "!$&'()*+,;=/~:@"
 
 
-def link_maker(viewname: str) -> Callable[[object], str]:
-    """A function giving reverse(viewname, args=[value]) for each value, reversing once."""
-    prefix, marker, suffix = reverse(viewname, args=[_MARKER]).partition(_MARKER)
+def link_maker(viewname: str, *first: object) -> Callable[[object], str]:
+    """A function giving reverse(viewname, args=[*first, value]) for each value, reversing once."""
+    prefix, marker, suffix = reverse(viewname, args=[*first, _MARKER]).rpartition(_MARKER)
     if not marker:
         raise ValueError(f"{viewname} does not show its argument in the URL.")
 

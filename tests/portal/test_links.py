@@ -20,6 +20,11 @@ def test_link_maker_gives_what_reverse_gives(viewname, values):
         assert link(value) == reverse(viewname, args=[value])
 
 
+def test_link_maker_keeps_the_arguments_given_first():
+    link = link_maker("groups:remove_member", "partners")
+    assert link(17) == reverse("groups:remove_member", args=["partners", 17])
+
+
 def test_link_maker_refuses_a_url_without_an_argument():
     with pytest.raises(Exception):  # noqa: B017, PT011 (NoReverseMatch or ValueError)
         link_maker("console:users")
