@@ -155,6 +155,17 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     memberships = (
         Membership.objects.filter(user=person)
         .select_related("group", "added_by", "added_by_rule")
+        # Only what a row shows (Group.from_db reads type).
+        .only(
+            "added_at",
+            "synced_at",
+            "synced_via",
+            "group__name",
+            "group__display_name",
+            "group__type",
+            "added_by__email",
+            "added_by_rule__value",
+        )
         .order_by("group__display_name")
     )
     seen = (
