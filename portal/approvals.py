@@ -20,17 +20,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from uuid import uuid4
 
 from django.conf import settings
-from django.core.cache import caches
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import CharField, F, Model, QuerySet, Value
 from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 
 from portal import jobs, mail
+from portal.counts import CachedCount
 from portal.models import ApprovalNotice, Job, User
 
 
@@ -117,17 +116,10 @@ def entries(selected: list[Kind], query: str = "") -> QuerySet[Any]:
 # --- The console menu's badge ----------------------------------------------------------------
 #
 # Every console page shows how many items wait. Counting is a UNION over
-# four tables, so the count is kept in the "shared" cache (every node reads
-# the same), tagged with a generation that changes whenever an item may
-# have entered or left waiting. A count tagged with an older generation is
-# counted again, so a count taken just before a change and stored just
-# after it is never shown.
+# four tables, so the count is kept in the shared cache (portal.counts)
+# and counted again whenever an item may have entered or left waiting.
 
-BADGE_KEY = "approvals:badge"
-GENERATION_KEY = "approvals:generation"
-# Belt and braces: a change made behind the ORM's back (raw SQL, a bulk
-# UPDATE) shows within this many seconds.
-BADGE_SECONDS = 300
+BADGE = CachedCount("approvals:badge")
 # A save that writes only other fields (last_login at sign-in, a profile's
 # name) can't make anything enter or leave waiting.
 _WAITING_FIELDS = frozenset({"state", "email_confirmed_at"})
@@ -135,36 +127,12 @@ _WAITING_FIELDS = frozenset({"state", "email_confirmed_at"})
 
 def waiting_count() -> int:
     """Everything waiting, for the console menu's badge: one cache read when nothing changed."""
-    cache = caches["shared"]
-    found = cache.get_many([GENERATION_KEY, BADGE_KEY])
-    generation = found.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, uuid4().hex, timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    stored = found.get(BADGE_KEY)
-    if stored is not None and generation is not None and stored[0] == generation:
-        return int(stored[1])
-    count = entries(kinds()).count()
-    cache.set(BADGE_KEY, (generation, count), timeout=BADGE_SECONDS)
-    return count
+    return BADGE.get(lambda: entries(kinds()).count())
 
 
 def changed() -> None:
-    """Something may have entered or left waiting: the badge is counted again.
-
-    The new generation is written at once and again when the transaction
-    commits. With the database cache the first write commits with the
-    change itself; with Redis it is visible before the commit, and a count
-    taken then (still the old rows) would carry it, so the second write
-    retires that count.
-    """
-    _new_generation()
-    if connection.in_atomic_block:
-        transaction.on_commit(_new_generation)
-
-
-def _new_generation() -> None:
-    caches["shared"].set(GENERATION_KEY, uuid4().hex, timeout=None)
+    """Something may have entered or left waiting: the badge is counted again."""
+    BADGE.changed()
 
 
 def _saved(sender: type[Model], update_fields: Any = None, **kwargs: Any) -> None:

@@ -21,6 +21,18 @@ class PortalConfig(AppConfig):
 
         approvals.register(inbox.SIGNUPS)
 
+        from django.db.models.signals import post_delete, post_save
+
+        from portal import counts
+        from portal.models import User
+
+        post_save.connect(
+            counts.account_saved, sender=User, dispatch_uid="portal.counts.account_saved"
+        )
+        post_delete.connect(
+            counts.account_deleted, sender=User, dispatch_uid="portal.counts.account_deleted"
+        )
+
 
 class AdminConfig(admin_apps.AdminConfig):
     """The Django admin, serving Portico's own site (settings.INSTALLED_APPS names it)."""

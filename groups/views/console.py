@@ -27,7 +27,7 @@ from groups.models import (
     GroupRequest,
     GroupRule,
     Membership,
-    members_of,
+    member_count,
     system_group_error,
 )
 from portal import console
@@ -82,7 +82,7 @@ def _page(group: Group, tab: str) -> dict[str, Any]:
 
 def _member_count(group: Group) -> int | None:
     """How many people the group holds now; None for Guests, who are anonymous."""
-    return None if group.name == Group.GUESTS else members_of(group).count()
+    return None if group.name == Group.GUESTS else member_count(group)
 
 
 @require_GET

@@ -86,19 +86,19 @@ def test_a_count_taken_before_a_change_and_stored_after_it_is_not_shown(
     assert badge_of(client) == 0
     # A request counted "0" just before the item arrived, and stored it just after.
     cache = caches["shared"]
-    before = cache.get(approvals.GENERATION_KEY)
+    before = cache.get(approvals.BADGE.generation_key)
     make_subscription(member, make_product(approval_required=True), "submitted")
-    cache.set(approvals.BADGE_KEY, (before, 0))
+    cache.set(approvals.BADGE.key, (before, 0))
     assert badge_of(client) == 1
 
 
 def test_a_sign_in_does_not_recount_the_badge(administrator, member):
     approvals.waiting_count()
     cache = caches["shared"]
-    before = cache.get(approvals.GENERATION_KEY)
+    before = cache.get(approvals.BADGE.generation_key)
     member.last_login = timezone.now()
     member.save(update_fields=["last_login"])
-    assert cache.get(approvals.GENERATION_KEY) == before
+    assert cache.get(approvals.BADGE.generation_key) == before
     member.state = User.State.BLOCKED
     member.save(update_fields=["state"])
-    assert cache.get(approvals.GENERATION_KEY) != before
+    assert cache.get(approvals.BADGE.generation_key) != before
