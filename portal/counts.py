@@ -65,6 +65,12 @@ class CachedCount:
 
 
 ACTIVE_PEOPLE = CachedCount("people:active")
+ACCOUNTS = CachedCount("people:all")
+
+
+def accounts() -> int:
+    """How many accounts there are, in any state (the console's Overview), cached."""
+    return ACCOUNTS.get(lambda: User.objects.count())
 
 
 def active_people() -> int:
@@ -77,11 +83,14 @@ def active_people() -> int:
     return ACTIVE_PEOPLE.get(lambda: User.objects.active().count())
 
 
-def account_saved(update_fields: Any = None, **kwargs: Any) -> None:
+def account_saved(created: bool = False, update_fields: Any = None, **kwargs: Any) -> None:
     """post_save of an account: a new account, or a changed state, changes who can sign in."""
+    if created:
+        ACCOUNTS.changed()
     if update_fields is None or "state" in update_fields:
         ACTIVE_PEOPLE.changed()
 
 
 def account_deleted(**kwargs: Any) -> None:
+    ACCOUNTS.changed()
     ACTIVE_PEOPLE.changed()

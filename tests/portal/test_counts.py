@@ -89,3 +89,22 @@ def test_with_redis_a_count_taken_before_the_commit_is_retired_by_it(
         cache.set(counts.ACTIVE_PEOPLE.key, (cache.get(counts.ACTIVE_PEOPLE.generation_key), 2))
         assert counts.active_people() == 2
     assert counts.active_people() == 1
+
+
+def test_the_overview_counts_accounts_added_and_deleted_at_once(client, administrator, member):
+    client.force_login(administrator)
+
+    def users_on_overview():
+        text = client.get(reverse("console:home")).content.decode()
+        found = re.search(r'stat-value">(\d+)</div>\s*<div [^>]*>Users<', text)
+        assert found, "the Overview shows how many users there are"
+        return int(found.group(1))
+
+    before = users_on_overview()
+    assert before == User.objects.count()
+    newcomer = services.create_user(
+        email="new@example.com", first_name="N", last_name="P", password="a-long-password-1"
+    )
+    assert users_on_overview() == before + 1
+    services.delete_user(user=User.objects.get(pk=newcomer.pk), actor=administrator)
+    assert users_on_overview() == before
