@@ -23,11 +23,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, F, QuerySet, Value
+from django.db.models import CharField, F, Model, QuerySet, Value
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 
 from portal import jobs, mail
+from portal.counts import CachedCount
 from portal.models import ApprovalNotice, Job, User
 
 
@@ -65,8 +67,16 @@ _kinds: dict[str, Kind] = {}
 
 
 def register(kind: Kind) -> None:
-    """Add a kind to the inbox (from an AppConfig.ready(); registering twice replaces)."""
+    """Add a kind to the inbox (from an AppConfig.ready(); registering twice replaces).
+
+    Every save or delete of the kind's model recounts the menu's badge:
+    whichever service, admin page or cascade makes an item enter or leave
+    waiting, the next page shows it.
+    """
     _kinds[kind.key] = kind
+    model = kind.waiting().model
+    post_save.connect(_saved, sender=model, dispatch_uid=f"approvals-badge-{kind.key}")
+    post_delete.connect(_deleted, sender=model, dispatch_uid=f"approvals-badge-{kind.key}")
 
 
 def kinds() -> list[Kind]:
@@ -103,9 +113,35 @@ def entries(selected: list[Kind], query: str = "") -> QuerySet[Any]:
     return first.union(*rest, all=True) if rest else first
 
 
+# --- The console menu's badge ----------------------------------------------------------------
+#
+# Every console page shows how many items wait. Counting is a UNION over
+# four tables, so the count is kept in the shared cache (portal.counts)
+# and counted again whenever an item may have entered or left waiting.
+
+BADGE = CachedCount("approvals:badge")
+# A save that writes only other fields (last_login at sign-in, a profile's
+# name) can't make anything enter or leave waiting.
+_WAITING_FIELDS = frozenset({"state", "email_confirmed_at"})
+
+
 def waiting_count() -> int:
-    """Everything waiting, for the console menu's badge: one query."""
-    return entries(kinds()).count()
+    """Everything waiting, for the console menu's badge: one cache read when nothing changed."""
+    return BADGE.get(lambda: entries(kinds()).count())
+
+
+def changed() -> None:
+    """Something may have entered or left waiting: the badge is counted again."""
+    BADGE.changed()
+
+
+def _saved(sender: type[Model], update_fields: Any = None, **kwargs: Any) -> None:
+    if update_fields is None or _WAITING_FIELDS.intersection(update_fields):
+        changed()
+
+
+def _deleted(sender: type[Model], **kwargs: Any) -> None:
+    changed()
 
 
 def counts(query: str = "") -> dict[str, int]:
@@ -141,6 +177,7 @@ def interval() -> timedelta:
 
 def announce() -> None:
     """Something new waits: email the administrators once the transaction commits, batched."""
+    changed()
     mail.send_later(send_approvals_digest)
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.db import connections
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 from portal import user_search
 
@@ -26,6 +26,16 @@ class PortalConfig(AppConfig):
         from portal import approvals, inbox, mail  # noqa: F401 - mail registers its job
 
         approvals.register(inbox.SIGNUPS)
+
+        from portal import counts
+        from portal.models import User
+
+        post_save.connect(
+            counts.account_saved, sender=User, dispatch_uid="portal.counts.account_saved"
+        )
+        post_delete.connect(
+            counts.account_deleted, sender=User, dispatch_uid="portal.counts.account_deleted"
+        )
 
         post_migrate.connect(_repair_user_search, sender=self, dispatch_uid="portal.user_search")
 

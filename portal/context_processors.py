@@ -3,6 +3,7 @@ from __future__ import annotations
 import functools
 
 from django.http import HttpRequest
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from portal import approvals, preview
 from portal.models import SignUpSettings, is_administrator
@@ -19,6 +20,13 @@ CONSOLE_MENU = [
     ("jobs", "Jobs", "console:jobs"),
     ("settings", "Settings", "console:settings"),
 ]
+
+
+@functools.cache
+def _menu(script_prefix: str, urlconf: str | None) -> list[tuple[str, str, str]]:
+    """The menu with its URLs, reversed once per process and URLconf/script prefix (which
+    decide them): nine reverse() calls on every console page were a tenth of a short page."""
+    return [(key, label, reverse(url_name, urlconf)) for key, label, url_name in CONSOLE_MENU]
 
 
 def roles(request: HttpRequest) -> dict[str, object]:
@@ -44,7 +52,7 @@ def console_section(request: HttpRequest) -> dict[str, object]:
     else:
         return {}
     return {
-        "console_menu": CONSOLE_MENU,
+        "console_menu": _menu(get_script_prefix(), get_urlconf()),
         "console_section": section,
         # Counted when a page shows it, once however often it shows it.
         "waiting_approvals": functools.cache(approvals.waiting_count),

@@ -161,6 +161,11 @@ class User(AbstractBaseUser, PermissionsMixin, VersionedModel):
                 name="portal_user_state_valid",
             ),
         ]
+        indexes = [
+            # Counting who can sign in (Developers) and the administrators, as a
+            # product's "who can see this" does, reads this index, not the table.
+            models.Index(fields=["state", "is_superuser"], name="portal_user_state_superuser"),
+        ]
 
     def __str__(self) -> str:
         return self.email

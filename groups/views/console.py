@@ -28,13 +28,14 @@ from groups.models import (
     GroupRequest,
     GroupRule,
     Membership,
-    members_of,
+    member_count,
     system_group_error,
 )
 from portal import console
 from portal.access import administrator_required
 from portal.entities import related_count
 from portal.forms import add_refusal
+from portal.links import link_maker
 from portal.lists import paginate, search_query
 from portal.models import User
 from products.models import ProductGroup
@@ -82,7 +83,7 @@ def _page(group: Group, tab: str) -> dict[str, Any]:
 
 def _member_count(group: Group) -> int | None:
     """How many people the group holds now; None for Guests, who are anonymous."""
-    return None if group.name == Group.GUESTS else members_of(group).count()
+    return None if group.name == Group.GUESTS else member_count(group)
 
 
 @require_GET
@@ -91,11 +92,14 @@ def group_list(request: HttpRequest) -> HttpResponse:
     counted = Group.objects.with_member_count().annotate(
         product_count=related_count(ProductGroup.objects, "group")
     )
+    link = link_maker("groups:detail")
     return console.list_page(
         request,
         "groups/group_list.html",
         title="Groups",
         items=counted.search,
+        # One reverse() for the page, not one per row.
+        each=lambda group: setattr(group, "link", link(group.name)),
         filter=TYPE_FILTER,
         sorts=console.NAME_SORTING,
         search_label="Search by name, description or external ID",
@@ -258,13 +262,34 @@ def group_members(request: HttpRequest, name: str) -> HttpResponse:
     if group.is_system:
         context["member_count"] = _member_count(group)
     else:
-        memberships = Membership.objects.filter(group=group).select_related("user")
+        # Only what a row shows; its links reversed once for the page.
+        memberships = (
+            Membership.objects.filter(group=group)
+            .select_related("user")
+            .only(
+                "added_at",
+                "synced_at",
+                "synced_via",
+                "user__email",
+                "user__first_name",
+                "user__last_name",
+                "user__state",
+                "user__email_confirmed_at",
+            )
+        )
         if query:
             # Each of the group's members is checked, rather than listing
             # everyone who matches first (a common word matches thousands).
             matching = User.objects.search(query).filter(pk=OuterRef("user_id"))
             memberships = memberships.filter(Exists(matching))
-        context["page"] = paginate(request, memberships.order_by("-added_at", "-pk"))
+        page = paginate(request, memberships.order_by("-added_at", "-pk"))
+        page.object_list = list(page.object_list)
+        person_link = link_maker("console:user_detail")
+        remove_link = link_maker("groups:remove_member", group.name)
+        for membership in page.object_list:
+            membership.person_link = person_link(membership.user_id)
+            membership.remove_link = remove_link(membership.user_id)
+        context["page"] = page
     return render(request, "groups/group_members.html", context)
 
 

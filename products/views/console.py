@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from groups.models import Group, members_of
+from groups.models import Group, member_count
 from portal import console
 from portal.access import administrator_required
 from portal.lists import paginate
@@ -108,7 +108,7 @@ def _who_can_see(product: Product) -> list[dict[str, Any]]:
         if group.name == Group.GUESTS:
             people = "Visitors who are not signed in"
         elif group.is_system:
-            people = f"{members_of(group).count()} ({group.derived_membership.lower()})"
+            people = f"{member_count(group)} ({group.derived_membership.lower()})"
         else:
             people = str(link.active_members)
         rows.append({"group": group, "people": people})

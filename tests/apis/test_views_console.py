@@ -120,7 +120,7 @@ def test_api_list_queries_do_not_grow_with_rows(
     # 3. the paginator's COUNT of the APIs (capped)
     # 4. the ids of one page of APIs
     # 5. those APIs, with both counts as correlated subqueries
-    # 6. the menu's COUNT of subscriptions waiting for approval
+    # 6. the menu's badge of waiting approvals, read from the shared cache
     assert_queries_do_not_grow(reverse("apis:list"), add_apis, 6)
 
 

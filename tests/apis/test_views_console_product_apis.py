@@ -70,7 +70,7 @@ def test_product_apis_tab_queries_do_not_grow_with_rows(
     # 3. the product
     # 4. the paginator's COUNT of the product's APIs
     # 5. one page of them, with each API, who added it, and its operation count
-    # 6. the menu's COUNT of subscriptions waiting for approval
+    # 6. the menu's badge of waiting approvals, read from the shared cache
     assert_queries_do_not_grow(reverse("apis:product_apis", args=[product.name]), add_apis, 6)
 
 

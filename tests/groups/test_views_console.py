@@ -97,7 +97,7 @@ def test_group_list_queries_do_not_grow_with_rows(
     # 3. the paginator's COUNT of the groups (capped)
     # 4. the ids of one page of groups
     # 5. those groups, with member_count and product_count as correlated subqueries
-    # 6. the menu's COUNT of subscriptions waiting for approval
+    # 6. the menu's badge of waiting approvals, read from the shared cache
     assert_queries_do_not_grow(reverse("groups:list"), add_groups, 6)
 
 

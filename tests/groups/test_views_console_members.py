@@ -58,7 +58,7 @@ def test_group_members_queries_do_not_grow_with_rows(
     # 3. the group
     # 4. the paginator's COUNT of its memberships
     # 5. one page of memberships, joined to their users
-    # 6. the menu's COUNT of subscriptions waiting for approval
+    # 6. the menu's badge of waiting approvals, read from the shared cache
     url = reverse("groups:members", args=[partners.name])
     assert_queries_do_not_grow(url, add_people, 6)
 

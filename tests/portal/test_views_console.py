@@ -155,7 +155,7 @@ def test_user_list_queries_do_not_grow_with_rows(
     # 3. the paginator's COUNT of the users
     # 4. one page of users
     # 5. one prefetch of their memberships, joined to the groups
-    # 6. the menu's COUNT of subscriptions waiting for approval
+    # 6. the menu's badge of waiting approvals, read from the shared cache
     assert_queries_do_not_grow(reverse("console:users"), add_people, 6)
 
 

@@ -95,7 +95,7 @@ def test_product_list_queries_do_not_grow_with_rows(
     # 3. the paginator's COUNT of the products (capped)
     # 4. the ids of one page of products
     # 5. those products, with group_count as a correlated subquery
-    # 6. the menu's COUNT of subscriptions waiting for approval
+    # 6. the menu's badge of waiting approvals, read from the shared cache
     assert_queries_do_not_grow(reverse("products:list"), add_products, 6)
 
 

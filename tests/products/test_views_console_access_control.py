@@ -312,7 +312,7 @@ def test_product_access_queries_do_not_grow_with_rows(
     # 3. the product
     # 4. the paginator's COUNT of its links
     # 5. one page of links, joined to their groups and to who added them
-    # 6. the menu's COUNT of subscriptions waiting for approval
+    # 6. the menu's badge of waiting approvals, read from the shared cache
     url = reverse("products:access", args=[product.name])
     assert_queries_do_not_grow(url, add_links, 6)
 
@@ -339,6 +339,6 @@ def test_product_add_groups_picker_queries_do_not_grow_with_rows(
     # 4. the paginator's COUNT of the groups
     # 5. one page of groups
     # 6. which of the page's groups already have access
-    # 7. the menu's COUNT of subscriptions waiting for approval
+    # 7. the menu's badge of waiting approvals, read from the shared cache
     url = reverse("products:add_groups", args=[product.name])
     assert_queries_do_not_grow(url, add_groups, 7)

@@ -203,7 +203,7 @@ def test_console_list_queries_do_not_grow_with_rows(
 
     # 1. the session
     # 2. the signed-in user
-    # 3. the menu's COUNT of subscriptions waiting for approval
+    # 3. the menu's badge of waiting approvals, read from the shared cache
     # 4. the paginator's COUNT of the subscriptions (capped)
     # 5. the ids of one page of subscriptions
     # 6. those subscriptions, joined to their owners, products and APIs

@@ -194,7 +194,7 @@ def test_the_page_makes_the_same_queries_with_thousands_of_choices(
     # 2. the signed-in user
     # 3. the products' IDs and names
     # 4. the APIs' IDs and names
-    # 5. the menu's COUNT of subscriptions waiting for approval
+    # 5. the menu's badge of waiting approvals, read from the shared cache
     _, many = assert_queries_do_not_grow(GRANT, add_products_and_apis, 5, many=2000)
     body = many.content.decode()
     assert body.count('<option value="products/') == body.count('<option value="apis/') == 2000
