@@ -5,7 +5,7 @@ from typing import Self
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import BooleanField, Case, Prefetch, Q, Value, When
 from django.urls import reverse
 
 from groups.models import Group, Viewer
@@ -45,6 +45,29 @@ class ProductQuerySet(NamedEntityQuerySet["Product"]):
         seen = Product.objects.visible_to(viewer).values("pk")
         return self.filter(state=Product.State.PUBLISHED, listed=True).exclude(pk__in=seen)
 
+    def in_catalogue_for(self, viewer: Viewer) -> Self:
+        """What the catalogue shows, in its order: visible_to(viewer), then the
+        products listed_for(viewer), flagged listed_only; the groups read once."""
+        order = ("listed_only", "display_name_key", "pk")
+        if is_administrator(viewer):
+            return self.annotate(listed_only=Value(False)).order_by(*order)
+        visible = Q(pk__in=Product.objects.visible_to(viewer).values("pk"))
+        listed = Q(state=Product.State.PUBLISHED, listed=True)
+        # One CASE both flags and filters, so the query holds the viewer's
+        # group ids once rather than twice.
+        return (
+            self.annotate(
+                listed_only=Case(
+                    When(visible, then=Value(False)),
+                    When(listed, then=Value(True)),
+                    default=None,
+                    output_field=BooleanField(),
+                )
+            )
+            .filter(listed_only__isnull=False)
+            .order_by(*order)
+        )
+
     def shared_with(self, viewer: Viewer) -> Self:
         """Products linked to one of the viewer's groups, published or not.
 
@@ -54,16 +77,21 @@ class ProductQuerySet(NamedEntityQuerySet["Product"]):
         """
         if is_administrator(viewer):
             return self
-        # Uncorrelated IN subqueries: the database works out the viewer's
-        # groups and their products once, not once per product row.
-        linked = ProductGroup.objects.filter(
-            group__in=Group.objects.for_user(viewer).values("pk")
-        ).values("product_id")
+        # The viewer's groups are read first (one indexed query) and put in
+        # the query as a literal list: with them as a subquery (an OR of a
+        # name and memberships, which scanned every group), PostgreSQL
+        # walked every published product and probed the viewer's groups for
+        # each (6,385 loops for a developer in 200 groups). With the list,
+        # a product page probes one product's links, and the catalogue
+        # hashes the viewer's links once (EXPLAIN on both databases).
+        linked = ProductGroup.objects.filter(group__in=Group.objects.ids_for_user(viewer)).values(
+            "product_id"
+        )
         return self.filter(pk__in=linked)
 
     def with_granting_links(self, viewer: Viewer) -> Self:
         """Prefetch, as `granting_links`, the links through which the viewer sees each product."""
-        links = ProductGroup.objects.filter(group__in=Group.objects.for_user(viewer))
+        links = ProductGroup.objects.filter(group__in=Group.objects.ids_for_user(viewer))
         return self.prefetch_related(
             Prefetch(
                 "links",
