@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Self
+import json
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
-from django.db.models import BooleanField, Case, Prefetch, Q, Value, When
+from django.db.models import BooleanField, Case, F, Lookup, Prefetch, Q, Value, When
 from django.urls import reverse
 
 from groups.models import Group, Viewer
@@ -19,6 +20,32 @@ from portal.entities import (
     related_count,
 )
 from portal.models import is_administrator
+
+
+class OneOf(Lookup):
+    """The column is one of a list of ids, sent as ONE parameter whatever its length.
+
+    `field__in=[...]` sends one placeholder per id, which Django compiles
+    and psycopg splits again on every query: for a developer in 200 groups
+    that cost more than the query itself. PostgreSQL takes the list as an
+    array (= ANY), SQLite as JSON (json_each); both still search the
+    column's index for each id (EXPLAIN in the tests' notes).
+    """
+
+    lookup_name = "one_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        ids = [int(pk) for pk in self.rhs]
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, ids)
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*lhs_params, json.dumps(ids))
+
+
+def links_of_groups(group_ids: list[int]) -> models.QuerySet[ProductGroup]:
+    """The links of these groups: through them, their members see products."""
+    return ProductGroup.objects.filter(OneOf(F("group_id"), group_ids))
 
 
 class ProductQuerySet(NamedEntityQuerySet["Product"]):
@@ -84,14 +111,12 @@ class ProductQuerySet(NamedEntityQuerySet["Product"]):
         # each (6,385 loops for a developer in 200 groups). With the list,
         # a product page probes one product's links, and the catalogue
         # hashes the viewer's links once (EXPLAIN on both databases).
-        linked = ProductGroup.objects.filter(group__in=Group.objects.ids_for_user(viewer)).values(
-            "product_id"
-        )
+        linked = links_of_groups(Group.objects.ids_for_user(viewer)).values("product_id")
         return self.filter(pk__in=linked)
 
     def with_granting_links(self, viewer: Viewer) -> Self:
         """Prefetch, as `granting_links`, the links through which the viewer sees each product."""
-        links = ProductGroup.objects.filter(group__in=Group.objects.ids_for_user(viewer))
+        links = links_of_groups(Group.objects.ids_for_user(viewer))
         return self.prefetch_related(
             Prefetch(
                 "links",
