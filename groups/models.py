@@ -121,6 +121,31 @@ class GroupQuerySet(NamedEntityQuerySet["Group"]):
         stored = Membership.objects.filter(user=viewer).values("group_id")
         return self.filter(Q(name__in=derived) | (~Q(type=Group.Type.SYSTEM) & Q(pk__in=stored)))
 
+    def ids_for_user(self, viewer: Viewer) -> list[int]:
+        """The pks of for_user(viewer), read now in one query that indexes answer.
+
+        for_user's OR of a name and a membership subquery makes PostgreSQL
+        scan every group; the union below reads the system groups by name
+        and the stored memberships by user. Never kept: each call reads
+        the memberships as they are.
+        """
+        derived = system.derived_group_ids(viewer)
+        named = Group.objects.filter(name__in=derived).order_by().values_list("pk", flat=True)
+        if derived == [system.GUESTS] or not isinstance(viewer, User | GroupMember):
+            return list(named)
+        if isinstance(viewer, GroupMember):
+            return list({*named, viewer.group.pk})
+        # The system groups by their names (an index) rather than their
+        # type, which joined every group to the memberships.
+        system_groups = Group.objects.filter(name__in=system.SYSTEM_GROUPS).values("pk")
+        stored = (
+            Membership.objects.filter(user=viewer)
+            .exclude(group__in=system_groups)
+            .order_by()
+            .values_list("group_id", flat=True)
+        )
+        return list(named.union(stored, all=True).order_by())
+
     def for_directory(self, references: Any) -> Self:
         """The external groups these directory references (ids or names) name."""
         keys = {directory_key(str(reference)) for reference in references}

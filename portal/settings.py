@@ -227,8 +227,26 @@ def database_config(url: str) -> dict:
     return config
 
 
+def gateway_database_config(config: dict) -> dict:
+    """The key check listener's database options: prepared lookups, no health check.
+
+    On PostgreSQL, psycopg 3 binds parameters client-side by default, so the
+    server plans the lookup on every call (0.29 ms planning, 0.03 ms running
+    it); a threshold lets the check prepare its lookup once per connection
+    (the portal's queries keep client-side binding, which never prepares).
+    The health check's SELECT 1 before each request's first query is left
+    out: the check closes a broken connection and retries once instead.
+    """
+    if not config["ENGINE"].endswith("postgresql"):
+        return config
+    options = {"prepare_threshold": 0, **config.get("OPTIONS", {})}
+    return {**config, "CONN_HEALTH_CHECKS": False, "OPTIONS": options}
+
+
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'portico.sqlite3'}"
 DATABASES = {"default": database_config(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)}
+if PORTICO_LISTENER == "gateway":
+    DATABASES["default"] = gateway_database_config(DATABASES["default"])
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Self
+import json
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import BooleanField, Case, F, Lookup, Prefetch, Q, Value, When
 from django.urls import reverse
 
 from groups.models import Group, Viewer
@@ -21,9 +22,35 @@ from portal.entities import (
 from portal.models import is_administrator
 
 
+class OneOf(Lookup):
+    """The column is one of a list of ids, sent as ONE parameter whatever its length.
+
+    `field__in=[...]` sends one placeholder per id, which Django compiles
+    and psycopg splits again on every query: for a developer in 200 groups
+    that cost more than the query itself. PostgreSQL takes the list as an
+    array (= ANY), SQLite as JSON (json_each); EXPLAIN on both shows the
+    same plans as with the expanded list.
+    """
+
+    lookup_name = "one_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        ids = [int(pk) for pk in self.rhs]
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, ids)
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*lhs_params, json.dumps(ids))
+
+
+def links_of_groups(group_ids: list[int]) -> models.QuerySet[ProductGroup]:
+    """The links of these groups: through them, their members see products."""
+    return ProductGroup.objects.filter(OneOf(F("group_id"), group_ids))
+
+
 class ProductQuerySet(NamedEntityQuerySet["Product"]):
     def visible_to(self, viewer: Viewer) -> Self:
-        """The products a person (or a group preview) may see, in one query.
+        """The products a person (or a group preview) may see: their groups, then the products.
 
         Administrators see every product, published or not. Everyone else
         sees the published products shared with one of their groups.
@@ -45,6 +72,29 @@ class ProductQuerySet(NamedEntityQuerySet["Product"]):
         seen = Product.objects.visible_to(viewer).values("pk")
         return self.filter(state=Product.State.PUBLISHED, listed=True).exclude(pk__in=seen)
 
+    def in_catalogue_for(self, viewer: Viewer) -> Self:
+        """What the catalogue shows, in its order: visible_to(viewer), then the
+        products listed_for(viewer), flagged listed_only; the groups read once."""
+        order = ("listed_only", "display_name_key", "pk")
+        if is_administrator(viewer):
+            return self.annotate(listed_only=Value(False)).order_by(*order)
+        visible = Q(pk__in=Product.objects.visible_to(viewer).values("pk"))
+        listed = Q(state=Product.State.PUBLISHED, listed=True)
+        # One CASE both flags and filters, so the query holds the viewer's
+        # group ids once rather than twice.
+        return (
+            self.annotate(
+                listed_only=Case(
+                    When(visible, then=Value(False)),
+                    When(listed, then=Value(True)),
+                    default=None,
+                    output_field=BooleanField(),
+                )
+            )
+            .filter(listed_only__isnull=False)
+            .order_by(*order)
+        )
+
     def shared_with(self, viewer: Viewer) -> Self:
         """Products linked to one of the viewer's groups, published or not.
 
@@ -54,16 +104,19 @@ class ProductQuerySet(NamedEntityQuerySet["Product"]):
         """
         if is_administrator(viewer):
             return self
-        # Uncorrelated IN subqueries: the database works out the viewer's
-        # groups and their products once, not once per product row.
-        linked = ProductGroup.objects.filter(
-            group__in=Group.objects.for_user(viewer).values("pk")
-        ).values("product_id")
+        # The viewer's groups are read first (one indexed query) and put in
+        # the query as a literal list: with them as a subquery (an OR of a
+        # name and memberships, which scanned every group), PostgreSQL
+        # walked every published product and probed the viewer's groups for
+        # each (6,385 loops for a developer in 200 groups). With the list,
+        # a product page probes one product's links, and the catalogue
+        # hashes the viewer's links once (EXPLAIN on both databases).
+        linked = links_of_groups(Group.objects.ids_for_user(viewer)).values("product_id")
         return self.filter(pk__in=linked)
 
     def with_granting_links(self, viewer: Viewer) -> Self:
         """Prefetch, as `granting_links`, the links through which the viewer sees each product."""
-        links = ProductGroup.objects.filter(group__in=Group.objects.for_user(viewer))
+        links = links_of_groups(Group.objects.ids_for_user(viewer))
         return self.prefetch_related(
             Prefetch(
                 "links",

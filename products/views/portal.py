@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Case, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -38,21 +37,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
     public, as guests see Guests' products and the listed ones."""
     viewer, _ = preview.viewer_for(request)
     query = search_query(request)
-    listed = Product.objects.listed_for(viewer).values("pk")
-    products = (
-        Product.objects.filter(
-            Q(pk__in=Product.objects.visible_to(viewer).values("pk")) | Q(pk__in=listed)
-        )
-        .annotate(
-            listed_only=Case(
-                When(pk__in=listed, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
-        .search(query)
-        .order_by("listed_only", "display_name_key", "pk")
-    )
+    products = Product.objects.search(query).in_catalogue_for(viewer)
     return render(
         request,
         "products/portal/product_list.html",

@@ -22,10 +22,12 @@ code, so a key the job is about to suspend is refused already.
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -117,12 +119,10 @@ def check(request: HttpRequest) -> HttpResponse:
         return _answer(401, "missing or malformed key")
     if "\x00" in product or "\x00" in api or not (product or api):
         return _answer(403, "missing product")
-    with connection.cursor() as cursor:
-        if api:
-            cursor.execute(LOOKUP_API_SQL, [api, product, key, key])
-        else:
-            cursor.execute(LOOKUP_SQL, [key, key])
-        row = cursor.fetchone()
+    if api:
+        row = _lookup(LOOKUP_API_SQL, [api, product, key, key])
+    else:
+        row = _lookup(LOOKUP_SQL, [key, key])
     if row is None:
         return _answer(401, "unknown key")
     primary, secondary, state, product_name, owner_state, subscription_id, pending = row[:7]
@@ -144,6 +144,43 @@ def check(request: HttpRequest) -> HttpResponse:
         # The access rule's job has not reached this subscription yet, but will suspend it.
         return _answer(403, "access removed")
     return HttpResponse(status=204)
+
+
+def _lookup(sql: str, params: list[str]) -> tuple | None:
+    """The key's row, on a connection the database may have dropped since the last call."""
+    try:
+        return _fetch_one(sql, params)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        # The gateway listener runs no health check before each request
+        # (a round trip per call), so a connection the database dropped (a
+        # restart, a failover, an idle timeout) shows here first: open a
+        # new one and ask again, once.
+        connection.close()
+        return _fetch_one(sql, params)
+
+
+def _fetch_one(sql: str, params: list[str]) -> tuple | None:
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    # Django's cursors bind parameters client-side, which psycopg never
+    # prepares; a cursor binding them server-side lets psycopg prepare the
+    # lookup once per connection (when the settings give a threshold, as
+    # the gateway listener's do), so PostgreSQL stops planning it each call.
+    connection.ensure_connection()
+    # (django-stubs types these wrappers' argument as a wrapper, not a DB-API cursor.)
+    raw: Any = psycopg.Cursor(connection.connection)
+    wrapped = (
+        connection.make_debug_cursor(raw)
+        if connection.queries_logged
+        else connection.make_cursor(raw)
+    )
+    with wrapped as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _out_of_scope(product: str, api: str, product_name: str | None, api_columns: tuple) -> str:

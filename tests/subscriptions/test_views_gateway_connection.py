@@ -1,0 +1,112 @@
+"""The key check's database connection on its own listener: a prepared lookup,
+no health check before each request, and recovery from a connection the
+database dropped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+from django.db import connection
+from django.test import Client
+
+from portal.settings import database_config, gateway_database_config
+
+URL = "/gateway/check"
+
+
+def check(key: str, product: str) -> int:
+    response = Client().get(URL, headers={"Ocp-Apim-Subscription-Key": key, "X-Product": product})
+    return response.status_code
+
+
+@pytest.fixture
+def gateway_connection(transactional_db: None) -> Any:
+    """The default connection configured as the gateway listener's, kept across requests."""
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(gateway_database_config(saved))
+    # The tests' own setting closes connections after each request; the
+    # listener keeps them, which is where a dropped one can surprise it.
+    connection.settings_dict["CONN_MAX_AGE"] = 600
+    yield
+    connection.close()
+    connection.settings_dict.clear()
+    connection.settings_dict.update(saved)
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def test_gateway_database_config_prepares_and_skips_the_health_check():
+    config = gateway_database_config(database_config("postgres://portico@db.example.com/portico"))
+    assert config["CONN_HEALTH_CHECKS"] is False
+    assert config["OPTIONS"]["prepare_threshold"] == 0
+    assert config["CONN_MAX_AGE"] == 600
+
+
+def test_gateway_database_config_leaves_sqlite_alone(tmp_path):
+    config = database_config(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert gateway_database_config(config) == config
+
+
+def test_the_portal_listener_keeps_its_health_check():
+    config = database_config("postgres://portico@db.example.com/portico")
+    assert config["CONN_HEALTH_CHECKS"] is True
+    assert "prepare_threshold" not in config.get("OPTIONS", {})
+
+
+def test_gateway_check_prepares_its_lookup(gateway_connection, subscription):
+    key, product = subscription.primary_secret, subscription.product.name
+    assert check(key, product) == 204
+    assert check("0" * 48, product) == 401
+    assert check(key, product) == 204
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [row[0] for row in cursor.fetchall()]
+        # The one lookup, prepared once and reused: PostgreSQL no longer
+        # plans it on every call.
+        assert len(prepared) == 1
+        assert "primary_secret" in prepared[0]
+    else:
+        assert connection.vendor == "sqlite"
+        assert connection.settings_dict["OPTIONS"].get("prepare_threshold") is None
+
+
+def test_gateway_check_runs_one_query_and_no_health_check(
+    gateway_connection, subscription, django_assert_num_queries
+):
+    assert check(subscription.primary_secret, subscription.product.name) == 204
+    # The lookup alone: no SELECT 1 before it.
+    with django_assert_num_queries(1):
+        assert check(subscription.primary_secret, subscription.product.name) == 204
+
+
+def test_gateway_check_recovers_from_a_dropped_connection(gateway_connection, subscription):
+    key, product = subscription.primary_secret, subscription.product.name
+    assert check(key, product) == 204
+    if connection.vendor == "postgresql":
+        before = backend_pid()
+        # Another session ends the check's backend, as a restart or a
+        # failover would, while the worker keeps its now dead connection.
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        with psycopg.connect(**params, autocommit=True) as other:
+            ended = other.execute("SELECT pg_terminate_backend(%s)", [before]).fetchone()
+        assert ended == (True,)
+        assert connection.connection is not None
+        # The first query on the dead connection fails; the check reconnects
+        # and answers, rather than a 500 for this call.
+        assert check(key, product) == 204
+        assert backend_pid() != before
+        assert check("0" * 48, product) == 401
+    else:
+        # SQLite has no server to drop the connection: a closed one reopens.
+        connection.close()
+        assert check(key, product) == 204
