@@ -71,6 +71,7 @@ def list_page(
     filter: Filter | None = None,
     sorts: Sorts | None = None,
     each: Callable[[Any], None] | None = None,
+    each_page: Callable[[list[Any]], None] | None = None,
     context: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """A searchable, filtered, sorted list, one page at a time.
@@ -78,9 +79,10 @@ def list_page(
     items(query) gives the rows matching the search; the page's queries
     don't grow with the rows, as long as items() annotates instead of
     following relations per row. each(row), if given, prepares every row
-    of the page for the template. The count stops a thousand rows past the
-    page ("1,000+"), and a page's annotations are computed for its own
-    rows only (portal.lists.ListPaginator).
+    of the page for the template; each_page(rows), if given, gets the
+    page's rows at once first (to read what they show in one query). The
+    count stops a thousand rows past the page ("1,000+"), and a page's
+    annotations are computed for its own rows only (portal.lists.ListPaginator).
     """
     query = search_query(request)
     rows = items(query)
@@ -94,8 +96,11 @@ def list_page(
         sort = choice(request, "sort", sorts.orders, default=sorts.default)
         rows = rows.order_by(*sorts.orders[sort])
     page = paginate(request, rows, capped=True)
-    if each is not None:
+    if each is not None or each_page is not None:
         page.object_list = list(page.object_list)
+    if each_page is not None:
+        each_page(page.object_list)
+    if each is not None:
         for row in page.object_list:
             each(row)
     return render(

@@ -138,6 +138,27 @@ def test_user_list_shows_every_group_of_a_person(client, administrator, member):
         assert f">{name}</a>" in body
 
 
+def test_user_list_links_each_group_escaped_in_name_order(client, administrator, member):
+    tricky = Group.objects.bulk_create(
+        [
+            Group(name="z-team", display_name="A <b>&</b> team", display_name_key="a team"),
+            Group(name="a-team", display_name="Zulu's", display_name_key="zulu's"),
+        ]
+    )
+    Membership.objects.bulk_create(Membership(group=g, user=member) for g in tricky)
+    client.force_login(administrator)
+    row = table_row(client.get(reverse("console:users")).content.decode(), member.email)
+
+    def link(name):
+        return reverse("groups:detail", args=[name])
+
+    assert (
+        f'Developers, <a href="{link("z-team")}">A &lt;b&gt;&amp;&lt;/b&gt; team</a>'
+        f', <a href="{link("partners")}">Partners</a>'
+        f', <a href="{link("a-team")}">Zulu&#x27;s</a>'
+    ) in row
+
+
 def test_user_list_queries_do_not_grow_with_rows(
     client, administrator, partners, assert_queries_do_not_grow
 ):
@@ -154,7 +175,7 @@ def test_user_list_queries_do_not_grow_with_rows(
     # 2. the signed-in user
     # 3. the paginator's COUNT of the users
     # 4. one page of users
-    # 5. one prefetch of their memberships, joined to the groups
+    # 5. the page's memberships, as (person, group ID, group name) rows
     # 6. the menu's badge of waiting approvals, read from the shared cache
     assert_queries_do_not_grow(reverse("console:users"), add_people, 6)
 
