@@ -9,7 +9,7 @@ row's value where the marker was, quoted as reverse() quotes it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import quote
 
 from django.urls import reverse
@@ -20,11 +20,15 @@ _MARKER = "7319731973197319"
 _SAFE = "!$&'()*+,;=/~:@"
 
 
-def link_maker(viewname: str, *first: object) -> Callable[[object], str]:
-    """A function giving reverse(viewname, args=[*first, value]) for each value, reversing once."""
-    prefix, marker, suffix = reverse(viewname, args=[*first, _MARKER]).rpartition(_MARKER)
-    if not marker:
+def link_maker(
+    viewname: str, *first: object, after: Sequence[object] = ()
+) -> Callable[[object], str]:
+    """A function giving reverse(viewname, args=[*first, value, *after]) for each value,
+    reversing once."""
+    url = reverse(viewname, args=[*first, _MARKER, *after])
+    if url.count(_MARKER) != 1:
         raise ValueError(f"{viewname} does not show its argument in the URL.")
+    prefix, _, suffix = url.partition(_MARKER)
 
     def link(value: object) -> str:
         return f"{prefix}{quote(str(value), safe=_SAFE)}{suffix}"

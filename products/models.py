@@ -120,7 +120,11 @@ class ProductQuerySet(NamedEntityQuerySet["Product"]):
         return self.prefetch_related(
             Prefetch(
                 "links",
-                queryset=links.select_related("group").order_by("group__display_name_key"),
+                # Only what explains a row: the group's name, and its
+                # directory ID if it has one (Group.from_db reads type).
+                queryset=links.select_related("group")
+                .only("product", "group__display_name", "group__external_id", "group__type")
+                .order_by("group__display_name_key"),
                 to_attr="granting_links",
             )
         )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groups import services as group_services
 from groups.models import Group, Membership
-from groups.system import derived_group_ids, display_names
+from groups.system import SYSTEM_GROUPS, derived_group_ids, display_names
 from portal import console, counts, preview, services, throttle
 from portal.access import administrator_required
 from portal.forms import UserCreateForm
@@ -39,6 +41,16 @@ USER_SORTING = console.Sorts(
     ],
     default="email",
 )
+
+
+@dataclass(frozen=True)
+class DerivedGroup:
+    """A system group a person is in by their account, as their page shows it."""
+
+    name: str
+    display_name: str
+    derived_membership: str
+    link: str
 
 
 def _breadcrumbs() -> list[tuple[str, str]]:
@@ -149,7 +161,21 @@ def user_create(request: HttpRequest) -> HttpResponse:
 @administrator_required
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
-    memberships = (
+    group_link = link_maker("groups:detail")
+    # The system groups the account implies, from their constants: no query.
+    derived_groups = sorted(
+        (
+            DerivedGroup(
+                name=name,
+                display_name=SYSTEM_GROUPS[name]["display_name"],
+                derived_membership=SYSTEM_GROUPS[name]["membership"],
+                link=group_link(name),
+            )
+            for name in derived_group_ids(person)
+        ),
+        key=lambda group: group.display_name,
+    )
+    memberships = list(
         Membership.objects.filter(user=person)
         .select_related("group", "added_by", "added_by_rule")
         # Only what a row shows (Group.from_db reads type).
@@ -165,11 +191,21 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         .order_by("group__display_name")
     )
-    seen = (
+    # Each row's links, without a reverse() per row.
+    remove_link = link_maker("groups:remove_member", after=[person.pk])
+    for membership in memberships:
+        membership.group_link = group_link(membership.group.name)
+        membership.remove_link = remove_link(membership.group.name)
+    seen_query = (
         Product.objects.visible_to(person)
         .with_granting_links(person)
+        .only("name", "display_name", "state")
         .order_by("display_name_key", "pk")
     )
+    seen = list(seen_query[: console.SECTION_ROWS])
+    product_link = link_maker("products:detail")
+    for product in seen:
+        product.link = product_link(product.name)
     return render(
         request,
         "portal/user_detail.html",
@@ -182,12 +218,12 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "subscriptions": person.subscriptions.select_related("owner", "product", "api")[
                 : console.SECTION_ROWS
             ],
-            "seen": seen[: console.SECTION_ROWS],
-            "seen_count": seen.count(),
-            "derived_groups": Group.objects.filter(name__in=derived_group_ids(person)).order_by(
-                "display_name"
-            ),
+            "seen": seen,
+            # Counted only when the section is full: fewer rows are all of them.
+            "seen_count": (seen_query.count() if len(seen) == console.SECTION_ROWS else len(seen)),
+            "derived_groups": derived_groups,
             "memberships": memberships,
+            "next_here": quote(person.get_absolute_url(), safe="/"),
             "signin_pause": throttle.signin_pause_of(person.email),
         },
     )

@@ -28,3 +28,9 @@ def test_link_maker_keeps_the_arguments_given_first():
 def test_link_maker_refuses_a_url_without_an_argument():
     with pytest.raises(Exception):  # noqa: B017, PT011 (NoReverseMatch or ValueError)
         link_maker("console:users")
+
+
+def test_link_maker_keeps_the_arguments_given_after():
+    link = link_maker("groups:remove_member", after=[17])
+    for name in ["partners", "a.b_c-d"]:
+        assert link(name) == reverse("groups:remove_member", args=[name, 17])

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from groups import services as group_services
 from groups.models import Group, Membership
+from portal.console import SECTION_ROWS
 from portal.models import User
 from products.models import Product
 from tests.conftest import (
@@ -286,6 +287,48 @@ def test_user_detail_of_an_administrator_explains_what_they_see(
         "draft": "via Administrators",
     }
     assert "Administrators see every product, published or not." in response.content.decode()
+
+
+def test_user_detail_counts_what_they_see_only_past_a_full_section(
+    client, administrator, member, make_product, developers, django_assert_max_num_queries
+):
+    for n in range(SECTION_ROWS + 2):
+        make_product(f"Product {n:02}", groups=[developers])
+    client.force_login(administrator)
+    url = reverse("console:user_detail", args=[member.pk])
+    client.get(url)  # the menu's badge, cached after the first read
+
+    # 1. the session
+    # 2. the signed-in user
+    # 3. the person
+    # 4. their memberships, with each group, adder and rule
+    # 5. their groups' ids, for visible_to
+    # 6. their groups' ids, for with_granting_links
+    # 7. a section of the products they see
+    # 8. the links through which they see them, with each group
+    # 9. the count of the products they see (the section is full)
+    # 10. the sign-in pause
+    # 11. the menu's badge, from the shared cache
+    # 12. their subscriptions
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert len(response.context["seen"]) == SECTION_ROWS
+    assert f"Showing {SECTION_ROWS} of {SECTION_ROWS + 2}." in response.content.decode()
+
+    Product.objects.filter(display_name__gte="Product 02").delete()
+    with django_assert_max_num_queries(11):  # no count: the two rows are all of them
+        response = client.get(url)
+    assert response.context["seen_count"] == 2
+    assert "Showing" not in response.content.decode()
+
+
+def test_user_detail_links_each_row_as_reverse_does(client, administrator, member, partners):
+    client.force_login(administrator)
+    body = client.get(reverse("console:user_detail", args=[member.pk])).content.decode()
+    remove = reverse("groups:remove_member", args=[partners.name, member.pk])
+    assert f'href="{remove}?next={member.get_absolute_url()}"' in body
+    group = reverse("groups:detail", args=[partners.name])
+    assert f'<a href="{group}">Partners</a>' in body
 
 
 # + Add to groups
