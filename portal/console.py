@@ -97,12 +97,13 @@ def list_page(
         rows = rows.order_by(*sorts.orders[sort])
     page = paginate(request, rows, capped=True)
     if each is not None or each_page is not None:
-        page.object_list = list(page.object_list)
-    if each_page is not None:
-        each_page(page.object_list)
-    if each is not None:
-        for row in page.object_list:
-            each(row)
+        shown = list(page.object_list)
+        page.object_list = shown
+        if each_page is not None:
+            each_page(shown)
+        if each is not None:
+            for row in shown:
+                each(row)
     return render(
         request,
         template,

@@ -175,7 +175,8 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         key=lambda group: group.display_name,
     )
-    memberships = list(
+    # Rows given their links below, hence Any.
+    memberships: list[Any] = list(
         Membership.objects.filter(user=person)
         .select_related("group", "added_by", "added_by_rule")
         # Only what a row shows (Group.from_db reads type).
@@ -202,7 +203,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .only("name", "display_name", "state")
         .order_by("display_name_key", "pk")
     )
-    seen = list(seen_query[: console.SECTION_ROWS])
+    seen: list[Any] = list(seen_query[: console.SECTION_ROWS])
     product_link = link_maker("products:detail")
     for product in seen:
         product.link = product_link(product.name)

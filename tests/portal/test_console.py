@@ -63,16 +63,22 @@ def test_list_page_pages_to_the_nearest_page(
     assert len(group_ids(response)) == 2
 
 
-def test_list_page_prepares_each_row_of_the_page(
+def test_list_page_prepares_the_rows_of_the_page(
     admin_client, administrator, blocked_user, developer
 ):
+    # Users prepares its page at once (each_page) ...
     response = admin_client.get(reverse("console:users"))
-    groups = {person.email: person.system_groups for person in response.context["page"]}
-    assert groups == {
-        "root@example.com": ["Administrators", "Developers"],
-        "blocked@example.com": ["Guests"],
-        "dev@example.com": ["Developers"],
+    cells = {person.email: person.groups_cell for person in response.context["page"]}
+    assert cells == {
+        "root@example.com": "Administrators, Developers",
+        "blocked@example.com": "Guests",
+        "dev@example.com": "Developers",
     }
+    # ... and Groups row by row (each).
+    response = admin_client.get(reverse("groups:list"))
+    links = {group.link for group in response.context["page"]}
+    assert links == {reverse("groups:detail", args=[g.name]) for g in response.context["page"]}
+    assert len(links) == len(response.context["page"]) > 0
 
 
 # picker_page and _submitted
