@@ -264,7 +264,7 @@ def hidden_operations(api: Api, viewer: Viewer) -> set[str]:
         )
     if not rules:
         return set()
-    mine = set(Group.objects.for_user(viewer).values_list("pk", flat=True))
+    mine = set(Group.objects.ids_for_user(viewer))
     hidden = set()
     for operation in api.operations.all():
         key = operation.name.lower()

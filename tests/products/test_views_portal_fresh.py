@@ -1,7 +1,7 @@
 """The developer portal's pages read sight as it is now: a removed member or a
 hidden product disappears from the very next page, whatever is kept between
-requests (the viewer's group ids are read per call, card summaries are keyed
-by their text)."""
+requests (the viewer's group ids are read once per request and kept by that
+request alone, card summaries are keyed by their text)."""
 
 from __future__ import annotations
 
