@@ -63,7 +63,14 @@ def product_detail(request: HttpRequest, name: str) -> HttpResponse:
             "product": product,
             "apis": list(apis[: PRODUCT_APIS + 1]),
             "api_limit": PRODUCT_APIS,
-            "offer": offer(viewer=request.user, product=product, previewing=shown is not None),
+            # Read through visible_to(viewer) above, and viewer is request.user
+            # unless previewing, when offer() asks nothing more.
+            "offer": offer(
+                viewer=request.user,
+                product=product,
+                previewing=shown is not None,
+                seen=True,
+            ),
             "subscribe_form": SubscribeForm.fresh(product.display_name),
         },
     )
