@@ -1,9 +1,15 @@
-"""products_tags: the summary filter cards use instead of markdown|striptags|truncatechars."""
+"""products_tags: the summary filter cards use instead of markdown|striptags|truncatechars,
+and the product_card tag."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.template import engines
+
+from products.templatetags import products_tags
 
 DESCRIPTIONS = [
     "",
@@ -36,3 +42,15 @@ def test_summary_never_lets_markup_through():
 def test_summary_follows_the_text_not_a_key():
     assert render("{{ t|summary:160 }}", "First *text*").strip() == "First text"
     assert render("{{ t|summary:160 }}", "Second *text*").strip() == "Second text"
+
+
+def test_product_card_keeps_at_most_cards_renderings(monkeypatch, make_product):
+    monkeypatch.setattr(products_tags, "CARDS", 2)
+    monkeypatch.setattr(products_tags, "_cards", OrderedDict())
+    page = engines["django"].from_string(
+        "{% load products_tags %}{% for p in products %}{% product_card p %}{% endfor %}"
+    )
+    products = [make_product(f"Card {n}") for n in range(3)]
+    html = page.render({"products": products, "user": AnonymousUser()})
+    assert [p.display_name in html for p in products] == [True, True, True]
+    assert len(products_tags._cards) == 2
