@@ -55,7 +55,7 @@ def product_detail(request: HttpRequest, name: str) -> HttpResponse:
     if product is None:
         listed = get_object_or_404(Product.objects.listed_for(viewer), name=name)
         return _listed_page(request, listed, AccessRequestForm())
-    apis = Api.objects.visible_to(viewer).in_product(product).order_by("display_name_key", "pk")
+    apis = Api.objects.in_seen_product(product).order_by("display_name_key", "pk")
     return render(
         request,
         "products/portal/product_detail.html",
