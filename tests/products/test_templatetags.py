@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.template import engines
 
+from products import markdown as markdown_module
 from products.templatetags import products_tags
 
 DESCRIPTIONS = [
@@ -42,6 +43,18 @@ def test_summary_never_lets_markup_through():
 def test_summary_follows_the_text_not_a_key():
     assert render("{{ t|summary:160 }}", "First *text*").strip() == "First text"
     assert render("{{ t|summary:160 }}", "Second *text*").strip() == "Second text"
+
+
+@pytest.mark.parametrize("text", DESCRIPTIONS)
+def test_markdown_renders_as_the_renderer_does_every_time(text):
+    expected = str(markdown_module.render(text))
+    assert render("{{ t|markdown }}", text) == expected
+    assert render("{{ t|markdown }}", text) == expected
+
+
+def test_markdown_follows_the_text_not_a_key():
+    assert render("{{ t|markdown }}", "First *text*").strip() == "<p>First <em>text</em></p>"
+    assert render("{{ t|markdown }}", "Second *text*").strip() == "<p>Second <em>text</em></p>"
 
 
 def test_product_card_keeps_at_most_cards_renderings(monkeypatch, make_product):

@@ -75,6 +75,23 @@ def test_an_edited_description_shows_at_once(client, member, product):
     assert "Take payments" not in page
 
 
+def test_edited_terms_and_description_show_at_once_on_the_product_page(client, member, product):
+    client.force_login(member)
+    client.get(product_page(product))
+
+    services.update_product(
+        product=product,
+        expected_version=None,
+        description="Send *invoices*",
+        terms="Pay **within** 30 days",
+    )
+
+    page = client.get(product_page(product)).content.decode()
+    assert "Send <em>invoices</em>" in page
+    assert "Pay <strong>within</strong> 30 days" in page
+    assert "Take payments" not in page
+
+
 # Catalogue cards: rendered once per version of the product (the product_card tag)
 
 
