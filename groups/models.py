@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from groups import system
-from portal import counts
+from portal import counts, sight
 from portal.entities import (
     Link,
     NamedEntity,
@@ -126,10 +126,21 @@ class GroupQuerySet(NamedEntityQuerySet["Group"]):
 
         for_user's OR of a name and a membership subquery makes PostgreSQL
         scan every group; the union below reads the system groups by name
-        and the stored memberships by user. Never kept: each call reads
-        the memberships as they are.
+        and the stored memberships by user. Kept for the rest of a request
+        only, until something in it changes sight (portal.sight.remember).
         """
         derived = system.derived_group_ids(viewer)
+        # Within a request the first read serves the others (the product
+        # page asks four times); a change of sight forgets it (portal.sight).
+        if isinstance(viewer, User):
+            key: tuple[Any, ...] = ("user", viewer.pk, *derived)
+        elif isinstance(viewer, GroupMember):
+            key = ("group", viewer.group.pk, *derived)
+        else:
+            key = ("visitor", *derived)
+        return list(sight.remember(key, lambda: tuple(self._read_ids_for_user(viewer, derived))))
+
+    def _read_ids_for_user(self, viewer: Viewer, derived: list[str]) -> list[int]:
         named = Group.objects.filter(name__in=derived).order_by().values_list("pk", flat=True)
         if derived == [system.GUESTS] or not isinstance(viewer, User | GroupMember):
             return list(named)

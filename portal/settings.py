@@ -137,6 +137,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Each request's own memo of the viewer's groups (portal/sight.py).
+    "portal.sight.SightMemoMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: a console action that started background work says so.
     "portal.jobs.AnnounceJobsMiddleware",

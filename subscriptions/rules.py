@@ -68,6 +68,8 @@ def refusal(
     product: Product | None = None,
     api: Api | None = None,
     on_behalf: bool = False,
+    seen: bool = False,
+    held: list[Subscription] | None = None,
 ) -> SubscriptionRefused | None:
     """Why this developer may not subscribe to this product now; None when they may.
 
@@ -81,6 +83,11 @@ def refusal(
 
     Given an API instead of a product, the same checks hold for the API,
     with the limit from `api_terms`.
+
+    A caller that has just read the product through visible_to(developer)
+    says so with seen=True; one that has read every subscription the
+    developer has to it (newest first) passes them as held. The rules are
+    the same; they are only not read twice.
     """
     if on_behalf and developer.state == User.State.BLOCKED:
         return SubscriptionRefused(
@@ -91,7 +98,11 @@ def refusal(
         return _api_refusal(developer=developer, api=api, on_behalf=on_behalf)
     if product is None:
         raise TypeError("refusal() needs a product or an API.")
-    if not on_behalf and not Product.objects.visible_to(developer).filter(pk=product.pk).exists():
+    if (
+        not on_behalf
+        and not seen
+        and not Product.objects.visible_to(developer).filter(pk=product.pk).exists()
+    ):
         return SubscriptionRefused(
             "The developer can't see this product, so can't subscribe to it.",
             code="not_visible",
@@ -102,7 +113,10 @@ def refusal(
             return SubscriptionRefused(
                 "This product is open: its APIs need no subscription.", code="open"
             )
-        waiting = mine.filter(state=Subscription.State.SUBMITTED).first()
+        if held is None:
+            waiting = mine.filter(state=Subscription.State.SUBMITTED).first()
+        else:
+            waiting = next((s for s in held if s.state == Subscription.State.SUBMITTED), None)
         if waiting is not None:
             return SubscriptionRefused(
                 f"Your request “{waiting.display_name}” is still waiting for approval. You can "
@@ -110,7 +124,7 @@ def refusal(
                 code="pending",
             )
     limit = product.subscriptions_limit
-    if limit is not None and mine.holding().count() >= limit:
+    if limit is not None and _holding(mine, held) >= limit:
         if on_behalf:
             return SubscriptionRefused(AZURE_LIMIT_MESSAGE, code="limit")
         return SubscriptionRefused(
@@ -120,6 +134,13 @@ def refusal(
             code="limit",
         )
     return None
+
+
+def _holding(mine: Any, held: list[Subscription] | None) -> int:
+    """How many subscriptions count towards the limit: counted in held when given."""
+    if held is None:
+        return int(mine.holding().count())
+    return sum(1 for s in held if s.state in Subscription.HOLDING_STATES)
 
 
 def _api_refusal(*, developer: Any, api: Api, on_behalf: bool) -> SubscriptionRefused | None:
@@ -161,21 +182,35 @@ class Offer:
     refused: str = ""
 
 
+# How many of their subscriptions a product's page shows a developer.
+OFFER_SHOWN = 20
+
+
 def offer(
-    *, viewer: User | AnonymousUser, product: Product, previewing: bool = False
+    *,
+    viewer: User | AnonymousUser,
+    product: Product,
+    previewing: bool = False,
+    seen: bool = False,
 ) -> Offer | None:
-    """Subscribe, or why not, for a signed-in developer; None where subscribing doesn't apply."""
+    """Subscribe, or why not, for a signed-in developer; None where subscribing doesn't apply.
+
+    seen=True: the caller read the product through visible_to(viewer).
+    """
     if not product.subscription_required or not isinstance(viewer, User):
         return None
     if previewing:
         return Offer(refused=PREVIEW_MESSAGE)
-    mine = list(
+    latest = list(
         Subscription.objects.filter(owner=viewer, product=product).order_by("-created_at", "-pk")[
-            :20
+            : OFFER_SHOWN + 1
         ]
     )
-    refused = refusal(developer=viewer, product=product)
-    return Offer(mine=mine, refused=refused.messages[0] if refused else "")
+    # When they all fit, the rules look through these for a waiting request
+    # and count them against the limit, instead of asking again.
+    held = latest if len(latest) <= OFFER_SHOWN else None
+    refused = refusal(developer=viewer, product=product, seen=seen, held=held)
+    return Offer(mine=latest[:OFFER_SHOWN], refused=refused.messages[0] if refused else "")
 
 
 def api_offer(*, viewer: User | AnonymousUser, api: Api, previewing: bool = False) -> Offer | None:

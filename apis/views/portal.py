@@ -90,7 +90,7 @@ def _tag_index(viewer: Viewer, apis: Any) -> tuple[list[str], dict[str, set[int]
     restricted_tags: dict[str, set[int]] = defaultdict(set)
     hidden_count: dict[int, int] = defaultdict(int)
     if rules:
-        mine = set(Group.objects.for_user(viewer).values_list("pk", flat=True))
+        mine = set(Group.objects.ids_for_user(viewer))
         for api_id, name, joined in Operation.objects.filter(api_id__in=list(rules)).values_list(
             "api_id", "name", "tags"
         ):

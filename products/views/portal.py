@@ -55,7 +55,7 @@ def product_detail(request: HttpRequest, name: str) -> HttpResponse:
     if product is None:
         listed = get_object_or_404(Product.objects.listed_for(viewer), name=name)
         return _listed_page(request, listed, AccessRequestForm())
-    apis = Api.objects.visible_to(viewer).in_product(product).order_by("display_name_key", "pk")
+    apis = Api.objects.in_seen_product(product).order_by("display_name_key", "pk")
     return render(
         request,
         "products/portal/product_detail.html",
@@ -63,7 +63,14 @@ def product_detail(request: HttpRequest, name: str) -> HttpResponse:
             "product": product,
             "apis": list(apis[: PRODUCT_APIS + 1]),
             "api_limit": PRODUCT_APIS,
-            "offer": offer(viewer=request.user, product=product, previewing=shown is not None),
+            # Read through visible_to(viewer) above, and viewer is request.user
+            # unless previewing, when offer() asks nothing more.
+            "offer": offer(
+                viewer=request.user,
+                product=product,
+                previewing=shown is not None,
+                seen=True,
+            ),
             "subscribe_form": SubscribeForm.fresh(product.display_name),
         },
     )

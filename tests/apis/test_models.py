@@ -205,6 +205,14 @@ def expected(world, *, signed_in, active, superuser, groups):
     }
 
 
+def assert_seen_products_agree(viewer):
+    """in_seen_product gives, for each product the viewer sees, what visible_to would."""
+    for product in Product.objects.visible_to(viewer):
+        names = set(Api.objects.in_seen_product(product).values_list("name", flat=True))
+        asked = Api.objects.visible_to(viewer).in_product(product)
+        assert names == set(asked.values_list("name", flat=True)), product.name
+
+
 @settings(
     max_examples=40,
     deadline=None,
@@ -245,6 +253,7 @@ def test_visible_to_matches_the_rule(db, world):
             Membership.objects.bulk_create(
                 Membership(group=groups[name], user=user) for name in spec["groups"]
             )
+            assert_seen_products_agree(user)
             assert visible(user) == expected(
                 world,
                 signed_in=True,
@@ -252,7 +261,9 @@ def test_visible_to_matches_the_rule(db, world):
                 superuser=spec["is_superuser"],
                 groups=spec["groups"],
             ), spec
+        assert_seen_products_agree(AnonymousUser())
         for name, group in groups.items():
+            assert_seen_products_agree(GroupMember(group=group))
             assert visible(GroupMember(group=group)) == expected(
                 world,
                 signed_in=name != Group.GUESTS,

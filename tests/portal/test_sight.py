@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import contextlib
 
-from groups.models import Membership
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from groups import services as group_services
+from groups.models import Group, GroupMember, Membership
 from portal import sight
 from subscriptions.models import Subscription
 from tests.conftest import fresh
@@ -91,3 +98,91 @@ def test_changed_when_sight_comes_back_reactivates(lost_sight, member, partners)
     sight.changed(people=[member.pk])
     row = fresh(lost_sight)
     assert (row.state, row.suspended_for_access) == (Subscription.State.ACTIVE, False)
+
+
+def in_a_request(read):
+    """What read() returns when run as one request through the sight memo's middleware."""
+    results = []
+
+    def view(request):
+        results.append(read())
+        return HttpResponse()
+
+    sight.SightMemoMiddleware(view)(RequestFactory().get("/"))
+    return results[0]
+
+
+def test_a_request_reads_the_viewers_groups_once(developer, partners, django_assert_num_queries):
+    group_services.add_members(group=partners, users=[developer], added_by=None)
+
+    def read():
+        first = Group.objects.ids_for_user(developer)
+        # The memo answers: no second read of the memberships.
+        with django_assert_num_queries(0):
+            again = Group.objects.ids_for_user(developer)
+        return (first, again)
+
+    first, again = in_a_request(read)
+    assert partners.pk in first
+    assert first == again
+
+
+def test_a_request_that_changes_sight_then_reads_it_sees_the_change(developer, partners):
+    def read():
+        before = Group.objects.ids_for_user(developer)
+        group_services.add_members(group=partners, users=[developer], added_by=None)
+        after_adding = Group.objects.ids_for_user(developer)
+        group_services.remove_member(group=partners, user=developer)
+        after_removing = Group.objects.ids_for_user(developer)
+        return (before, after_adding, after_removing)
+
+    before, after_adding, after_removing = in_a_request(read)
+    assert partners.pk not in before
+    assert partners.pk in after_adding
+    assert partners.pk not in after_removing
+
+
+def test_a_change_rolled_back_after_the_funnel_is_not_remembered(developer, partners):
+    def read():
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            group_services.add_members(group=partners, users=[developer], added_by=None)
+            assert partners.pk in Group.objects.ids_for_user(developer)
+            raise RuntimeError("rolled back")
+        return Group.objects.ids_for_user(developer)
+
+    assert partners.pk not in in_a_request(read)
+
+
+def test_two_requests_never_share_the_memo(developer, partners):
+    def read():
+        return Group.objects.ids_for_user(developer)
+
+    assert partners.pk not in in_a_request(read)
+    # Written past the services on purpose: no funnel forgets anything, so
+    # only a memo of its own lets the next request see the new membership.
+    Membership.objects.create(group=partners, user=developer)
+    assert partners.pk in in_a_request(read)
+
+
+def test_outside_a_request_nothing_is_remembered(developer, partners, django_assert_num_queries):
+    Group.objects.ids_for_user(developer)
+    Membership.objects.create(group=partners, user=developer)
+    with django_assert_num_queries(1):
+        assert partners.pk in Group.objects.ids_for_user(developer)
+
+
+def test_the_memo_keeps_viewers_apart(developer, outsider, partners):
+    group_services.add_members(group=partners, users=[developer], added_by=None)
+
+    def read():
+        mine = Group.objects.ids_for_user(developer)
+        theirs = Group.objects.ids_for_user(outsider)
+        as_group = Group.objects.ids_for_user(GroupMember(partners))
+        guest = Group.objects.ids_for_user(AnonymousUser())
+        return (mine, theirs, as_group, guest)
+
+    mine, theirs, as_group, guest = in_a_request(read)
+    assert partners.pk in mine
+    assert partners.pk not in theirs
+    assert partners.pk in as_group
+    assert guest == [Group.objects.get(name=Group.GUESTS).pk]

@@ -1,9 +1,16 @@
-"""products_tags: the summary filter cards use instead of markdown|striptags|truncatechars."""
+"""products_tags: the summary filter cards use instead of markdown|striptags|truncatechars,
+and the product_card tag."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.template import engines
+
+from products import markdown as markdown_module
+from products.templatetags import products_tags
 
 DESCRIPTIONS = [
     "",
@@ -36,3 +43,27 @@ def test_summary_never_lets_markup_through():
 def test_summary_follows_the_text_not_a_key():
     assert render("{{ t|summary:160 }}", "First *text*").strip() == "First text"
     assert render("{{ t|summary:160 }}", "Second *text*").strip() == "Second text"
+
+
+@pytest.mark.parametrize("text", DESCRIPTIONS)
+def test_markdown_renders_as_the_renderer_does_every_time(text):
+    expected = str(markdown_module.render(text))
+    assert render("{{ t|markdown }}", text) == expected
+    assert render("{{ t|markdown }}", text) == expected
+
+
+def test_markdown_follows_the_text_not_a_key():
+    assert render("{{ t|markdown }}", "First *text*").strip() == "<p>First <em>text</em></p>"
+    assert render("{{ t|markdown }}", "Second *text*").strip() == "<p>Second <em>text</em></p>"
+
+
+def test_product_card_keeps_at_most_cards_renderings(monkeypatch, make_product):
+    monkeypatch.setattr(products_tags, "CARDS", 2)
+    monkeypatch.setattr(products_tags, "_cards", OrderedDict())
+    page = engines["django"].from_string(
+        "{% load products_tags %}{% for p in products %}{% product_card p %}{% endfor %}"
+    )
+    products = [make_product(f"Card {n}") for n in range(3)]
+    html = page.render({"products": products, "user": AnonymousUser()})
+    assert [p.display_name in html for p in products] == [True, True, True]
+    assert len(products_tags._cards) == 2

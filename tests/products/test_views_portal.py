@@ -380,3 +380,24 @@ def test_blocked_administrator_who_was_signed_in_is_a_guest(client, administrato
 
     assert catalogue(client) == GUEST_CATALOGUE
     assert client.get(reverse("portal:product", args=["draft-plans"])).status_code == 404
+
+
+@pytest.mark.parametrize("subscriptions", [1, 25])
+def test_product_page_queries(
+    client, member, make_product, make_subscription, django_assert_num_queries, subscriptions
+):
+    capped = make_product("Capped", subscriptions_limit=30, approval_required=True)
+    for _ in range(subscriptions):
+        make_subscription(member, capped, "active")
+    client.force_login(member)
+    client.get(reverse("portal:product", args=[capped.name]))
+    # 1. the session, 2. the user, 3. the viewer's groups (once: the
+    # request's memo answers every other visibility check), 4. the product,
+    # 5. its APIs, 6. the viewer's latest 21 subscriptions to it; with 20
+    # or fewer the rules look through those for a waiting request and count
+    # them against the limit, 7-8. with more they ask for both.
+    with django_assert_num_queries(6 if subscriptions <= 20 else 8):
+        response = client.get(reverse("portal:product", args=[capped.name]))
+    assert response.status_code == 200
+    assert len(response.context["offer"].mine) == min(subscriptions, 20)
+    assert response.context["offer"].refused == ""

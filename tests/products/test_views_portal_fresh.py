@@ -1,7 +1,7 @@
 """The developer portal's pages read sight as it is now: a removed member or a
 hidden product disappears from the very next page, whatever is kept between
-requests (the viewer's group ids are read per call, card summaries are keyed
-by their text)."""
+requests (the viewer's group ids are read once per request and kept by that
+request alone, card summaries are keyed by their text)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,74 @@ def test_an_edited_description_shows_at_once(client, member, product):
     page = client.get(reverse("portal:products")).content.decode()
     assert "Send invoices" in page
     assert "Take payments" not in page
+
+
+def test_edited_terms_and_description_show_at_once_on_the_product_page(client, member, product):
+    client.force_login(member)
+    client.get(product_page(product))
+
+    services.update_product(
+        product=product,
+        expected_version=None,
+        description="Send *invoices*",
+        terms="Pay **within** 30 days",
+    )
+
+    page = client.get(product_page(product)).content.decode()
+    assert "Send <em>invoices</em>" in page
+    assert "Pay <strong>within</strong> 30 days" in page
+    assert "Take payments" not in page
+
+
+# Catalogue cards: rendered once per version of the product (the product_card tag)
+
+
+def test_an_edited_card_shows_at_once_on_the_catalogue_and_the_landing_page(
+    client, member, product
+):
+    client.force_login(member)
+    for url in [reverse("portal:products"), reverse("portal:landing")]:
+        assert "Payments" in client.get(url).content.decode()
+
+    services.update_product(
+        product=product, expected_version=None, display_name="Card Payments", approval_required=True
+    )
+
+    for url in [reverse("portal:products"), reverse("portal:landing")]:
+        page = client.get(url).content.decode()
+        assert "Card Payments" in page
+        assert "Subscription, with approval" in page
+
+
+def test_a_listed_card_is_not_shared_between_guests_and_signed_in_people(
+    client, developer, make_product
+):
+    make_product("Ledger", listed=True, groups=[])
+    as_guest = client.get(reverse("portal:products")).content.decode()
+    client.force_login(developer)
+    signed_in = client.get(reverse("portal:products")).content.decode()
+    client.logout()
+    guest_again = client.get(reverse("portal:products")).content.decode()
+
+    assert "Listed — sign in to request access" in as_guest
+    assert "Listed — request access" in signed_in
+    assert "sign in to request access" not in signed_in
+    assert "Listed — sign in to request access" in guest_again
+
+
+def test_a_card_seen_then_made_visible_loses_its_listed_badge(client, developer, partners):
+    ledger = services.create_product(
+        name="ledger", display_name="Ledger", state=PUBLISHED, listed=True
+    )
+    client.force_login(developer)
+    assert "Listed — request access" in client.get(reverse("portal:products")).content.decode()
+
+    services.grant_access(product=ledger, groups=[partners], added_by=None)
+    group_services.add_members(group=partners, users=[developer], added_by=None)
+
+    page = client.get(reverse("portal:products")).content.decode()
+    assert "Ledger" in page
+    assert "Listed" not in page
 
 
 # Group.objects.ids_for_user: the literal list visibility filters links by

@@ -136,3 +136,50 @@ def test_offer_says_why_subscribing_is_off(member, approval_product, make_subscr
     shown = offer(viewer=member, product=approval_product)
     assert shown.mine == [waiting]
     assert shown.refused.startswith("Your request “First try” is still waiting")
+
+
+@pytest.mark.parametrize("states", [[], ["cancelled"], ["active"], ["submitted"], ["active"] * 2])
+def test_refusal_given_what_the_developer_holds_answers_as_when_it_reads_them(
+    member, make_product, make_subscription, states
+):
+    capped = make_product("Capped", subscriptions_limit=2)
+    for state in states:
+        make_subscription(member, capped, state)
+    held = list(Subscription.objects.filter(owner=member, product=capped))
+    read = refusal(developer=member, product=capped)
+    given = refusal(developer=member, product=capped, held=held)
+    assert (given and given.messages) == (read and read.messages)
+
+
+def test_refusal_given_held_and_seen_asks_nothing(
+    member, product, make_subscription, django_assert_num_queries
+):
+    held = [make_subscription(member, product, "submitted", display_name="First try")]
+    with django_assert_num_queries(0):
+        refused = refusal(developer=member, product=product, seen=True, held=held)
+    assert refused.code == "pending"
+
+
+@pytest.mark.parametrize(("holding", "refused"), [(21, False), (22, True)])
+def test_offer_counts_past_the_twenty_it_shows(
+    member, make_product, make_subscription, holding, refused
+):
+    capped = make_product("Capped", subscriptions_limit=22)
+    for _ in range(holding):
+        make_subscription(member, capped, "active")
+    shown = offer(viewer=member, product=capped, seen=True)
+    assert len(shown.mine) == 20
+    assert (shown.refused != "") is refused
+
+
+def test_offer_finds_a_waiting_request_past_the_twenty_it_shows(
+    member, approval_product, make_subscription
+):
+    now = timezone.now()
+    waiting = make_subscription(member, approval_product, "submitted", display_name="Old try")
+    Subscription.objects.filter(pk=waiting.pk).update(created_at=now - timedelta(days=1))
+    for _ in range(20):
+        make_subscription(member, approval_product, "cancelled")
+    shown = offer(viewer=member, product=approval_product, seen=True)
+    assert waiting not in shown.mine
+    assert shown.refused.startswith("Your request “Old try” is still waiting")
