@@ -306,7 +306,10 @@ def free_port() -> int:
 
 def base_env(database: str, secret: str) -> dict[str, str]:
     """Production settings, serving plain HTTP on 127.0.0.1."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PORTICO_LISTENER", "DJANGO_DEBUG")}
+    # REDIS_URL too: the run is on the embedded setup, and must not write
+    # into whatever Redis the shell happens to name.
+    dropped = ("PORTICO_LISTENER", "DJANGO_DEBUG", "REDIS_URL")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
         DJANGO_ENV="production",

@@ -314,7 +314,9 @@ def members_of(group: Group) -> models.QuerySet[User]:
 def member_count(group: Group) -> int:
     """len(members_of(group)), with Developers (every active account) from the shared cache."""
     if group.name == system.DEVELOPERS:
-        return counts.active_people()
+        # Every account that can sign in: counted once, then kept until an
+        # account's state changes (portal.counts).
+        return counts.ACTIVE_PEOPLE.get(lambda: members_of(group).count())
     return members_of(group).count()
 
 

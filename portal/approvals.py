@@ -176,8 +176,10 @@ def interval() -> timedelta:
 
 
 def announce() -> None:
-    """Something new waits: email the administrators once the transaction commits, batched."""
-    changed()
+    """Something new waits: email the administrators once the transaction commits, batched.
+
+    (The badge hears of it from the waiting row's own save, see register().)
+    """
     mail.send_later(send_approvals_digest)
 
 

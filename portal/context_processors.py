@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
 
@@ -52,7 +53,7 @@ def console_section(request: HttpRequest) -> dict[str, object]:
     else:
         return {}
     return {
-        "console_menu": _menu(get_script_prefix(), get_urlconf()),
+        "console_menu": _menu(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF),
         "console_section": section,
         # Counted when a page shows it, once however often it shows it.
         "waiting_approvals": functools.cache(approvals.waiting_count),

@@ -15,6 +15,7 @@ retires that count.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,8 +24,14 @@ from uuid import uuid4
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connection, transaction
+from redis.exceptions import RedisError
 
 from portal.models import User
+
+logger = logging.getLogger(__name__)
+# What Redis raises when it is gone. The database cache's errors are the
+# database's own: the change (or the page) fails with them anyway.
+CACHE_ERRORS = (RedisError, OSError)
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,17 @@ class CachedCount:
         return f"{self.key}:generation"
 
     def get(self, count: Callable[[], int]) -> int:
-        """The stored count if nothing changed since it was taken; else count() (and store it)."""
+        """The stored count if nothing changed since it was taken; else count() (and store it).
+
+        A cache that doesn't answer (Redis down) costs the count, not the page.
+        """
+        try:
+            return self._cached(count)
+        except CACHE_ERRORS:
+            logger.warning("The shared cache did not answer; counting %s directly", self.key)
+            return count()
+
+    def _cached(self, count: Callable[[], int]) -> int:
         cache = caches["shared"]
         found = cache.get_many([self.generation_key, self.key])
         generation = found.get(self.generation_key)
@@ -61,7 +78,12 @@ class CachedCount:
             transaction.on_commit(self._new_generation)
 
     def _new_generation(self) -> None:
-        caches["shared"].set(self.generation_key, uuid4().hex, timeout=None)
+        # A change must not fail because the cache is down: the stored
+        # count then expires within `seconds`, and the log says why.
+        try:
+            caches["shared"].set(self.generation_key, uuid4().hex, timeout=None)
+        except CACHE_ERRORS:
+            logger.warning("The shared cache did not answer; %s may be stale a while", self.key)
 
 
 ACTIVE_PEOPLE = CachedCount("people:active")

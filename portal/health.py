@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 from django.db.models import Q
 from django.utils import timezone
 from redis import Redis
@@ -36,10 +36,24 @@ class CheckFailed(Exception):
 
 def database() -> dict[str, Any]:
     connection = connections["default"]
+    try:
+        _select_one(connection)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        # The key check's listener runs no health check before a request's
+        # first query, so a connection the database ended (a restart, an
+        # idle timeout) shows here first: a new one answers, or the
+        # database is really down.
+        connection.close()
+        _select_one(connection)
+    return {"vendor": connection.vendor}
+
+
+def _select_one(connection: Any) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
-    return {"vendor": connection.vendor}
 
 
 BACKENDS = {

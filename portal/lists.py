@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
 from typing import Any
 
@@ -120,14 +119,14 @@ def paginate(
     """
     number = request.GET.get("page", "")
     wanted = 1
-    if re.fullmatch(r"-?[0-9]{1,18}", number):
-        if int(number) < 1:
-            number = "1"
-        wanted = min(max(int(number), 1), MAX_PAGE)
-    elif re.fullmatch(r"-[0-9]+", number):
+    try:
+        # As Django's Paginator reads it ("+5", " 5", "5_0" included).
+        asked = int(number)
+    except ValueError:
+        asked = 1
+    if asked < 1:
         number = "1"
-    elif re.fullmatch(r"[0-9]+", number):
-        wanted = MAX_PAGE  # past any end: the last page, counted exactly
+    wanted = min(max(asked, 1), MAX_PAGE)  # past any end: the last page, counted exactly
     paginator = ListPaginator(
         items,
         per_page or settings.PORTICO_PAGE_SIZE,

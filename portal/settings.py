@@ -241,7 +241,12 @@ def gateway_database_config(config: dict) -> dict:
     """
     if not config["ENGINE"].endswith("postgresql"):
         return config
-    options = {"prepare_threshold": 0, **config.get("OPTIONS", {})}
+    options = dict(config.get("OPTIONS", {}))
+    # A pooler in transaction mode (PgBouncer before 1.21, or without
+    # max_prepared_statements) can't keep a connection's prepared
+    # statements: PORTICO_GATEWAY_PREPARE=false turns them off.
+    if env_bool("PORTICO_GATEWAY_PREPARE", default=True):
+        options.setdefault("prepare_threshold", 0)
     return {**config, "CONN_HEALTH_CHECKS": False, "OPTIONS": options}
 
 

@@ -32,7 +32,6 @@ class OneOf(Lookup):
     same plans as with the expanded list.
     """
 
-    lookup_name = "one_of"
     prepare_rhs = False
 
     def as_sql(self, compiler: Any, connection: Any) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.template.defaultfilters import striptags, truncatechars
 from django.template.loader import get_template
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 
 from products import markdown as markdown_module
@@ -69,7 +70,15 @@ def product_card(context: template.Context, product: Product) -> SafeString:
     listed_only = bool(getattr(product, "listed_only", False))
     user = context.get("user")
     signed_in = bool(user is not None and user.is_authenticated)
-    key = (product.pk, product.version, product.updated_at, listed_only, signed_in)
+    # The script prefix decides the card's links.
+    key = (
+        get_script_prefix(),
+        product.pk,
+        product.version,
+        product.updated_at,
+        listed_only,
+        signed_in,
+    )
     with _cards_lock:
         cached = _cards.get(key)
         if cached is not None:

@@ -151,7 +151,10 @@ def _lookup(sql: str, params: list[str]) -> tuple | None:
     try:
         return _fetch_one(sql, params)
     except (OperationalError, InterfaceError):
-        if connection.in_atomic_block:
+        if connection.in_atomic_block or not _dropped():
+            # A query that failed on a live connection (a timeout, a lock)
+            # is not asked again: that would double the load on a database
+            # already struggling.
             raise
         # The gateway listener runs no health check before each request
         # (a round trip per call), so a connection the database dropped (a
@@ -159,6 +162,12 @@ def _lookup(sql: str, params: list[str]) -> tuple | None:
         # new one and ask again, once.
         connection.close()
         return _fetch_one(sql, params)
+
+
+def _dropped() -> bool:
+    """Whether the database ended this connection (a restart, a failover, an idle timeout)."""
+    raw = connection.connection
+    return raw is None or bool(getattr(raw, "closed", False) or getattr(raw, "broken", False))
 
 
 def _fetch_one(sql: str, params: list[str]) -> tuple | None:

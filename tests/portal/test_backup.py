@@ -17,15 +17,16 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.utils import load_backend
 
 from groups import services as group_services
 from groups.models import Group
 from management_api import services as api_services
-from portal import backup
+from portal import backup, user_search
 from portal import services as user_services
 from portal.models import User
 from products import services as product_services
@@ -91,10 +92,37 @@ def contents(database: BaseDatabaseWrapper) -> dict[str, set[str]]:
     return rows
 
 
+# Tables whose rows are rewritten in place rather than only added: the
+# shared cache (counts' generations) and the people search index's own
+# storage on SQLite (its segments are merged as people are added). A row
+# there read before the backup may rightly be gone from it; the index is
+# checked against portal_user instead (search_index_problems).
+REWRITTEN = (settings.PORTICO_SHARED_CACHE_TABLE, f"{user_search.TABLE}_")
+
+
 def missing(before: dict[str, set[str]], after: dict[str, set[str]]) -> dict[str, int]:
     """How many rows of each table in `before` are not in `after`, field by field."""
-    lost = {table: len(rows - after.get(table, set())) for table, rows in before.items()}
+    lost = {
+        table: len(rows - after.get(table, set()))
+        for table, rows in before.items()
+        if not table.startswith(REWRITTEN)
+    }
     return {table: count for table, count in lost.items() if count}
+
+
+def search_index_problems(database: BaseDatabaseWrapper) -> list[str]:
+    """What SQLite's integrity check finds wrong in the people search index ([] if it agrees)."""
+    if database.vendor != "sqlite":
+        return []
+    with database.cursor() as cursor:
+        try:
+            cursor.execute(
+                f"INSERT INTO {user_search.TABLE} ({user_search.TABLE}, rank) "
+                "VALUES ('integrity-check', 1)"
+            )
+        except DatabaseError as error:  # the check reports a mismatch as an error
+            return [str(error)]
+    return []
 
 
 def schema(database: BaseDatabaseWrapper) -> set[tuple[Any, ...]]:
@@ -284,6 +312,7 @@ def test_a_backup_taken_under_writes_restores_every_committed_row(
         assert missing(before, after) == {}
         assert schema(restored) == live_schema
         assert integrity_problems(restored) == []
+        assert search_index_problems(restored) == []
         # The restore reports what it wrote, which is at least what was read.
         assert f"{len(before)} tables, " in output
         assert sum(map(len, after.values())) >= sum(map(len, before.values()))

@@ -108,3 +108,24 @@ def test_the_overview_counts_accounts_added_and_deleted_at_once(client, administ
     assert users_on_overview() == before + 1
     services.delete_user(user=User.objects.get(pk=newcomer.pk), actor=administrator)
     assert users_on_overview() == before
+
+
+def test_a_redis_that_does_not_answer_costs_the_count_not_the_change(
+    settings, administrator, member, caplog
+):
+    # A port nothing listens on: every cache call fails at once.
+    settings.CACHES = settings.CACHES | {
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    assert counts.active_people() == User.objects.active().count()
+    # The block (a change the count listens to) goes through.
+    member.state = User.State.BLOCKED
+    member.save(update_fields=["state"])
+    member.refresh_from_db()
+    assert member.state == User.State.BLOCKED
+    assert counts.active_people() == User.objects.active().count()
+    assert "shared cache did not answer" in caplog.text

@@ -64,6 +64,17 @@ def test_a_page_past_the_end_is_the_last_one_even_capped(twenty, monkeypatch):
     assert [group.name for group in page_of(rows, -3)] == ["team-00", "team-01"]
 
 
+@pytest.mark.parametrize("number", ["+8", " 8", "8 ", "0_8"])
+def test_a_page_number_reads_as_django_reads_it(twenty, monkeypatch, number):
+    """However Django's Paginator reads the number, the count reaches that page."""
+    monkeypatch.setattr(lists, "COUNT_AHEAD", 5)
+    rows = Group.objects.filter(name__startswith="team-").order_by("name")
+    page = page_of(rows, number)
+    assert page.number == 8
+    assert [group.name for group in page] == ["team-14", "team-15"]
+    assert page.has_next()
+
+
 def test_an_exact_count_when_asked(twenty, monkeypatch):
     monkeypatch.setattr(lists, "COUNT_AHEAD", 5)
     rows = Group.objects.filter(name__startswith="team-")

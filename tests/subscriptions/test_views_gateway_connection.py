@@ -110,3 +110,49 @@ def test_gateway_check_recovers_from_a_dropped_connection(gateway_connection, su
         # SQLite has no server to drop the connection: a closed one reopens.
         connection.close()
         assert check(key, product) == 204
+
+
+def test_a_query_failing_on_a_live_connection_is_not_asked_again(
+    gateway_connection, subscription, monkeypatch
+):
+    """A timeout or a lock is not a dropped connection: asking again would double the load."""
+    from django.db import OperationalError
+
+    from subscriptions.views import gateway
+
+    assert check(subscription.primary_secret, subscription.product.name) == 204
+    calls = []
+
+    def timed_out(sql: str, params: list[str]) -> None:
+        calls.append(sql)
+        raise OperationalError("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(gateway, "_fetch_one", timed_out)
+    with pytest.raises(OperationalError):
+        gateway._lookup(gateway.LOOKUP_SQL, ["k", "k"])
+    assert len(calls) == 1
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(monkeypatch):
+    monkeypatch.setenv("PORTICO_GATEWAY_PREPARE", "false")
+    config = gateway_database_config(database_config("postgres://portico@db.example.com/portico"))
+    assert "prepare_threshold" not in config["OPTIONS"]
+    assert config["CONN_HEALTH_CHECKS"] is False
+
+
+def test_the_health_check_recovers_from_a_dropped_connection(gateway_connection):
+    from portal import health
+
+    assert health.database() == {"vendor": connection.vendor}
+    if connection.vendor == "postgresql":
+        before = backend_pid()
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        with psycopg.connect(**params, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [before])
+        assert health.database() == {"vendor": "postgresql"}
+        assert backend_pid() != before
+    else:
+        connection.close()
+        assert health.database() == {"vendor": "sqlite"}
