@@ -81,14 +81,19 @@ def test_an_exact_count_when_asked(twenty, monkeypatch):
     assert page_of(rows.order_by("name"), 1, capped=False).paginator.count == 20
 
 
-def test_page_two_of_an_annotated_list_sorted_by_name(twenty, administrator):
-    # Team 00 has no members, Team 01 one, Team 02 two...
+@pytest.fixture
+def graded(twenty, administrator):
+    """Team 00 has no members, Team 01 one, Team 02 two... up to Team 05."""
     people = User.objects.bulk_create(User(email=f"p{n}@example.com") for n in range(6))
     Membership.objects.bulk_create(
         Membership(group=group, user=person, added_by=administrator)
         for n, group in enumerate(twenty[:6])
         for person in people[:n]
     )
+    return twenty
+
+
+def test_page_two_of_an_annotated_list_sorted_by_name(graded):
     rows = (
         Group.objects.with_member_count()
         .filter(name__startswith="team-")
@@ -103,13 +108,7 @@ def test_page_two_of_an_annotated_list_sorted_by_name(twenty, administrator):
     assert len(offset) == 1 and "groups_membership" not in offset[0]
 
 
-def test_page_two_of_a_list_sorted_by_an_annotation(twenty, administrator):
-    people = User.objects.bulk_create(User(email=f"p{n}@example.com") for n in range(6))
-    Membership.objects.bulk_create(
-        Membership(group=group, user=person, added_by=administrator)
-        for n, group in enumerate(twenty[:6])
-        for person in people[:n]
-    )
+def test_page_two_of_a_list_sorted_by_an_annotation(graded):
     rows = (
         Group.objects.with_member_count()
         .filter(name__startswith="team-")
