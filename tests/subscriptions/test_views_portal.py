@@ -216,9 +216,21 @@ def test_subscribe_is_refused_in_a_view_as_preview(client, administrator, member
     assert "Subscribing is switched off in a preview." in page_text(followed)
 
 
-def test_subscribe_refuses_get(client, member, product):
+def test_subscribe_reloaded_goes_back_to_the_product_page(client, member, product):
+    """Reloading the address Subscribe was sent to used to give a blank 405."""
     client.force_login(member)
-    assert client.get(reverse("portal:subscribe", args=[product.name])).status_code == 405
+    response = client.get(reverse("portal:subscribe", args=[product.name]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:product", args=[product.name])
+    assert not Subscription.objects.exists()
+
+
+def test_subscribe_reloaded_hides_a_product_the_developer_cannot_see(
+    client, developer, others, make_product
+):
+    hidden = make_product(groups=[others])
+    client.force_login(developer)
+    assert client.get(reverse("portal:subscribe", args=[hidden.name])).status_code == 404
 
 
 def test_anonymous_subscribe_is_sent_to_sign_in(client, product):
