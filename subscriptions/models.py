@@ -259,6 +259,11 @@ class Subscription(VersionedModel):
         return self.state == self.State.ACTIVE
 
     @property
+    def is_held(self) -> bool:
+        """Not ended: submitted, active or suspended (cancelled, rejected and expired are)."""
+        return self.state in self.HOLDING_STATES
+
+    @property
     def scope(self) -> Product | Api:
         """What the keys call: the product, or the one API."""
         return self.product if self.product is not None else self.api  # type: ignore[return-value]

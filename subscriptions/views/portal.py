@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from apis.models import Api
 from groups.models import GroupRequest
@@ -30,8 +30,12 @@ def _me(request: HttpRequest) -> int:
     return int(request.user.pk or 0)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest, name: str) -> HttpResponse:
+    if request.method == "GET":
+        # A reload after Subscribe lands here: the product's page holds the form.
+        product = get_object_or_404(Product.objects.visible_to(request.user), name=name)
+        return redirect("portal:product", name=product.name)
     if preview.current(request) is not None:
         messages.error(request, PREVIEW_MESSAGE)
         return redirect("portal:product", name=name)
@@ -237,6 +241,14 @@ def cancel_subscription(request: HttpRequest, sid: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def rename_subscription(request: HttpRequest, sid: str) -> HttpResponse:
     subscription = _own_subscription(request, sid)
+    if not subscription.is_held:
+        # An ended subscription keeps its last name (the management API may still rename it).
+        messages.error(
+            request,
+            f"“{subscription.display_name}” is {subscription.get_state_display().lower()}; "
+            "an ended subscription can't be renamed.",
+        )
+        return redirect("portal:profile")
     form = RenameForm(request.POST or None, initial={"display_name": subscription.display_name})
     if form.is_valid():
         services.rename_subscription(

@@ -419,3 +419,28 @@ def test_rename_refuses_an_empty_name(client, member, mine):
     )
     assert response.status_code == 200
     assert fresh(mine).display_name == "Mine"
+
+
+@pytest.mark.parametrize("state", ["cancelled", "expired"])
+def test_an_ended_subscription_has_no_rename_and_refuses_one(
+    client, member, mine, make_subscription, product, state
+):
+    """A cancelled subscription used to keep its Rename button on the profile."""
+    if state == "cancelled":
+        ended = subscription_services.change_state(subscription=mine, action="cancel")
+    else:
+        ended = make_subscription(owner=member, product=product, state=state, display_name="Old")
+    name = fresh(ended).display_name
+    client.force_login(member)
+    url = reverse("portal:rename_subscription", args=[ended.sid])
+    assert url not in page_text(client.get(reverse("portal:profile")))
+    response = client.post(url, {"display_name": "New name"}, follow=True)
+    assert "an ended subscription can&#x27;t be renamed" in page_text(response)
+    assert fresh(ended).display_name == name
+    assert client.get(url).status_code == 302
+
+
+def test_a_held_subscription_keeps_its_rename_button(client, member, mine):
+    client.force_login(member)
+    url = reverse("portal:rename_subscription", args=[mine.sid])
+    assert url in page_text(client.get(reverse("portal:profile")))
