@@ -69,7 +69,7 @@ def test_approval_required_product_waits_for_the_administrator(
     dana.goto(f"{server_url}/products/unlimited/")
     dana.get_by_label("Subscription name").fill("Dana's big app")
     dana.get_by_label("I accept the terms of use").check()
-    dana.get_by_role("button", name="Subscribe").click()
+    dana.get_by_role("button", name="Request subscription").click()
     expect(dana.get_by_text("waiting for an administrator's approval")).to_be_visible()
     expect(
         dana.locator("section.subscription-card").filter(has_text="Dana's big app")

@@ -351,7 +351,10 @@ def test_product_page_at_a_limit_filled_by_a_waiting_request_says_so(
     blocked = response.context["offer"].refused
     assert "waiting" in blocked
     assert "“Pending one”" in blocked
-    assert 'disabled aria-describedby="subscribe-blocked">Subscribe' in response.content.decode()
+    assert (
+        'disabled aria-describedby="subscribe-blocked">Request subscription'
+        in response.content.decode()
+    )
 
 
 # Accounts that can no longer sign in
@@ -401,3 +404,17 @@ def test_product_page_queries(
     assert response.status_code == 200
     assert len(response.context["offer"].mine) == min(subscriptions, 20)
     assert response.context["offer"].refused == ""
+
+
+@pytest.mark.parametrize(
+    ("approval", "button"), [(True, "Request subscription"), (False, "Subscribe")]
+)
+def test_product_page_button_says_whether_an_administrator_approves(
+    client, member, make_product, approval, button
+):
+    """A product that needs approval used to offer a plain Subscribe."""
+    target = make_product(approval_required=approval)
+    client.force_login(member)
+    text = client.get(reverse("portal:product", args=[target.name])).content.decode()
+    assert f">{button}</button>" in text
+    assert ("An administrator approves each request" in text) is approval

@@ -195,7 +195,7 @@ def test_product_page_names_the_waiting_request_and_refuses_another(
     text = page_text(response)
     assert "“First ask”" in text
     assert "waiting for approval" in text
-    assert 'disabled aria-describedby="subscribe-blocked">Subscribe' in text
+    assert 'disabled aria-describedby="subscribe-blocked">Request subscription' in text
     response = subscribe(client, needs_approval)
     assert response.status_code == 400
     assert "“First ask”" in page_text(response)

@@ -70,6 +70,7 @@ def test_approval_and_terms_come_from_the_products(client, member, make_api, mak
     client.force_login(member)
     page = client.get(url(api)).content.decode()
     assert "needs an administrator's approval, so this subscription does too" in page
+    assert ">Request subscription</button>" in page and ">Subscribe</button>" not in page
     assert "Terms of use of Strict" in page and "<strong>kind</strong>" in page
     refused = post(client, api)
     assert refused.status_code == 400
