@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from functools import lru_cache
@@ -37,18 +38,36 @@ def _markdown(text: str) -> SafeString:
 def summary(text: str, length: int) -> SafeString:
     """A Markdown description as plain text cut to length, as cards and lists show it.
 
-    The same as markdown|striptags|truncatechars:length, remembered by the
-    text itself: a card shows what its description says now, and rendering
-    Markdown for each card was a third of the catalogue's rendering time.
+    Like markdown|striptags|truncatechars:length, but with the blocks (list
+    items, paragraphs, headings) kept apart by " · ", since striptags alone
+    ran them together ("10 calls a second JSON over HTTPS"). Remembered by
+    the text itself: a card shows what its description says now, and
+    rendering Markdown for each card was a third of the catalogue's
+    rendering time.
     """
     return _summary(text, int(length))
 
 
+# Where one block of the rendered Markdown ends (a list nested in an item starts one).
+_BLOCK_END = re.compile(
+    r"</(?:p|li|h[1-6]|pre|blockquote|dt|dd|td|th)>|<(?:br|hr)\s*/?>|<(?:ul|ol)\b[^>]*>", re.I
+)
+_BREAK = "\x1f"  # the ASCII unit separator, which no description shows
+SEPARATOR = " · "
+
+
 @lru_cache(maxsize=4096)
 def _summary(text: str, length: int) -> SafeString:
+    marked = _BLOCK_END.sub(lambda end: end[0] + _BREAK, str(markdown_module.render(text)))
+    blocks = (" ".join(block.split()) for block in striptags(marked).split(_BREAK))
+    plain = SEPARATOR.join(block for block in blocks if block)
     # Safe as the chain it replaces is: striptags and truncatechars keep
-    # the escaping of the sanitised Markdown they are given.
-    return mark_safe(truncatechars(striptags(markdown_module.render(text)), length))  # noqa: S308
+    # the escaping of the sanitised Markdown they are given, and the
+    # separator is plain text.
+    cut = truncatechars(plain, length)
+    if cut.endswith(SEPARATOR.rstrip() + "…"):  # no separator right before the ellipsis
+        cut = cut[: -len(SEPARATOR.rstrip()) - 1].rstrip() + "…"
+    return mark_safe(cut)  # noqa: S308
 
 
 # Rendered cards by (pk, version, updated_at, listed_only, signed in). Every
