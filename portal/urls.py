@@ -7,7 +7,6 @@ from django.urls import include, path, reverse_lazy
 from apis import portal_urls as api_portal_urls
 from groups import urls as group_urls
 from management_api.views import console as api_console
-from portal.forms import SignInForm
 from portal.views import account, approvals, console, invitations, jobs, signup
 from portal.views import portal as portal_views
 from products import urls as product_urls
@@ -29,7 +28,7 @@ portal_patterns = (
         *group_urls.portal_urlpatterns,
         path(
             "signin/",
-            auth_views.LoginView.as_view(authentication_form=SignInForm),
+            account.SignInView.as_view(),
             name="login",
         ),
         path("signout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import console
 from portal.access import administrator_required
-from portal.views.account import SIGN_IN_BACKEND
+from portal.views.account import SIGN_IN_BACKEND, home_after_sign_in
 from sso import client, services
 from sso.forms import ENVIRONMENT_NAMES, IdentityProviderForm
 from sso.models import IdentityProviderSettings, Provider, current_provider, environment_fields
@@ -106,7 +106,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     except services.SignInRefused as refusal:
         return _failed(request, provider, refusal.message, status=403)
     login(request, signed_in.user, backend=SIGN_IN_BACKEND)
-    return HttpResponseRedirect(pending.next or reverse("portal:landing"))
+    return HttpResponseRedirect(pending.next or home_after_sign_in(signed_in.user))
 
 
 @require_http_methods(["GET", "POST"])

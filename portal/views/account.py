@@ -16,7 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from portal import mail, throttle, user_tokens
-from portal.forms import PasswordResetByEmailForm
+from portal.forms import PasswordResetByEmailForm, SignInForm
+from portal.models import is_administrator
 
 RESET_EMAIL = "registration/password_reset_email.txt"
 RESET_SUBJECT = "registration/password_reset_subject.txt"
@@ -34,6 +35,22 @@ def send_password_reset(*, email: str) -> None:
         email_template_name=RESET_EMAIL,
         subject_template_name=RESET_SUBJECT,
     )
+
+
+def home_after_sign_in(user: Any) -> str:
+    """Where a sign-in with no (safe) ``next`` lands: administrators in the console."""
+    if is_administrator(user):
+        return reverse("console:home")
+    return reverse("portal:landing")
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in page; an explicit safe ``next`` wins, else home_after_sign_in."""
+
+    authentication_form = SignInForm
+
+    def get_default_redirect_url(self) -> str:
+        return home_after_sign_in(self.request.user)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -269,6 +269,12 @@ def test_an_administrator_signs_in_this_way_too(client, fake_provider, administr
     assert client.get(reverse("console:settings")).status_code == 200
 
 
+def test_an_administrator_with_no_next_lands_in_the_console(client, fake_provider, administrator):
+    fake_provider.claims |= {"email": "root@example.com"}
+    response = sign_in_through(client, fake_provider)
+    assert response["Location"] == reverse("console:home")
+
+
 # Where it lands, and the groups claim
 
 
