@@ -316,7 +316,7 @@ def member_count(group: Group) -> int:
     if group.name == system.DEVELOPERS:
         # Every account that can sign in: counted once, then kept until an
         # account's state changes (portal.counts).
-        return counts.ACTIVE_PEOPLE.get(lambda: members_of(group).count())
+        return counts.active_people()
     return members_of(group).count()
 
 

@@ -13,13 +13,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import InterfaceError, OperationalError, connections
+from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 from redis import Redis
 
 from portal import jobs
 from portal.models import Job
+from portal.reconnect import once_more_if_dropped
 
 logger = logging.getLogger(__name__)
 
@@ -36,17 +37,9 @@ class CheckFailed(Exception):
 
 def database() -> dict[str, Any]:
     connection = connections["default"]
-    try:
-        _select_one(connection)
-    except (OperationalError, InterfaceError):
-        if connection.in_atomic_block:
-            raise
-        # The key check's listener runs no health check before a request's
-        # first query, so a connection the database ended (a restart, an
-        # idle timeout) shows here first: a new one answers, or the
-        # database is really down.
-        connection.close()
-        _select_one(connection)
+    # On the key check's listener (no health check before a request's
+    # first query) a connection the database ended shows here first.
+    once_more_if_dropped(connection, lambda: _select_one(connection))
     return {"vendor": connection.vendor}
 
 

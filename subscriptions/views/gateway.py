@@ -27,13 +27,14 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db import InterfaceError, OperationalError, connection
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from apis.models import Api, ProductApi
 from portal.models import User
+from portal.reconnect import once_more_if_dropped
 from products.models import Product
 from subscriptions import services
 from subscriptions.models import PendingAccessCheck, Subscription
@@ -148,26 +149,7 @@ def check(request: HttpRequest) -> HttpResponse:
 
 def _lookup(sql: str, params: list[str]) -> tuple | None:
     """The key's row, on a connection the database may have dropped since the last call."""
-    try:
-        return _fetch_one(sql, params)
-    except (OperationalError, InterfaceError):
-        if connection.in_atomic_block or not _dropped():
-            # A query that failed on a live connection (a timeout, a lock)
-            # is not asked again: that would double the load on a database
-            # already struggling.
-            raise
-        # The gateway listener runs no health check before each request
-        # (a round trip per call), so a connection the database dropped (a
-        # restart, a failover, an idle timeout) shows here first: open a
-        # new one and ask again, once.
-        connection.close()
-        return _fetch_one(sql, params)
-
-
-def _dropped() -> bool:
-    """Whether the database ended this connection (a restart, a failover, an idle timeout)."""
-    raw = connection.connection
-    return raw is None or bool(getattr(raw, "closed", False) or getattr(raw, "broken", False))
+    return once_more_if_dropped(connection, lambda: _fetch_one(sql, params))
 
 
 def _fetch_one(sql: str, params: list[str]) -> tuple | None:

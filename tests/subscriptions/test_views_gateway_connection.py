@@ -8,10 +8,12 @@ from typing import Any
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client
 
+from portal import health
 from portal.settings import database_config, gateway_database_config
+from subscriptions.views import gateway
 
 URL = "/gateway/check"
 
@@ -34,6 +36,15 @@ def gateway_connection(transactional_db: None) -> Any:
     connection.close()
     connection.settings_dict.clear()
     connection.settings_dict.update(saved)
+
+
+def end_backend(pid: int) -> bool:
+    """End a backend from another session, as a restart or a failover would."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        return other.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone() == (True,)
 
 
 def backend_pid() -> int:
@@ -92,14 +103,8 @@ def test_gateway_check_recovers_from_a_dropped_connection(gateway_connection, su
     assert check(key, product) == 204
     if connection.vendor == "postgresql":
         before = backend_pid()
-        # Another session ends the check's backend, as a restart or a
-        # failover would, while the worker keeps its now dead connection.
-        params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        params.pop("context", None)
-        with psycopg.connect(**params, autocommit=True) as other:
-            ended = other.execute("SELECT pg_terminate_backend(%s)", [before]).fetchone()
-        assert ended == (True,)
+        # The worker keeps its now dead connection.
+        assert end_backend(before)
         assert connection.connection is not None
         # The first query on the dead connection fails; the check reconnects
         # and answers, rather than a 500 for this call.
@@ -116,10 +121,6 @@ def test_a_query_failing_on_a_live_connection_is_not_asked_again(
     gateway_connection, subscription, monkeypatch
 ):
     """A timeout or a lock is not a dropped connection: asking again would double the load."""
-    from django.db import OperationalError
-
-    from subscriptions.views import gateway
-
     assert check(subscription.primary_secret, subscription.product.name) == 204
     calls = []
 
@@ -141,16 +142,10 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler(monkeypatch):
 
 
 def test_the_health_check_recovers_from_a_dropped_connection(gateway_connection):
-    from portal import health
-
     assert health.database() == {"vendor": connection.vendor}
     if connection.vendor == "postgresql":
         before = backend_pid()
-        params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        params.pop("context", None)
-        with psycopg.connect(**params, autocommit=True) as other:
-            other.execute("SELECT pg_terminate_backend(%s)", [before])
+        assert end_backend(before)
         assert health.database() == {"vendor": "postgresql"}
         assert backend_pid() != before
     else:
