@@ -45,6 +45,9 @@ def console_section(request: HttpRequest) -> dict[str, object]:
     elif match.namespace == "apis":
         # A product's APIs tab is one of the product's pages.
         section = "products" if (match.url_name or "").startswith("product_") else "apis"
+    elif match.namespace == "content":
+        # Settings › Branding is a settings page; the rest is the Pages tab.
+        section = "settings" if (match.url_name or "").startswith("branding") else "pages"
     elif match.namespace == "console":
         name = match.url_name or ""
         section = "users" if name.startswith("user") else name

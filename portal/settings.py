@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "products",
     "apis",
     "subscriptions",
+    "content",
     "management_api",
     "scim",
 ]

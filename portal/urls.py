@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from apis import portal_urls as api_portal_urls
+from content import portal_urls as content_portal_urls
 from groups import urls as group_urls
 from management_api.views import console as api_console
 from portal.views import account, approvals, console, invitations, jobs, signup
@@ -26,6 +27,7 @@ portal_patterns = (
         *api_portal_urls.urlpatterns,
         *subscription_urls.portal_urlpatterns,
         *group_urls.portal_urlpatterns,
+        *content_portal_urls.urlpatterns,
         path(
             "signin/",
             account.SignInView.as_view(),
@@ -120,6 +122,7 @@ urlpatterns = [
     path("console/products/", include("products.urls")),
     path("console/subscriptions/", include("subscriptions.urls")),
     path("console/", include("apis.urls")),
+    path("console/", include("content.urls")),
     path("gateway/check", gateway.check, name="gateway_check"),
     path("console/", include(console_patterns)),
     path("admin/", admin.site.urls),

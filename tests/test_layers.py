@@ -18,6 +18,7 @@ LAYERS = [
     "products",
     "apis",
     "subscriptions",
+    "content",
     "management_api",
     "scim",
 ]
