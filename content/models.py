@@ -46,7 +46,9 @@ class PageQuerySet(models.QuerySet["Page"]):
         audience = Q(visibility=Page.Visibility.EVERYONE)
         if viewer.is_authenticated:
             audience |= Q(visibility=Page.Visibility.SIGNED_IN)
-        shared = PageGroup.objects.filter(OneOf(models.F("group_id"), Group.objects.ids_for_user(viewer)))
+        shared = PageGroup.objects.filter(
+            OneOf(models.F("group_id"), Group.objects.ids_for_user(viewer))
+        )
         audience |= Q(visibility=Page.Visibility.GROUPS, pk__in=shared.values("page_id"))
         return self.filter(audience, state=Page.State.PUBLISHED)
 
@@ -226,7 +228,9 @@ class Branding(VersionedModel):
     accent_colour = models.CharField(
         max_length=7,
         default=DEFAULT_ACCENT,
-        validators=[RegexValidator(HEX_COLOUR, "Use a colour like #1f4e79.", code="invalid_colour")],
+        validators=[
+            RegexValidator(HEX_COLOUR, "Use a colour like #1f4e79.", code="invalid_colour")
+        ],
     )
     logo = models.BinaryField(null=True, blank=True, editable=False)
     logo_type = models.CharField(max_length=40, blank=True, editable=False)
