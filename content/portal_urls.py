@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401 - the pages' routes come next
+from django.urls import path
 
-urlpatterns: list = []
+from content.views import search
+
+urlpatterns: list = [
+    path("search/", search.search, name="search"),
+]
