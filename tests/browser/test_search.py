@@ -67,7 +67,7 @@ def test_on_a_phone_the_box_is_in_the_menu(page, server_url, pages, sign_in, scr
     page.get_by_role("button", name="Sign out").first.wait_for(state="attached")
     page.set_viewport_size(PHONE)
     page.goto(f"{server_url}/")
-    box = page.get_by_role("searchbox", name="Search products, APIs and pages").first
+    box = page.get_by_role("searchbox", name="Search the portal")
     expect(box).to_be_hidden()
     tab_to(page, ".navbar-toggler")
     page.keyboard.press("Enter")
@@ -94,3 +94,14 @@ def test_a_guest_gets_a_clear_empty_state(page, server_url, pages, screenshot):
     expect(main.get_by_role("heading", name="Nothing matches “partner”")).to_be_visible()
     expect(main.get_by_role("link", name="Sign in")).to_be_visible()
     screenshot("search-empty-guest")
+
+
+def test_an_over_long_search_says_so_by_the_box(page, server_url, pages, screenshot):
+    page.goto(f"{server_url}/search/?q={'x' * 201}")
+    box = page.get_by_role("searchbox", name="Search products, APIs and pages")
+    expect(box).to_have_value("x" * 201)
+    expect(box).to_have_accessible_description(
+        "Your search is 201 characters long; a search can be up to 200. "
+        "Shorten it to a few words and try again."
+    )
+    screenshot("search-too-long")
