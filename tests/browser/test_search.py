@@ -55,7 +55,7 @@ def test_a_developer_searches_from_the_top_bar_by_keyboard(
     expect(results.get_by_role("link", name="Partner onboarding")).to_be_visible()
     expect(results.get_by_text("Partner pricing for beta testers")).to_have_count(0)
     expect(results.locator("mark").first).to_have_text("partner", ignore_case=True)
-    screenshot("search-desktop")
+    screenshot("portal-search")
     # On to the product, by keyboard too.
     tab_to(page, "main a[href='/products/partner-logistics/']")
     page.keyboard.press("Enter")
@@ -85,7 +85,7 @@ def test_on_a_phone_the_box_is_in_the_menu(page, server_url, pages, sign_in, scr
     page.locator(".navbar-toggler").click()
     expect(page.locator(".navbar-collapse.show:not(.collapsing)")).to_be_visible()
     expect(box).to_be_in_viewport()
-    screenshot("search-phone-menu")
+    screenshot("portal-search-phone")
 
 
 def test_a_guest_gets_a_clear_empty_state(page, server_url, pages, screenshot):
