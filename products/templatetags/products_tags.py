@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
 from django import template
-from django.template.defaultfilters import striptags, truncatechars
+from django.template.defaultfilters import truncatechars
 from django.template.loader import get_template
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
@@ -48,19 +47,12 @@ def summary(text: str, length: int) -> SafeString:
     return _summary(text, int(length))
 
 
-# Where one block of the rendered Markdown ends (a list nested in an item starts one).
-_BLOCK_END = re.compile(
-    r"</(?:p|li|h[1-6]|pre|blockquote|dt|dd|td|th)>|<(?:br|hr)\s*/?>|<(?:ul|ol)\b[^>]*>", re.I
-)
-_BREAK = "\x1f"  # the ASCII unit separator, which no description shows
 SEPARATOR = " · "
 
 
 @lru_cache(maxsize=4096)
 def _summary(text: str, length: int) -> SafeString:
-    marked = _BLOCK_END.sub(lambda end: end[0] + _BREAK, str(markdown_module.render(text)))
-    blocks = (" ".join(block.split()) for block in striptags(marked).split(_BREAK))
-    plain = SEPARATOR.join(block for block in blocks if block)
+    plain = SEPARATOR.join(markdown_module.blocks(text))
     # Safe as the chain it replaces is: striptags and truncatechars keep
     # the escaping of the sanitised Markdown they are given, and the
     # separator is plain text.

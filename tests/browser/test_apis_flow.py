@@ -50,7 +50,7 @@ def test_import_share_with_partners_and_who_sees_it(
     alice.get_by_role("navigation", name="Developer portal").get_by_role(
         "link", name="APIs"
     ).click()
-    alice.get_by_label("Search").fill("lockers")
+    alice.get_by_label("Search APIs").fill("lockers")  # the top bar has a search box too
     alice.get_by_role("button", name="Apply").click()
     alice.get_by_role("link", name="Parcel lockers").click()
     expect(alice.get_by_role("heading", name="Parcel lockers", level=1)).to_be_visible()

@@ -253,3 +253,16 @@ def test_the_profile_keeps_its_query_count_with_api_subscriptions(
         subscription_services.subscribe(developer=member, api=api, display_name=f"S{number}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("portal:profile"))
+
+
+def test_reloading_the_address_after_subscribing_shows_the_form_not_a_405(
+    client, member, shipments
+):
+    """The walkthrough's blank 405 came from a product's subscribe address, which only
+    took POST; an API's subscribe address is its form's own page, so a reload (or
+    the reference page's link) lands on the form."""
+    client.force_login(member)
+    assert post(client, shipments, display_name="x" * 101).status_code == 400
+    again = client.get(url(shipments))
+    assert again.status_code == 200
+    assert 'name="submission"' in again.content.decode()
