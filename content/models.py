@@ -14,13 +14,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from groups.models import Group, Viewer
-from portal.entities import Link, VersionedModel
+from portal.entities import Link, VersionedModel, related_count
 from portal.models import is_administrator
 from products.models import OneOf
 
@@ -72,7 +72,9 @@ class PageQuerySet(models.QuerySet["Page"]):
             matched = matched.filter(
                 Q(title__icontains=word) | Q(slug__icontains=word) | Q(body__icontains=word)
             )
-        return matched.annotate(group_count=Count("links"), title_key=Lower("title"))
+        return matched.annotate(
+            group_count=related_count(PageGroup.objects, "page"), title_key=Lower("title")
+        )
 
     def search(self, query: str) -> Self:
         """Pages whose title or body holds every word of the query, whatever their case."""
