@@ -51,6 +51,12 @@ class PageForm(forms.ModelForm):
         help_texts = PAGE_HELP
         widgets = PAGE_WIDGETS
 
+    def _get_validation_exclusions(self) -> set[str]:
+        # Ticking "Landing page" while another page is the landing page is how
+        # the landing page moves: the service takes the flag from the other page,
+        # so the one-landing-page constraint is not for the form to refuse.
+        return {*super()._get_validation_exclusions(), "is_landing"}  # type: ignore[misc]
+
     def _slug_taken(self, slug: str) -> bool:
         taken = Page.objects.filter(slug__iexact=slug)
         if self.instance.pk:
