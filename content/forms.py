@@ -14,6 +14,9 @@ from portal.names import propose_id
 PAGE_FIELDS = ["title", "slug", "visibility", "menu", "order", "body", "is_landing"]
 PAGE_LABELS = {"slug": "Address", "visibility": "Who can see it", "is_landing": "Landing page"}
 PAGE_HELP = {
+    # Not the model's "/pages/<address>/": crispy shows help text as HTML.
+    "slug": "The page opens at /pages/getting-started/ for the address getting-started. "
+    "Lowercase letters, digits and single hyphens.",
     "visibility": "“Chosen groups”: add the groups under the page's Access tab. Administrators "
     "always see every page.",
     "is_landing": "Shown at the portal's front page instead of the built-in welcome. Only one "
@@ -86,8 +89,8 @@ class PageCreateForm(PageForm):
     class Meta(PageForm.Meta):
         help_texts = {
             **PAGE_HELP,
-            "slug": "The page opens at /pages/<address>/. Proposed from the title; lowercase "
-            "letters, digits and hyphens.",
+            "slug": "The page opens at /pages/getting-started/ for the address "
+            "getting-started. Proposed from the title; lowercase letters, digits and hyphens.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -10,6 +10,8 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from content import services
@@ -53,6 +55,8 @@ PAGE_SORTING = console.Sorts(
     ],
     default="title",
 )
+# The Overview names this many of a page's chosen groups.
+AUDIENCE_NAMES = 5
 PAGE_TABS = [
     ("overview", "Overview", "content:detail"),
     ("settings", "Settings", "content:update"),
@@ -144,10 +148,16 @@ def _audience(page: Page) -> str:
     """Who sees the page, in words."""
     if page.visibility != Page.Visibility.GROUPS:
         return page.get_visibility_display()
-    count = page.links.count()
-    if not count:
+    names = list(
+        page.links.order_by("group__display_name_key").values_list(
+            "group__display_name", flat=True
+        )[: AUDIENCE_NAMES + 1]
+    )
+    if not names:
         return "Chosen groups: none yet, so only administrators"
-    return f"Chosen groups: {count} group{'s' if count != 1 else ''}"
+    if len(names) > AUDIENCE_NAMES:
+        return f"Chosen groups: {', '.join(names[:AUDIENCE_NAMES])} and more (see Access)"
+    return f"Chosen groups: {', '.join(names)}"
 
 
 def _readers(page: Page) -> str:
@@ -405,9 +415,9 @@ def page_restore(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         console.Confirmation(
             title=f"Restore version {kept.number} of {page.title}?",
             text=f"The page's title and text become those of version {kept.number}, saved "
-            f"{kept.saved_at:%-d %b %Y, %H:%M}. The current text stays among the kept versions, "
-            "so you can restore it in turn. Its settings (address, who can see it, menu, "
-            "state) don't change.",
+            f"{date_format(localtime(kept.saved_at), 'j M Y, H:i')}. The current text stays "
+            "among the kept versions, so you can restore it in turn. Its settings (address, "
+            "who can see it, menu, state) don't change.",
             button="Restore",
             cancel_url=reverse("content:version", args=[page.slug, kept.number]),
             breadcrumbs=[*_breadcrumbs(page), ("Versions", versions_url)],

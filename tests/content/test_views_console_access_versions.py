@@ -242,3 +242,10 @@ def test_restore_only_by_post_after_asking(client, administrator, guide):
     client.force_login(administrator)
     assert client.get(reverse("content:restore", args=[guide.slug, 1])).status_code == 200
     assert Page.objects.get(pk=guide.pk).body == "Newer text"
+
+
+def test_overview_names_the_chosen_groups(client, administrator, secret, partners, beta):
+    services.grant_page(page=secret, groups=[partners, beta], added_by=None)
+    client.force_login(administrator)
+    body = client.get(reverse("content:detail", args=[secret.slug])).content.decode()
+    assert "Chosen groups: Beta testers, Partners" in body
