@@ -122,6 +122,12 @@ class PageSettingsForm(PageForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
+    class Meta(PageForm.Meta):
+        help_texts = {
+            **PAGE_HELP,
+            "slug": PAGE_HELP["slug"] + " Links to the old address stop working when it changes.",
+        }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:

@@ -40,6 +40,7 @@ def test_an_administrator_writes_restricts_and_restores_a_page(
     # Settings › Who can see it: Chosen groups.
     main.get_by_role("link", name="Settings", exact=True).click()
     page.get_by_label("Who can see it").select_option(label="Chosen groups")
+    screenshot("pages-settings")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Saved the settings of Partner onboarding.")).to_be_visible()
 
