@@ -11,6 +11,7 @@ import re
 from typing import Self
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -19,13 +20,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from groups.models import Group, Viewer
-from portal.entities import Link, VersionedModel
+from portal.entities import Link, VersionedModel, related_count
 from portal.models import is_administrator
 from products.models import OneOf
 
 # How many earlier versions of a page are kept for Restore.
 KEPT_VERSIONS = 10
 BODY_LENGTH = 100_000
+# Addresses the console's own paths take (/console/pages/new/).
+RESERVED_SLUGS = frozenset({"new"})
 SLUG_VALIDATOR = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     "Use lowercase letters, digits and single hyphens between them, like getting-started.",
@@ -59,6 +62,18 @@ class PageQuerySet(models.QuerySet["Page"]):
             self.visible_to(viewer)
             .filter(menu=menu, state=Page.State.PUBLISHED)
             .order_by("order", Lower("title"), "pk")
+        )
+
+    def for_console(self, query: str) -> Self:
+        """The console's list: pages whose title, address or body holds every word of the
+        query, with how many groups each is shown to and the title's sort key."""
+        matched = self
+        for word in query.split():
+            matched = matched.filter(
+                Q(title__icontains=word) | Q(slug__icontains=word) | Q(body__icontains=word)
+            )
+        return matched.annotate(
+            group_count=related_count(PageGroup.objects, "page"), title_key=Lower("title")
         )
 
     def search(self, query: str) -> Self:
@@ -157,6 +172,13 @@ class Page(VersionedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        # The console's + Add page is at /console/pages/new/, beside each page's own.
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError(
+                {"slug": f"“{self.slug}” is reserved; choose another address."}, code="reserved"
+            )
 
     def get_absolute_url(self) -> str:
         return reverse("portal:page", args=[self.slug])

@@ -41,9 +41,11 @@ def _clear_other_landing(page: Page) -> None:
 def create_page(*, created_by: Any = None, groups: Iterable[Group] = (), **fields: Any) -> Page:
     """Create a page (a draft unless `state` says otherwise) and keep its first version."""
     page = Page(**fields, updated_by=created_by)
-    page.full_clean()
+    # Before the checks, which would otherwise refuse a second landing page
+    # (the transaction puts the old one back if the checks refuse this page).
     if page.is_landing:
         _clear_other_landing(page)
+    page.full_clean()
     page.save()
     _keep_version(page, saved_by=created_by)
     grant_page(page=page, groups=groups, added_by=created_by)

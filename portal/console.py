@@ -69,6 +69,7 @@ def list_page(
     items: Callable[[str], QuerySet[Any]],
     search_label: str = "Search by name or description",
     filter: Filter | None = None,
+    more_filters: Sequence[Filter] = (),
     sorts: Sorts | None = None,
     each: Callable[[Any], None] | None = None,
     each_page: Callable[[list[Any]], None] | None = None,
@@ -91,6 +92,12 @@ def list_page(
         value = choice(request, filter.field, [key for key, _ in filter.choices])
         if value:
             rows = rows.filter(**{filter.field: value})
+    chosen = []
+    for extra in more_filters:
+        extra_value = choice(request, extra.field, [key for key, _ in extra.choices])
+        if extra_value:
+            rows = rows.filter(**{extra.field: extra_value})
+        chosen.append((extra, extra_value))
     sort = ""
     if sorts is not None:
         sort = choice(request, "sort", sorts.orders, default=sorts.default)
@@ -113,9 +120,10 @@ def list_page(
             "search_label": search_label,
             "filter": filter,
             "filter_value": value,
+            "more_filters": chosen,
             "sort": sort,
             "sort_choices": sorts.choices if sorts else (),
-            "filtered": bool(query or value),
+            "filtered": bool(query or value or any(extra for _, extra in chosen)),
             "title": title,
             **(context or {}),
         },
@@ -209,28 +217,35 @@ def settings_page(
     save: Callable[..., Any],
     noun: str,
     context: dict[str, Any],
+    name_field: str = "display_name",
+    unique_field: str = "display_name",
+    then: Callable[[Any], str] | None = None,
 ) -> HttpResponse:
     """Settings that refuse to overwrite another administrator's save.
 
     save(expected_version=..., **changes) is the entity's update service.
     The form edits a copy, so that a refused save leaves the page's heading
-    showing the saved name.
+    showing the saved name. name_field names the entity in the message,
+    unique_field is where a save that lost a race for a unique value is
+    refused, and then(saved), if given, is where a save leads (a page whose
+    address changed has a new Settings address).
     """
     form = form_class(request.POST or None, instance=copy.copy(entity))
     conflict = None
     if form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form_class._meta.fields or []}
         try:
-            save(expected_version=form.cleaned_data["version"], **changes)
+            saved = save(expected_version=form.cleaned_data["version"], **changes)
         except ConcurrentChangeError as error:
             form, conflict = reopen_after_conflict(form_class, request.POST, error.current)
         except IntegrityError:
-            form.add_error("display_name", f"Another {noun} was just given this name.")
+            what = "name" if unique_field == "display_name" else form[unique_field].label.lower()
+            form.add_error(unique_field, f"Another {noun} was just given this {what}.")
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
-            messages.success(request, f"Saved the settings of {changes['display_name']}.")
-            return redirect(request.path)
+            messages.success(request, f"Saved the settings of {changes[name_field]}.")
+            return redirect(then(saved) if then is not None else request.path)
     return render(request, template, {**context, "form": form, "conflict": conflict, "noun": noun})
 
 

@@ -16,6 +16,7 @@ CONSOLE_MENU = [
     ("groups", "Groups", "groups:list"),
     ("products", "Products", "products:list"),
     ("apis", "APIs", "apis:list"),
+    ("pages", "Pages", "content:list"),
     ("subscriptions", "Subscriptions", "subscriptions:list"),
     ("users", "Users", "console:users"),
     ("jobs", "Jobs", "console:jobs"),

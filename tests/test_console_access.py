@@ -26,6 +26,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from apis.models import Api, ProductApi, Restriction
+from content import services as content_services
+from content.models import Page, PageGroup, PageVersion
 from groups import invitations
 from groups import services as group_services
 from groups.models import Group, GroupRequest, GroupRule, Invitation, Membership
@@ -41,7 +43,7 @@ from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
 from tests.conftest import openapi_text, signs_in
 
-CONSOLE_NAMESPACES = {"console", "groups", "products", "apis", "subscriptions"}
+CONSOLE_NAMESPACES = {"console", "groups", "products", "apis", "subscriptions", "content"}
 GET = frozenset({"GET"})
 POST = frozenset({"POST"})
 GET_POST = GET | POST
@@ -140,6 +142,21 @@ def _api_settings(world: Any) -> dict[str, Any]:
 def _api_reimport(world: Any) -> dict[str, Any]:
     changed = [("get", "/shipments", "listShipments", ["Shipments"])]
     return {"document_text": openapi_text("Shipments", changed), "version": world.api.version}
+
+
+def _page_form(world: Any) -> dict[str, Any]:
+    return {
+        "title": "Forged",
+        "slug": "forged",
+        "visibility": "everyone",
+        "menu": "none",
+        "order": 0,
+        "body": "Forged",
+    }
+
+
+def _page_settings(world: Any) -> dict[str, Any]:
+    return _page_form(world) | {"slug": world.page.slug, "version": world.page.version}
 
 
 def _start_preview(client: Client) -> None:
@@ -341,6 +358,28 @@ EXPECTED: dict[str, Route] = {
     "apis:product_remove_api": Route(
         args=lambda world: [world.product.name, world.api.name], methods=GET_POST
     ),
+    # Pages
+    "content:list": Route(),
+    "content:create": Route(methods=GET_POST, data=_page_form),
+    "content:detail": Route(args=lambda world: [world.page.slug]),
+    "content:update": Route(
+        args=lambda world: [world.page.slug], methods=GET_POST, data=_page_settings
+    ),
+    "content:publish": Route(args=lambda world: [world.page.slug], methods=POST),
+    "content:unpublish": Route(args=lambda world: [world.published_page.slug], methods=POST),
+    "content:delete": Route(args=lambda world: [world.page.slug], methods=GET_POST),
+    "content:access": Route(args=lambda world: [world.page.slug]),
+    "content:add_groups": Route(
+        args=lambda world: [world.page.slug],
+        methods=GET_POST,
+        data=lambda world: {"pick": [world.beta.name]},
+    ),
+    "content:remove_group": Route(
+        args=lambda world: [world.page.slug, world.partners.name], methods=GET_POST
+    ),
+    "content:versions": Route(args=lambda world: [world.page.slug]),
+    "content:version": Route(args=lambda world: [world.page.slug, 1]),
+    "content:restore": Route(args=lambda world: [world.page.slug, 1], methods=GET_POST),
     # Subscriptions
     "subscriptions:list": Route(),
     "subscriptions:grant": Route(
@@ -434,9 +473,19 @@ def world(
         email="guest@partner.example", groups=[partners], invited_by=administrator
     )
     rule = group_services.add_rule(group=partners, value="example.com", created_by=administrator)
+    page = content_services.create_page(
+        title="Partner news", slug="partner-news", visibility="groups", groups=[partners]
+    )
+    # Version 1 is the text Restore puts back.
+    page = content_services.update_page(page=page, expected_version=None, body="Changed")
+    published_page = content_services.create_page(
+        title="Welcome", slug="welcome", state="published"
+    )
     failed_job = mail.send_later(_send_nothing)
     Job.objects.filter(pk=failed_job.pk).update(state=Job.State.FAILED, error="Boom")
     return SimpleNamespace(
+        page=page,
+        published_page=published_page,
         failed_job=failed_job,
         rule=rule,
         signed_up=signed_up,
@@ -490,6 +539,9 @@ def snapshot(client: Client) -> tuple[Any, ...]:
             )
         ),
         sorted(AccessRequest.objects.values_list("pk", "state", "group_id")),
+        sorted(Page.objects.values_list("slug", "title", "body", "state", "version")),
+        sorted(PageGroup.objects.values_list("page__slug", "group__name")),
+        sorted(PageVersion.objects.values_list("page__slug", "number")),
         sorted(ProductGroup.objects.values_list("product__name", "group__name")),
         sorted(
             Api.objects.values_list(

@@ -29,6 +29,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apis.models import Api, Restriction
+from content import services as content_services
+from content.models import Page
 from groups import invitations
 from groups import services as group_services
 from groups.invitations import hash_token
@@ -234,7 +236,15 @@ def world(
     showcase = make_product("Showcase", listed=True, groups=[])
     gallery = make_product("Gallery", listed=True, groups=[])
     own_access = product_services.request_access(user=member, product=gallery, reason="Look")
+    news = content_services.create_page(
+        title="Partner news", slug="partner-news", visibility="groups", groups=[partners]
+    )
+    # A second version, so that the first can be restored.
+    news = content_services.update_page(page=news, expected_version=None, body="Changed")
+    welcome = content_services.create_page(title="Welcome", slug="welcome", state="published")
     return SimpleNamespace(
+        news=news,
+        welcome=welcome,
         showcase=showcase,
         own_access=own_access,
         join_request=join_request,
@@ -581,6 +591,42 @@ FORMS: dict[str, FormCase] = {
         page=lambda world: reverse(
             "apis:product_remove_api", args=[world.product.name, world.api.name]
         )
+    ),
+    # Console: Pages
+    "content:create": FormCase(
+        page=lambda world: reverse("content:create"),
+        typical=lambda world: {"slug": ["fuzz-page"]},
+        model=Page,
+        stores={"title": "title", "body": "body"},
+        shows=lambda row: reverse("content:detail", args=[row.slug]),
+        shown=("title",),
+    ),
+    "content:update": FormCase(
+        page=lambda world: reverse("content:update", args=[world.news.slug]),
+        model=Page,
+        stores={"title": "title", "body": "body"},
+        shows=lambda row: reverse("content:detail", args=[row.slug]),
+        shown=("title",),
+    ),
+    "content:publish": FormCase(
+        page=lambda world: reverse("content:detail", args=[world.news.slug])
+    ),
+    "content:unpublish": FormCase(
+        page=lambda world: reverse("content:detail", args=[world.welcome.slug])
+    ),
+    "content:delete": FormCase(
+        page=lambda world: reverse("content:delete", args=[world.news.slug])
+    ),
+    "content:add_groups": FormCase(
+        page=lambda world: reverse("content:add_groups", args=[world.news.slug])
+    ),
+    "content:remove_group": FormCase(
+        page=lambda world: reverse(
+            "content:remove_group", args=[world.news.slug, world.partners.name]
+        )
+    ),
+    "content:restore": FormCase(
+        page=lambda world: reverse("content:restore", args=[world.news.slug, 1])
     ),
     # Console: Subscriptions (rejecting asks for a reason the developer is sent)
     "subscriptions:change_state": FormCase(
@@ -978,6 +1024,11 @@ SEARCHES: dict[str, tuple[Callable[[Any], str], str]] = {
         "administrator",
     ),
     "subscriptions:list": (lambda world: reverse("subscriptions:list"), "administrator"),
+    "content:list": (lambda world: reverse("content:list"), "administrator"),
+    "content:add_groups": (
+        lambda world: reverse("content:add_groups", args=[world.news.slug]),
+        "administrator",
+    ),
     "apis:list": (lambda world: reverse("apis:list"), "administrator"),
     "apis:add_to_products": (
         lambda world: reverse("apis:add_to_products", args=[world.api.name]),

@@ -8,10 +8,13 @@
     return;
   }
   var maxLength = parseInt(idInput.getAttribute("maxlength") || "256", 10);
+  // A page's address (data-entity-id="slug") has no dots or underscores
+  // (content.forms.propose_slug); an entity's ID may.
+  var unwanted = idInput.getAttribute("data-entity-id") === "slug" ? /[^a-z0-9]+/g : /[^a-z0-9._]+/g;
 
   function propose(name) {
     var ascii = name.normalize("NFKD").replace(/[^\x00-\x7f]/g, "");
-    var slug = ascii.toLowerCase().replace(/[^a-z0-9._]+/g, "-").replace(/^[-.]+|[-.]+$/g, "");
+    var slug = ascii.toLowerCase().replace(unwanted, "-").replace(/^[-.]+|[-.]+$/g, "");
     return slug.slice(0, maxLength).replace(/[-.]+$/, "");
   }
 

@@ -20,7 +20,7 @@ URL = reverse("portal:search")
 
 
 @pytest.fixture
-def orbit(make_product, make_api, make_page, partners, others, developers, guests) -> None:
+def orbit(make_product, make_api, publish_page, partners, others, developers, guests) -> None:
     """One of each kind of thing, every one of them about "orbit"."""
     payments = make_product(
         "Orbit Payments", description="Take **orbit** card payments.\n\n- fast\n- safe"
@@ -31,11 +31,13 @@ def orbit(make_product, make_api, make_page, partners, others, developers, guest
     make_product("Orbit Public", description="Orbit for visitors", groups=[guests])
     make_api("Orbit Tracking", products=[payments], description="Track orbit parcels")
     make_api("Orbit Hidden", products=[secret], description="Orbit secret calls")
-    make_page("Orbit guide", body="# Start\n\nAll about the **orbit**.")
-    make_page("Orbit members", body="For signed-in orbiters", visibility=Page.Visibility.SIGNED_IN)
-    make_page("Orbit partners handbook", body="Orbit for partners", groups=[partners])
-    make_page("Orbit others only", body="Orbit for the others", groups=[others])
-    make_page("Orbit draft notes", body="Orbit unfinished", state=Page.State.DRAFT)
+    publish_page("Orbit guide", body="# Start\n\nAll about the **orbit**.")
+    publish_page(
+        "Orbit members", body="For signed-in orbiters", visibility=Page.Visibility.SIGNED_IN
+    )
+    publish_page("Orbit partners handbook", body="Orbit for partners", groups=[partners])
+    publish_page("Orbit others only", body="Orbit for the others", groups=[others])
+    publish_page("Orbit draft notes", body="Orbit unfinished", state=Page.State.DRAFT)
 
 
 EVERYTHING = {
@@ -210,9 +212,9 @@ def test_html_in_the_query_is_escaped(client, make_product, guests):
     assert "<b>" not in body.split("<main", 1)[1]
 
 
-def test_unicode_words_are_found(client, make_product, make_page, guests):
+def test_unicode_words_are_found(client, make_product, publish_page, guests):
     make_product("Équipe Météo", description="Prévisions à 東京 😀", groups=[guests])
-    make_page("Café ☕ guide", body="Über die Straße")
+    publish_page("Café ☕ guide", body="Über die Straße")
     # The name whatever its case; the text as written.
     assert titles(client.get(URL, {"q": "équipe"})) == {"Équipe Météo"}
     assert titles(client.get(URL, {"q": "東京 😀"})) == {"Équipe Météo"}
@@ -240,12 +242,12 @@ def test_the_top_bar_has_the_search_box(client, orbit):
 
 
 def test_a_bounded_number_per_kind_and_more_in_the_lists(
-    client, sign_in_as, make_product, make_page, partners
+    client, sign_in_as, make_product, publish_page, partners
 ):
     sign_in_as("member")
     for number in range(portal_search.PER_KIND + 3):
         make_product(f"Comet {number:02}", description="comet")
-        make_page(f"Comet page {number:02}", body="comet")
+        publish_page(f"Comet page {number:02}", body="comet")
     body = client.get(URL, {"q": "comet"}).content.decode()
     assert body.count('class="search-hit') == 2 * portal_search.PER_KIND
     assert (
@@ -258,7 +260,13 @@ def test_a_bounded_number_per_kind_and_more_in_the_lists(
 
 
 def test_the_query_count_does_not_grow_with_the_rows(
-    client, sign_in_as, make_product, make_api, make_page, partners, django_assert_max_num_queries
+    client,
+    sign_in_as,
+    make_product,
+    make_api,
+    publish_page,
+    partners,
+    django_assert_max_num_queries,
 ):
     member = sign_in_as("member")
     assert member is not None
@@ -267,7 +275,7 @@ def test_the_query_count_does_not_grow_with_the_rows(
         for number in numbers:
             product = make_product(f"Nova {number:03}", description="nova")
             make_api(f"Nova API {number:03}", products=[product], description="nova")
-            make_page(f"Nova page {number:03}", body="nova", groups=[partners])
+            publish_page(f"Nova page {number:03}", body="nova", groups=[partners])
 
     # The session and the user; the viewer's groups; for each kind its rows,
     # and its count once there are more rows than the page shows.
