@@ -124,18 +124,20 @@ def load() -> Branding:
     return branding
 
 
-class _Unchanged:
+class Unchanged:
+    """The logo argument's default: leave the logo as it is."""
+
     pass
 
 
-UNCHANGED: Final = _Unchanged()
+UNCHANGED: Final = Unchanged()
 
 
 @transaction.atomic
 def update_branding(
     *,
     expected_version: int | None,
-    logo: bytes | None | _Unchanged = UNCHANGED,
+    logo: bytes | None | Unchanged = UNCHANGED,
     **changes: Any,
 ) -> Branding:
     """Change the name, accent colour and/or logo (None removes it).

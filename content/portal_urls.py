@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401 - the pages' routes come next
+from django.urls import path
 
-urlpatterns: list = []
+from content.views import branding
+
+urlpatterns: list = [
+    path("branding/logo-<int:version>", branding.branding_logo, name="branding_logo"),
+    path("branding/accent-<int:version>.css", branding.branding_accent, name="branding_accent"),
+]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401 - the pages' routes come next
+from django.urls import path
+
+from content.views import branding
 
 app_name = "content"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("settings/branding/", branding.branding_settings, name="branding"),
+]
