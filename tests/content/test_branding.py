@@ -26,15 +26,15 @@ def test_the_contrast_formula_matches_wcags_examples():
     assert shown_ratio(4.4999) == "4.49:1"
 
 
-@pytest.mark.parametrize("colour", ["#ffdd00", "#ff0000", "#00ff00", "#777777", "#ffffff", "#0000fe"])
+@pytest.mark.parametrize(
+    "colour", ["#ffdd00", "#ff0000", "#00ff00", "#777777", "#ffffff", "#0000fe"]
+)
 def test_the_suggested_shade_passes_and_keeps_the_hue(colour):
     shade = darker_shade_that_passes(colour)
     assert contrast(shade, WHITE) >= AA
     # The nearest: one step lighter would fail (unless the colour was fine already).
     if contrast(colour, WHITE) < AA:
-        lighter = "#" + "".join(
-            f"{min(255, int(shade[i : i + 2], 16) + 3):02x}" for i in (1, 3, 5)
-        )
+        lighter = "#" + "".join(f"{min(255, int(shade[i : i + 2], 16) + 3):02x}" for i in (1, 3, 5))
         assert contrast(lighter, WHITE) < AA + 0.2
 
 
