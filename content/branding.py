@@ -6,12 +6,19 @@ generation as portal/counts.py does: every change writes a new generation
 (at once, and again after the commit), so a copy read before a change is
 never shown after it, on any node. A cache that doesn't answer costs one
 read of the row, not the page.
+
+Without Redis the shared cache is a database table, and reading it would be
+one more query on every portal page; there each process keeps what it read
+for LOCAL_SECONDS. A change shows at once in the process that made it (and
+in every process with Redis); other processes of a node without Redis show
+it within LOCAL_SECONDS.
 """
 
 from __future__ import annotations
 
 import logging
 import struct
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Final
@@ -39,6 +46,7 @@ GENERATION_KEY = "content:branding:generation"
 # Belt and braces: a change made behind the services' back (raw SQL, a
 # restored backup) shows within this time.
 CACHE_SECONDS = 300
+LOCAL_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -73,13 +81,33 @@ def _read() -> Brand:
     return Brand(**row) if row else Brand()
 
 
+# (when it was read, what was read), in a process whose shared cache is the
+# database's.
+_local: tuple[float, Brand] | None = None
+
+
 def current() -> Brand:
     """The branding portal pages show, from the shared cache while nothing changed."""
+    global _local
+    in_database = isinstance(caches["shared"], DatabaseCache)
+    if in_database:
+        kept = _local
+        if kept is not None and time.monotonic() - kept[0] < LOCAL_SECONDS:
+            return kept[1]
     try:
-        return _cached()
+        brand = _cached()
     except CACHE_ERRORS:
         logger.warning("The shared cache did not answer; reading the branding directly")
         return _read()
+    if in_database:
+        _local = (time.monotonic(), brand)
+    return brand
+
+
+def forget() -> None:
+    """Drop this process's copy: the next current() asks the shared cache."""
+    global _local
+    _local = None
 
 
 def _cached() -> Brand:
@@ -111,11 +139,16 @@ def _changed() -> None:
 
     With the database cache the new generation commits with the change; with
     Redis it is visible at once, so a copy read meanwhile (the old row) is
-    retired by a second generation after the commit.
+    retired by a second generation after the commit. This process's own copy
+    is dropped now, and again after the commit in case another thread read
+    the old row meanwhile.
     """
+    forget()
     _new_generation()
-    if connection.in_atomic_block and not isinstance(caches["shared"], DatabaseCache):
-        transaction.on_commit(_new_generation)
+    if connection.in_atomic_block:
+        transaction.on_commit(forget)
+        if not isinstance(caches["shared"], DatabaseCache):
+            transaction.on_commit(_new_generation)
 
 
 def load() -> Branding:

@@ -22,6 +22,7 @@ from django.urls import reverse
 from apis import documents as api_documents
 from apis import services as api_services
 from apis.models import Api
+from content import branding
 from groups import services as group_services
 from groups.models import Group
 from portal.models import User
@@ -52,6 +53,13 @@ def _test_settings(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_branding_from_another_test() -> None:
+    # A process keeps the branding it read for a few seconds (content/branding.py);
+    # a test's branding, rolled back with the test, must not show in the next one.
+    branding.forget()
 
 
 @pytest.fixture(scope="session", autouse=True)
