@@ -8,7 +8,8 @@ import uuid
 import pytest
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from content import branding
 from content.colours import AA, WHITE, contrast, darker_shade_that_passes, shown_ratio
@@ -146,10 +147,11 @@ def test_without_redis_another_process_shows_a_change_within_seconds(
     assert branding.current().portal_name == "Portico"
     later = branding.time.monotonic() + branding.LOCAL_SECONDS
     monkeypatch.setattr(branding.time, "monotonic", lambda: later)
-    # One read of the shared cache (a table here), then the row.
-    with django_assert_num_queries(2) as captured:
+    # The shared cache (a table here) says the generation changed: the row
+    # is read again, and the copy stored.
+    with CaptureQueriesContext(connection) as captured:
         assert branding.current().portal_name == "Elsewhere"
-    assert "content_branding" not in captured.captured_queries[0]["sql"]
+    assert [q for q in captured.captured_queries if "content_branding" in q["sql"]]
     with django_assert_num_queries(0):
         assert branding.current().portal_name == "Elsewhere"
 
