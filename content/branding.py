@@ -185,7 +185,10 @@ def update_branding(
     if logo is None:
         changes |= {"logo": None, "logo_type": ""}
     elif isinstance(logo, bytes):
-        changes |= {"logo": logo, "logo_type": logo_type(logo)}
+        try:
+            changes |= {"logo": logo, "logo_type": logo_type(logo)}
+        except ValidationError as refused:
+            raise ValidationError({"logo": refused.messages}) from None
     changes["updated_at"] = timezone.now()
     saved = update_entity(load(), expected_version=expected_version, changes=changes)
     _changed()
@@ -209,27 +212,25 @@ def logo_type(content: bytes) -> str:
     side; anything else (SVG, which can carry script, included) is refused.
     """
     if not content:
-        raise ValidationError({"logo": "The file is empty."})
+        raise ValidationError("The file is empty.")
     if len(content) > LOGO_MAX_BYTES:
         raise ValidationError(
-            {"logo": f"The logo is {len(content) / 1024:.0f} KB; it can be at most 256 KB."}
+            f"The logo is {len(content) / 1024:.0f} KB; it can be at most 256 KB."
         )
     found = _image_size(content)
     if found is None:
         raise ValidationError(
-            {"logo": "Upload a PNG, JPEG or WebP image. SVG and other formats are refused."}
+            "Upload a PNG, JPEG or WebP image. SVG and other formats are refused."
         )
     media_type, width, height = found
     if not (width and height):
         raise ValidationError(
-            {"logo": f"This {LOGO_TYPES[media_type]} image's size can't be read; save it again."}
+            f"This {LOGO_TYPES[media_type]} image's size can't be read; save it again."
         )
     if width > LOGO_MAX_SIDE or height > LOGO_MAX_SIDE:
         raise ValidationError(
-            {
-                "logo": f"The logo is {width}×{height} pixels; it can be at most "
-                f"{LOGO_MAX_SIDE}×{LOGO_MAX_SIDE}."
-            }
+            f"The logo is {width}×{height} pixels; it can be at most "
+            f"{LOGO_MAX_SIDE}×{LOGO_MAX_SIDE}."
         )
     return media_type
 
