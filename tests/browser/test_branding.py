@@ -29,8 +29,9 @@ def test_an_administrator_brands_the_portal(page, server_url, demo, sign_in, scr
     refused_by_csp = []
     page.on(
         "console",
-        lambda message: "Content Security Policy" in message.text
-        and refused_by_csp.append(message.text),
+        lambda message: (
+            "Content Security Policy" in message.text and refused_by_csp.append(message.text)
+        ),
     )
     sign_in(ADMIN)
     page.goto(f"{server_url}/console/settings/")
