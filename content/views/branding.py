@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from content import branding
 from content.branding_forms import BrandingForm
-from content.colours import rgb
-from content.models import Branding
+from content.colours import HEX_COLOUR, rgb
+from content.models import DEFAULT_ACCENT, Branding
 from portal import console
 from portal.access import administrator_required
 from portal.entities import ConcurrentChangeError
@@ -65,15 +65,18 @@ def branding_settings(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def branding_logo(request: HttpRequest, version: int) -> HttpResponse:
-    """The logo as uploaded, with the media type read from its bytes; 404 without one."""
-    brand = branding.current()
-    if not brand.has_logo:
-        raise Http404("The portal has no logo.")
-    found = Branding.objects.filter(pk=1, version=version).values_list("logo", "logo_type").first()
-    content, media_type = found or (None, "")
+    """The logo as uploaded, with the media type read from its bytes; 404 without one.
+
+    Read from the row, not the cache: an address is fetched once a version
+    by each browser, and a process's copy of the branding may be seconds old.
+    """
+    found = Branding.objects.filter(pk=1).values_list("version", "logo", "logo_type").first()
+    current, content, media_type = found or (0, None, "")
     if not content:
+        raise Http404("The portal has no logo.")
+    if version != current:
         # An address from before the last change: the current logo.
-        return redirect("portal:branding_logo", version=brand.version)
+        return redirect("portal:branding_logo", version=current)
     response = HttpResponse(bytes(content), content_type=media_type)
     response["Cache-Control"] = FOREVER
     response["X-Content-Type-Options"] = "nosniff"
@@ -88,23 +91,32 @@ def _darker(colour: str, by: float) -> str:
 @login_not_required
 @require_GET
 def branding_accent(request: HttpRequest, version: int) -> HttpResponse:
-    """The accent as a stylesheet (the CSP refuses inline styles), linked by portal pages."""
-    brand = branding.current()
-    if version != brand.version:
-        return redirect("portal:branding_accent", version=brand.version)
-    accent = brand.accent_colour
+    """The accent as a stylesheet (the CSP refuses inline styles), linked by portal pages.
+
+    Read from the row, like the logo. An address of another version than
+    the current one gets the current colours, kept by no cache.
+    """
+    found = Branding.objects.filter(pk=1).values_list("version", "accent_colour").first()
+    current, accent = found or (0, DEFAULT_ACCENT)
+    if not HEX_COLOUR.match(accent):  # changed behind the services' back
+        accent = DEFAULT_ACCENT
     red, green, blue = rgb(accent)
     # Darker still reads white text (the accent already does), for hover and press.
     hover, active = _darker(accent, 0.15), _darker(accent, 0.25)
     css = (
         f":root {{\n  --portico-blue: {accent};\n"
-        f"  --portico-topbar-text: {brand.topbar_text};\n}}\n"
+        f"  --portico-topbar-text: {branding.Brand(accent_colour=accent).topbar_text};\n}}\n"
         f".portal {{\n  --bs-link-color-rgb: {red}, {green}, {blue};\n"
         f"  --bs-link-hover-color-rgb: {', '.join(str(c) for c in rgb(hover))};\n}}\n"
         f".btn-primary {{\n  --bs-btn-hover-bg: {hover};\n  --bs-btn-hover-border-color: {hover};\n"
         f"  --bs-btn-active-bg: {active};\n  --bs-btn-active-border-color: {active};\n}}\n"
+        f".portal .btn-outline-primary {{\n  --bs-btn-color: {accent};\n"
+        f"  --bs-btn-border-color: {accent};\n  --bs-btn-hover-bg: {accent};\n"
+        f"  --bs-btn-hover-border-color: {accent};\n  --bs-btn-hover-color: #fff;\n"
+        f"  --bs-btn-active-bg: {active};\n  --bs-btn-active-border-color: {active};\n"
+        f"  --bs-btn-active-color: #fff;\n}}\n"
         f".hero {{ background: linear-gradient(135deg, {accent}, {active}); }}\n"
     )
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
-    response["Cache-Control"] = FOREVER
+    response["Cache-Control"] = FOREVER if version == current else "no-cache"
     return response
