@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from content import branding
@@ -274,6 +274,7 @@ def test_the_accent_stylesheet_sets_the_top_bars_colours(client):
     assert "--portico-blue: #8a1538;" in other.content.decode()
 
 
+@settings(deadline=None)
 @given(st.from_regex(r"\A#[0-9a-f]{6}\Z"))
 def test_every_accepted_accent_keeps_the_top_bars_text_at_aa(colour):
     # tests/portal/test_topbar_contrast.py holds the default; this, any accent a save accepts.
