@@ -82,14 +82,17 @@ def _read() -> Brand:
 
 
 # (when it was read, what was read), in a process whose shared cache is the
-# database's.
+# database's; and how often it was dropped, so that a copy read just before
+# a drop (the old row) isn't kept just after it.
 _local: tuple[float, Brand] | None = None
+_drops = 0
 
 
 def current() -> Brand:
     """The branding portal pages show, from the shared cache while nothing changed."""
     global _local
     in_database = isinstance(caches["shared"], DatabaseCache)
+    drops = _drops
     if in_database:
         kept = _local
         if kept is not None and time.monotonic() - kept[0] < LOCAL_SECONDS:
@@ -99,14 +102,15 @@ def current() -> Brand:
     except CACHE_ERRORS:
         logger.warning("The shared cache did not answer; reading the branding directly")
         return _read()
-    if in_database:
+    if in_database and drops == _drops:
         _local = (time.monotonic(), brand)
     return brand
 
 
 def forget() -> None:
     """Drop this process's copy: the next current() asks the shared cache."""
-    global _local
+    global _local, _drops
+    _drops += 1
     _local = None
 
 
@@ -119,7 +123,10 @@ def _cached() -> Brand:
         cache.set(GENERATION_KEY, generation, timeout=None)
     stored = found.get(CACHE_KEY)
     if stored is not None and stored[0] == generation:
-        return Brand(**stored[1])
+        try:
+            return Brand(**stored[1])
+        except TypeError:  # stored by another release, with other fields
+            pass
     brand = _read()
     cache.set(CACHE_KEY, (generation, asdict(brand)), timeout=CACHE_SECONDS)
     return brand

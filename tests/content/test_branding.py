@@ -191,3 +191,25 @@ def test_a_cache_that_does_not_answer_costs_a_read_not_the_page(settings, caplog
     branding.update_branding(expected_version=None, portal_name="Still saved")
     assert branding.current().portal_name == "Still saved"
     assert "shared cache did not answer" in caplog.text
+
+
+def test_a_copy_read_while_a_change_commits_is_not_kept(monkeypatch):
+    read = branding._cached
+
+    def read_then_change_commits():
+        brand = read()
+        branding.forget()  # another thread's change commits meanwhile
+        return brand
+
+    monkeypatch.setattr(branding, "_cached", read_then_change_commits)
+    branding.current()
+    assert branding._local is None
+
+
+def test_a_copy_stored_by_another_release_is_read_again():
+    branding.current()
+    cache = caches["shared"]
+    generation, stored = cache.get(branding.CACHE_KEY)
+    cache.set(branding.CACHE_KEY, (generation, stored | {"retired_field": 1}))
+    branding.forget()
+    assert branding.current().portal_name == "Portico"
