@@ -7,11 +7,11 @@ generation as portal/counts.py does: every change writes a new generation
 never shown after it, on any node. A cache that doesn't answer costs one
 read of the row, not the page.
 
-Without Redis the shared cache is a database table, and reading it would be
-one more query on every portal page; there each process keeps what it read
-for LOCAL_SECONDS. A change shows at once in the process that made it (and
-in every process with Redis); other processes of a node without Redis show
-it within LOCAL_SECONDS.
+Without Redis the shared cache is a database table: reading it would cost a
+portal page one query, as much as reading the row. There each process keeps
+the row it read for LOCAL_SECONDS instead. A change shows at once in the
+process that made it (and in every process with Redis); other processes of
+a node without Redis show it within LOCAL_SECONDS.
 """
 
 from __future__ import annotations
@@ -91,18 +91,18 @@ _drops = 0
 def current() -> Brand:
     """The branding portal pages show, from the shared cache while nothing changed."""
     global _local
-    in_database = isinstance(caches["shared"], DatabaseCache)
+    if not isinstance(caches["shared"], DatabaseCache):
+        try:
+            return _cached()
+        except CACHE_ERRORS:
+            logger.warning("The shared cache did not answer; reading the branding directly")
+            return _read()
+    kept = _local
+    if kept is not None and time.monotonic() - kept[0] < LOCAL_SECONDS:
+        return kept[1]
     drops = _drops
-    if in_database:
-        kept = _local
-        if kept is not None and time.monotonic() - kept[0] < LOCAL_SECONDS:
-            return kept[1]
-    try:
-        brand = _cached()
-    except CACHE_ERRORS:
-        logger.warning("The shared cache did not answer; reading the branding directly")
-        return _read()
-    if in_database and drops == _drops:
+    brand = _read()
+    if drops == _drops:
         _local = (time.monotonic(), brand)
     return brand
 
@@ -144,17 +144,17 @@ def _new_generation() -> None:
 def _changed() -> None:
     """The next current() reads the row again, here and on every node.
 
-    With the database cache the new generation commits with the change; with
-    Redis it is visible at once, so a copy read meanwhile (the old row) is
-    retired by a second generation after the commit. This process's own copy
-    is dropped now, and again after the commit in case another thread read
-    the old row meanwhile.
+    This process's copy is dropped now, and again after the commit in case
+    another thread read the old row meanwhile. With Redis the new generation
+    is visible at once, so a copy another node stored meanwhile (the old
+    row) is retired by a second generation after the commit.
     """
     forget()
-    _new_generation()
     if connection.in_atomic_block:
         transaction.on_commit(forget)
-        if not isinstance(caches["shared"], DatabaseCache):
+    if not isinstance(caches["shared"], DatabaseCache):
+        _new_generation()
+        if connection.in_atomic_block:
             transaction.on_commit(_new_generation)
 
 

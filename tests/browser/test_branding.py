@@ -9,20 +9,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from content import branding
 from tests.content import images
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ADMIN = "admin@example.com"
-
-
-@pytest.fixture(autouse=True)
-def _branding_of_this_test_only(transactional_db):
-    # The database cache's table is not emptied between transactional tests:
-    # a new generation retires the copy this test leaves in it.
-    yield
-    branding._new_generation()
 
 
 def test_an_administrator_brands_the_portal(page, server_url, demo, sign_in, screenshot):
