@@ -7,7 +7,6 @@ every page, menu, search and preview.
 
 from __future__ import annotations
 
-import re
 from typing import Self
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from content.colours import validate_accent, validate_portal_name
 from groups.models import Group, Viewer
 from portal.entities import Link, VersionedModel, related_count
 from portal.models import is_administrator
@@ -234,7 +234,6 @@ class PageVersion(models.Model):
         return f"{self.page} version {self.number}"
 
 
-HEX_COLOUR = re.compile(r"^#[0-9a-f]{6}$")
 DEFAULT_ACCENT = "#1f4e79"
 DEFAULT_PORTAL_NAME = "Portico"
 
@@ -243,16 +242,18 @@ class Branding(VersionedModel):
     """The portal's name, logo and accent colour: one row, pk 1.
 
     The logo is kept in the database, not on a node's disk, so every node
-    serves the same one.
+    serves the same one. Every change goes through content.branding.
     """
 
-    portal_name = models.CharField(max_length=60, default=DEFAULT_PORTAL_NAME)
+    portal_name = models.CharField(
+        max_length=60, default=DEFAULT_PORTAL_NAME, validators=[validate_portal_name]
+    )
     accent_colour = models.CharField(
         max_length=7,
         default=DEFAULT_ACCENT,
-        validators=[
-            RegexValidator(HEX_COLOUR, "Use a colour like #1f4e79.", code="invalid_colour")
-        ],
+        validators=[validate_accent],
+        help_text="The top bar's and buttons' background, and the links' colour, all "
+        "with white text on or around it: it must reach 4.5:1 against white.",
     )
     logo = models.BinaryField(null=True, blank=True, editable=False)
     logo_type = models.CharField(max_length=40, blank=True, editable=False)
@@ -260,6 +261,9 @@ class Branding(VersionedModel):
 
     class Meta:
         verbose_name_plural = "branding"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="content_branding_one_row"),
+        ]
 
     def __str__(self) -> str:
         return self.portal_name

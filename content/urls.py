@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from content.views import console
+from content.views import branding, console
 from portal import converters  # noqa: F401 - registers <entity_id:>
 
 app_name = "content"
@@ -30,4 +30,5 @@ urlpatterns = [
         console.page_restore,
         name="restore",
     ),
+    path("settings/branding/", branding.branding_settings, name="branding"),
 ]

@@ -4,6 +4,7 @@ member, products and subscriptions, signing in, and the list pages' query-count 
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import socket
@@ -22,6 +23,7 @@ from django.urls import reverse
 from apis import documents as api_documents
 from apis import services as api_services
 from apis.models import Api
+from content import branding
 from groups import services as group_services
 from groups.models import Group
 from portal.models import User
@@ -52,6 +54,18 @@ def _test_settings(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _branding_as_a_warm_process_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A process keeps the branding it read for a few seconds
+    # (content/branding.py), so a portal page's queries are counted warm.
+    # Tests run in one process, where every change drops that copy: it is
+    # kept for the whole test, starting as a fresh database's (the defaults),
+    # never as another test's.
+    monkeypatch.setattr(branding, "LOCAL_SECONDS", math.inf)
+    branding.forget()
+    branding._local = (time.monotonic(), branding.Brand())
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from apis.models import Api, Restriction
 from content import services as content_services
-from content.models import Page
+from content.models import Branding, Page
 from groups import invitations
 from groups import services as group_services
 from groups.invitations import hash_token
@@ -350,6 +350,14 @@ FORMS: dict[str, FormCase] = {
         stores={"terms": "terms"},
         shows=lambda row: reverse("console:signup_settings"),
         shown=("terms",),
+    ),
+    "content:branding": FormCase(
+        page=lambda world: reverse("content:branding"),
+        typical=lambda world: {"accent_colour": ["#1f4e79"]},
+        model=Branding,
+        stores={"portal_name": "portal_name"},
+        shows=lambda row: reverse("portal:landing"),
+        shown=("portal_name",),
     ),
     "console:identity_provider": FormCase(
         page=lambda world: reverse("console:identity_provider"),

@@ -34,6 +34,8 @@ DOMAIN_MODULES = {
     "notify.py",
     "markdown.py",
     "tasks.py",
+    "branding.py",
+    "colours.py",
 }
 
 
