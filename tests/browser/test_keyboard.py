@@ -105,6 +105,8 @@ def test_a_developer_signs_in_and_subscribes_with_the_keyboard(page, server_url,
     assert_focus_shows(tab_to(page, "Sign in", region="main"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    for name in ("Groups", "Profile", "Sign out"):
+        assert_focus_shows(tab_to(page, name, region="header"))
 
     # Products › Starter › name, accept the terms, Subscribe.
     tab_to(page, "Products", region="header")
@@ -136,8 +138,10 @@ def test_an_administrator_adds_a_group_and_a_member_with_the_keyboard(
     page.goto(f"{server_url}/console/")
     assert_skip_link_first(page)
 
-    # The console's menu: every section takes the focus, and shows it.
+    # The console's top bar and menu: every link takes the focus, and shows it.
     page.goto(f"{server_url}/console/")
+    for name in ("Developer portal", "Sign out"):
+        assert_focus_shows(tab_to(page, name, region="header"))
     menu = page.locator("#console-menu a:visible").all_inner_texts()
     sections = [" ".join(text.split()) for text in menu]
     assert {"Groups", "Products", "APIs", "Users", "Jobs", "Settings"} <= set(sections), sections
