@@ -33,6 +33,7 @@ help:
 	@echo "make deploy-check   manage.py check --deploy with production-like settings"
 	@echo "make screenshots    refresh docs/screenshots/ from the browser tests"
 	@echo "make fuzz    the fuzz tests with new, and more, examples than CI's"
+	@echo "make vendor-axe     refresh static/vendor/axe-core/ from the npm registry"
 
 $(READY): requirements.lock pyproject.toml
 	@python="$$( ( $(find_python) ) || true )"; \
@@ -134,3 +135,16 @@ screenshots: dev-venv chromium oidc-provider
 fuzz: dev-venv
 	PORTICO_FUZZ_RANDOM=true PORTICO_FUZZ_EXAMPLES=$${PORTICO_FUZZ_EXAMPLES:-200} \
 	  $(PY) -m pytest -q tests/test_fuzz_forms.py tests/management_api/test_fuzz_api.py
+
+# axe-core, which the accessibility browser test injects into each page it
+# checks (pages never load it). Pinned; to refresh, change the version and run
+# `make vendor-axe`, then the accessibility test.
+AXE_VERSION := 4.14.1
+.PHONY: vendor-axe
+vendor-axe:
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	npm pack --silent --pack-destination "$$tmp" axe-core@$(AXE_VERSION) >/dev/null; \
+	tar -xzf "$$tmp"/axe-core-$(AXE_VERSION).tgz -C "$$tmp"; \
+	mkdir -p static/vendor/axe-core; \
+	cp "$$tmp"/package/axe.min.js "$$tmp"/package/LICENSE static/vendor/axe-core/; \
+	echo "static/vendor/axe-core/ now holds axe-core $(AXE_VERSION)"
