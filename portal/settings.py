@@ -190,6 +190,7 @@ TEMPLATES = [
                 "portal.context_processors.portal_preview",
                 "portal.context_processors.sign_up",
                 "sso.context_processors.identity_provider",
+                "content.context_processors.portal_menus",
             ],
         },
     },
