@@ -3,8 +3,11 @@ every audience and every kind of viewer, and every write shows at once."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import caches
 from django.db import transaction
 
 from content import menus, services
@@ -170,3 +173,48 @@ def test_a_change_rolled_back_leaves_the_menus_right(make_page, outsider):
         raise RuntimeError
 
     assert slugs(menus.menu_pages(outsider)) == ["guide"]
+
+
+def test_with_redis_menus_read_before_the_commit_are_retired_by_it(
+    settings, redis_url, make_page, outsider, django_capture_on_commit_callbacks
+):
+    settings.CACHES = settings.CACHES | {
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url.rsplit("/", 1)[0] + "/12",
+            "KEY_PREFIX": f"menus-{uuid.uuid4().hex}",
+        }
+    }
+    cache = caches["shared"]
+    page = make_page("Guide", menu="top")
+    assert slugs(menus.menu_pages(outsider)) == ["guide"]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        services.update_page(page=page, expected_version=None, visibility="groups")
+        # Another node reads the new generation before the change commits,
+        # and the rows as they were (the page still for everyone), and
+        # stores them.
+        generation = cache.get(menus.MENU_PAGES.generation_key)
+        before = [row._replace(visibility="everyone") for row in menus._read()]
+        cache.set(menus.MENU_PAGES.key, (generation, before))
+        assert slugs(menus.menu_pages(outsider)) == ["guide"]
+    assert slugs(menus.menu_pages(outsider)) == []
+
+
+def test_a_redis_that_does_not_answer_costs_the_cache_not_the_menus(
+    settings, client, make_page, developer, caplog
+):
+    settings.CACHES = settings.CACHES | {
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    make_page("Guide", menu="top")
+    client.force_login(developer)
+
+    response = client.get("/pages/guide/")
+
+    assert response.status_code == 200
+    assert 'aria-current="page" href="/pages/guide/"' in response.content.decode()
+    assert "shared cache did not answer" in caplog.text

@@ -18,9 +18,7 @@ def test_seed_demo_adds_its_pages_once():
     pages = {page.slug: page for page in Page.objects.all()}
     assert set(pages) == {"welcome", "getting-started", "partner-onboarding", "terms-of-use"}
     assert PageVersion.objects.filter(page=pages["getting-started"]).count() == 1
-    assert list(pages["partner-onboarding"].groups.values_list("name", flat=True)) == [
-        "partners"
-    ]
+    assert list(pages["partner-onboarding"].groups.values_list("name", flat=True)) == ["partners"]
     alice = User.objects.get(email="alice@example.com")
     bob = User.objects.get(email="bob@example.com")
     assert [(p.menu, p.title) for p in menus.menu_pages(alice)] == [
