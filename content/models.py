@@ -36,6 +36,15 @@ SLUG_VALIDATOR = RegexValidator(
 )
 
 
+def counts_as_signed_in(viewer: Viewer) -> bool:
+    """Whether pages for signed-in developers are meant for this viewer.
+
+    Blocked and pending accounts (seen through View as) can't sign in, so
+    they see what guests see, as they do for products.
+    """
+    return bool(viewer.is_authenticated and viewer.is_active)
+
+
 class PageQuerySet(models.QuerySet["Page"]):
     def visible_to(self, viewer: Viewer) -> Self:
         """The pages a person (or a group preview) may open.
@@ -47,7 +56,7 @@ class PageQuerySet(models.QuerySet["Page"]):
         if is_administrator(viewer):
             return self
         audience = Q(visibility=Page.Visibility.EVERYONE)
-        if viewer.is_authenticated:
+        if counts_as_signed_in(viewer):
             audience |= Q(visibility=Page.Visibility.SIGNED_IN)
         shared = PageGroup.objects.filter(
             OneOf(models.F("group_id"), Group.objects.ids_for_user(viewer))

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from content import menus
 from content.models import KEPT_VERSIONS, Page, PageGroup, PageVersion
 from groups.models import Group
 from portal.entities import ConcurrentChangeError, DeletionSummary, insert_links, update_entity
@@ -41,14 +42,15 @@ def _clear_other_landing(page: Page) -> None:
 def create_page(*, created_by: Any = None, groups: Iterable[Group] = (), **fields: Any) -> Page:
     """Create a page (a draft unless `state` says otherwise) and keep its first version."""
     page = Page(**fields, updated_by=created_by)
-    # Before the checks, which would otherwise refuse a second landing page
-    # (the transaction puts the old one back if the checks refuse this page).
     if page.is_landing:
+        # Before full_clean, whose check of the one-landing constraint would
+        # otherwise refuse the page that takes the place of the one before.
         _clear_other_landing(page)
     page.full_clean()
     page.save()
     _keep_version(page, saved_by=created_by)
     grant_page(page=page, groups=groups, added_by=created_by)
+    menus.changed()
     return page
 
 
@@ -76,6 +78,7 @@ def update_page(
     )
     if any(getattr(saved, name) != before[name] for name in VERSIONED_FIELDS):
         _keep_version(saved, saved_by=updated_by)
+    menus.changed()
     return saved
 
 
@@ -116,6 +119,7 @@ def delete_page(*, page: Page) -> DeletionSummary:
             "until another page is the landing page"
         )
     page.delete()
+    menus.changed()
     return DeletionSummary(display_name=page.title, consequences=consequences)
 
 
@@ -132,6 +136,8 @@ def grant_page(*, page: Page, groups: Iterable[Group], added_by: Any) -> int:
         ids=(group.pk for group in groups),
         added_by=added_by,
     )
+    if added:
+        menus.changed()
     return len(added)
 
 
@@ -139,4 +145,6 @@ def grant_page(*, page: Page, groups: Iterable[Group], added_by: Any) -> int:
 def revoke_page(*, page: Page, group: Group) -> bool:
     """Stop a group's members seeing a page; True when the group saw it."""
     deleted, _ = PageGroup.objects.filter(page=page, group=group).delete()
+    if deleted:
+        menus.changed()
     return deleted > 0

@@ -1,4 +1,5 @@
-"""Counts that busy pages show, kept in the "shared" cache until what they count changes.
+"""Counts (and other small reads) that busy pages show, kept in the "shared" cache
+until what they read changes.
 
 A count is stored tagged with a generation, a random token kept under its
 own key. Whatever may change the count writes a new generation (changed());
@@ -35,7 +36,9 @@ CACHE_ERRORS = (RedisError, OSError)
 
 
 @dataclass(frozen=True)
-class CachedCount:
+class CachedValue[T]:
+    """A read kept in the shared cache under a generation that changed() renews."""
+
     key: str
     # Belt and braces: a change made behind the ORM's back (raw SQL, a bulk
     # UPDATE or bulk_create, which send no signals) shows within this time.
@@ -45,10 +48,10 @@ class CachedCount:
     def generation_key(self) -> str:
         return f"{self.key}:generation"
 
-    def get(self, count: Callable[[], int]) -> int:
-        """The stored count if nothing changed since it was taken; else count() (and store it).
+    def get(self, count: Callable[[], T]) -> T:
+        """The stored value if nothing changed since it was read; else count() (and store it).
 
-        A cache that doesn't answer (Redis down) costs the count, not the page.
+        A cache that doesn't answer (Redis down) costs the read, not the page.
         """
         try:
             return self._cached(count)
@@ -56,7 +59,7 @@ class CachedCount:
             logger.warning("The shared cache did not answer; counting %s directly", self.key)
             return count()
 
-    def _cached(self, count: Callable[[], int]) -> int:
+    def _cached(self, count: Callable[[], T]) -> T:
         cache = caches["shared"]
         found = cache.get_many([self.generation_key, self.key])
         generation = found.get(self.generation_key)
@@ -65,7 +68,8 @@ class CachedCount:
             cache.set(self.generation_key, generation, timeout=None)
         stored = found.get(self.key)
         if stored is not None and stored[0] == generation:
-            return int(stored[1])
+            value: T = stored[1]
+            return value
         counted = count()
         cache.set(self.key, (generation, counted), timeout=self.seconds)
         return counted
@@ -84,6 +88,10 @@ class CachedCount:
             caches["shared"].set(self.generation_key, uuid4().hex, timeout=None)
         except CACHE_ERRORS:
             logger.warning("The shared cache did not answer; %s may be stale a while", self.key)
+
+
+class CachedCount(CachedValue[int]):
+    """A count kept in the shared cache."""
 
 
 ACTIVE_PEOPLE = CachedCount("people:active")

@@ -191,6 +191,7 @@ TEMPLATES = [
                 "portal.context_processors.sign_up",
                 "sso.context_processors.identity_provider",
                 "content.context_processors.branding",
+                "content.context_processors.portal_menus",
             ],
         },
     },

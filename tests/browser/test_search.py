@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from content.models import Page
 from groups.models import Group
-from tests.content.conftest import _page_addresses  # noqa: F401 - autouse, until pages land
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

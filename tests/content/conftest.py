@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from django.utils.text import slugify
@@ -24,19 +25,34 @@ def make_page(db: None) -> Callable[..., Page]:
 
 
 @pytest.fixture
-def publish_page(db: None) -> Callable[..., Page]:
-    """A published page for everyone; fields override that, groups= shares it with groups.
+def make_portal_page(db: None) -> Callable[..., Page]:
+    """A published page meant for everyone, in no menu; fields override that."""
 
-    Any title will do: the address is made from it (or numbered)."""
+    def make(title: str | None = None, **fields: Any) -> Page:
+        title = title or f"Page {uuid4().hex[:6]}"
+        values = {
+            "title": title,
+            "slug": fields.pop("slug", None) or title.lower().replace(" ", "-"),
+            "body": f"About {title}.",
+            "state": Page.State.PUBLISHED,
+        } | fields
+        return services.create_page(**values)
+
+    return make
+
+
+@pytest.fixture
+def publish_page(make_portal_page: Callable[..., Page]) -> Callable[..., Page]:
+    """A published page for everyone, or for the groups given as groups=; any title
+    will do (the address is made from it, or numbered)."""
 
     def make(title: str, **fields: Any) -> Page:
-        groups = fields.pop("groups", ())
+        groups = fields.get("groups", ())
         values = {
             "slug": slugify(title)[:100].strip("-") or f"page-{Page.objects.count() + 1}",
-            "state": Page.State.PUBLISHED,
             "visibility": Page.Visibility.GROUPS if groups else Page.Visibility.EVERYONE,
         } | fields
-        return services.create_page(title=title, groups=groups, **values)
+        return make_portal_page(title, **values)
 
     return make
 
@@ -68,3 +84,25 @@ def page_form(page: Page | None = None, **overrides: Any) -> dict[str, Any]:
         data["version"] = page.version
     data |= overrides
     return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.fixture
+def pages(make_portal_page, partners, others) -> dict[str, Page]:
+    """One top-menu page for each way of being seen, by address."""
+    make_portal_page("Everyone", menu="top", order=1)
+    make_portal_page("Signed in", menu="top", order=2, visibility="signedIn")
+    make_portal_page("Partners only", menu="top", order=3, visibility="groups", groups=[partners])
+    make_portal_page("Others only", menu="footer", order=4, visibility="groups", groups=[others])
+    make_portal_page("Nobody chosen", menu="top", order=5, visibility="groups")
+    make_portal_page("Draft", menu="top", order=6, state=Page.State.DRAFT)
+    # Linked to Partners but meant for everyone: the links don't narrow it.
+    make_portal_page("Terms", menu="footer", order=7, groups=[partners])
+    return {page.slug: page for page in Page.objects.exclude(slug="welcome")}
+
+
+# Who sees which of `pages`, as a page's address.
+EVERYONE = {"everyone", "terms"}
+SIGNED_IN = EVERYONE | {"signed-in"}
+PARTNERS = SIGNED_IN | {"partners-only"}
+OTHERS = SIGNED_IN | {"others-only"}
+ALL = SIGNED_IN | {"partners-only", "others-only", "nobody-chosen", "draft"}

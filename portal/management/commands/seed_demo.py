@@ -15,6 +15,8 @@ from django.db import transaction
 from apis import documents as api_documents
 from apis import services as api_services
 from apis.models import Api
+from content import services as content_services
+from content.models import Page
 from groups import services as group_services
 from groups.models import Group
 from portal.models import User
@@ -165,6 +167,48 @@ DEMO_SUBSCRIPTIONS = [
 ]
 
 
+# address, title, menu, order, visibility, groups, Markdown body
+DEMO_PAGES = [
+    (
+        "getting-started",
+        "Getting started",
+        "top",
+        10,
+        "everyone",
+        [],
+        "Three steps from here to your first call:\n\n"
+        "1. **Create an account** and sign in.\n"
+        "2. **Pick a product** in [Products](/products/) and subscribe to it.\n"
+        "3. **Send your key** in the `Ocp-Apim-Subscription-Key` header of every "
+        "request.\n\n"
+        "Your keys are on your profile.",
+    ),
+    (
+        "partner-onboarding",
+        "Partner onboarding",
+        "top",
+        20,
+        "groups",
+        ["partners"],
+        "Welcome, partners. Your contract gives you the **Partner logistics** "
+        "product.\n\n"
+        "- Subscribe to it from its page; up to three subscriptions each.\n"
+        "- Use the sandbox until your integration passes review.\n"
+        "- Questions go to your partner manager.",
+    ),
+    (
+        "terms-of-use",
+        "Terms of use",
+        "footer",
+        10,
+        "everyone",
+        [],
+        "By using these APIs you agree to call them fairly, keep your keys secret, "
+        "and follow each product's own terms.",
+    ),
+]
+
+
 def demo_password(explicit: str | None) -> str:
     """The password every demo account gets, generated once and kept in var/."""
     if explicit:
@@ -228,6 +272,21 @@ class Command(BaseCommand):
                 users=User.objects.filter(email__in=emails),
                 added_by=admin,
             )
+        for slug, title, menu, order, visibility, group_names, body in DEMO_PAGES:
+            if Page.objects.filter(slug=slug).exists():
+                continue
+            content_services.create_page(
+                slug=slug,
+                title=title,
+                body=body,
+                menu=menu,
+                order=order,
+                visibility=visibility,
+                state=Page.State.PUBLISHED,
+                groups=Group.objects.filter(name__in=group_names),
+                created_by=admin,
+            )
+            created.append(f"page {title}")
         for (
             name,
             display_name,
