@@ -478,9 +478,7 @@ def world(
     )
     # Version 1 is the text Restore puts back.
     page = content_services.update_page(page=page, expected_version=None, body="Changed")
-    published_page = content_services.create_page(
-        title="Welcome", slug="welcome", state="published"
-    )
+    published_page = content_services.create_page(title="Hello", slug="hello", state="published")
     failed_job = mail.send_later(_send_nothing)
     Job.objects.filter(pk=failed_job.pk).update(state=Job.State.FAILED, error="Boom")
     return SimpleNamespace(

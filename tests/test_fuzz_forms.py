@@ -236,12 +236,15 @@ def world(
     showcase = make_product("Showcase", listed=True, groups=[])
     gallery = make_product("Gallery", listed=True, groups=[])
     own_access = product_services.request_access(user=member, product=gallery, reason="Look")
+    # Ticking "landing page" on a form moves the flag off the page that had it
+    # (two rows): the world starts without the Welcome page the migration makes.
+    Page.objects.filter(slug="welcome").delete()
     news = content_services.create_page(
         title="Partner news", slug="partner-news", visibility="groups", groups=[partners]
     )
     # A second version, so that the first can be restored.
     news = content_services.update_page(page=news, expected_version=None, body="Changed")
-    welcome = content_services.create_page(title="Welcome", slug="welcome", state="published")
+    welcome = content_services.create_page(title="Hello", slug="hello", state="published")
     return SimpleNamespace(
         news=news,
         welcome=welcome,
