@@ -26,8 +26,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from apis.models import Api, ProductApi, Restriction
+from content import branding as content_branding
 from content import services as content_services
-from content.models import Page, PageGroup, PageVersion
+from content.models import Branding, Page, PageGroup, PageVersion
 from groups import invitations
 from groups import services as group_services
 from groups.models import Group, GroupRequest, GroupRule, Invitation, Membership
@@ -180,6 +181,14 @@ EXPECTED: dict[str, Route] = {
             "approval": "on",
             "refused_domains": "spam.example",
             "version": SignUpSettings.load().version,
+        },
+    ),
+    "content:branding": Route(
+        methods=GET_POST,
+        data=lambda world: {
+            "portal_name": "Forged",
+            "accent_colour": "#0b5394",
+            "version": content_branding.load().version,
         },
     ),
     "console:identity_provider": Route(
@@ -473,6 +482,7 @@ def world(
         email="guest@partner.example", groups=[partners], invited_by=administrator
     )
     rule = group_services.add_rule(group=partners, value="example.com", created_by=administrator)
+    content_branding.load()  # The one branding row, before any snapshot.
     page = content_services.create_page(
         title="Partner news", slug="partner-news", visibility="groups", groups=[partners]
     )
@@ -556,6 +566,7 @@ def snapshot(client: Client) -> tuple[Any, ...]:
         sorted(SubscriptionSettings.objects.values_list("notification_email", "on_access_loss")),
         sorted(SignUpSettings.objects.values_list("version")),
         sorted(IdentityProviderSettings.objects.values_list("version")),
+        sorted(Branding.objects.values_list("portal_name", "accent_colour", "version")),
         sorted(AccessToken.objects.values_list("name", "user__email", "revoked_at")),
         sorted(ScimToken.objects.values_list("name", "revoked_at")),
         sorted(Invitation.objects.values_list("email", "token_hash", "expires_at", "revoked_at")),
