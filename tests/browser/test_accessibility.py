@@ -122,6 +122,9 @@ class Crawl:
         self.page = page
         self.origin = server_url.rstrip("/")
         self.seen: set[str] = set()
+        # Menu entries are all checked, whatever the cap per route: the pages in the menus
+        # (several share the route of a page) are the ones everyone reaches first.
+        self.menu_links: set[str] = set()
         self.checked: list[str] = []
         self.per_route: Counter[str] = Counter()
         self.per_path: Counter[str] = Counter()
@@ -150,7 +153,8 @@ class Crawl:
             self.seen.add(url)
             path = urlsplit(url).path
             route = route_of(path)
-            if self.per_route[route] >= PER_ROUTE or self.per_path[path] >= PER_PATH:
+            capped = self.per_route[route] >= PER_ROUTE or self.per_path[path] >= PER_PATH
+            if capped and url not in self.menu_links:
                 continue
             try:
                 response = self.page.goto(url)
@@ -162,6 +166,9 @@ class Crawl:
             self.per_path[path] += 1
             self.checked.append(url)
             self.check(url)
+            menu_links = self.links_in(MENUS) - self.seen
+            self.menu_links |= menu_links
+            queue.extendleft(sorted(menu_links))
             for href in self.page.eval_on_selector_all("a[href]", LINKS):
                 link = self.normal(href)
                 if link and link not in self.seen:

@@ -15,19 +15,24 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def pages(demo):
-    """A page for Partners and one for Beta testers, both about partners."""
+    """A page for Partners and one for Beta testers, both about partners.
+
+    The demo already has "Partner onboarding" for Partners: it is made sure of, not made twice
+    (its address is unique)."""
     for title, slug, group in (
         ("Partner onboarding", "partner-onboarding", "partners"),
         ("Partner pricing for beta testers", "partner-beta", "beta-testers"),
     ):
-        page = Page.objects.create(
-            title=title,
+        page, _ = Page.objects.update_or_create(
             slug=slug,
-            body="How a **partner** gets started:\n\n1. sign the contract\n2. subscribe",
-            visibility=Page.Visibility.GROUPS,
-            state=Page.State.PUBLISHED,
+            defaults={
+                "title": title,
+                "body": "How a **partner** gets started:\n\n1. sign the contract\n2. subscribe",
+                "visibility": Page.Visibility.GROUPS,
+                "state": Page.State.PUBLISHED,
+            },
         )
-        page.links.create(group=Group.objects.get(name=group))
+        page.links.get_or_create(group=Group.objects.get(name=group))
 
 
 def tab_to(page, selector: str, most: int = 40) -> None:
