@@ -29,6 +29,12 @@ ROUTES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _no_welcome_page(db: None) -> None:
+    """Start from an empty Pages tab: without the Welcome page the migration makes."""
+    Page.objects.filter(slug="welcome").delete()
+
+
 @pytest.fixture
 def shared_guide(guide, partners):
     services.grant_page(page=guide, groups=[partners], added_by=None)

@@ -15,6 +15,12 @@ from tests.conftest import hidden_version, messages_of
 from tests.content.conftest import page_form
 
 
+@pytest.fixture(autouse=True)
+def _no_welcome_page(db: None) -> None:
+    """Start from an empty Pages tab: without the Welcome page the migration makes."""
+    Page.objects.filter(slug="welcome").delete()
+
+
 def field_errors(response, field):
     """The error messages shown next to one field."""
     body = response.content.decode()
