@@ -1059,6 +1059,8 @@ SEARCHES: dict[str, tuple[Callable[[Any], str], str]] = {
     ),
     "portal:products": (lambda world: reverse("portal:products"), "member"),
     "portal:apis": (lambda world: reverse("portal:apis"), "member"),
+    # The top bar's box, on every portal page.
+    "portal:search": (lambda world: reverse("portal:search"), "member"),
 }
 # Paging, which every list takes beside its form's fields.
 PAGING = Field(name="page", kind="number")
