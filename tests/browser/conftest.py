@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM
@@ -52,8 +53,11 @@ def demo(transactional_db: None) -> None:
 
 
 @pytest.fixture
-def server_url(live_server: Any) -> str:
-    return live_server.url
+def server_url(live_server: Any) -> Any:
+    yield live_server.url
+    # The shared cache (a table Django's flush leaves alone) must not carry
+    # this test's menus of pages into the next test's database.
+    caches["shared"].clear()
 
 
 @pytest.fixture
