@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from content import services
+from content.forms import LandingPageMoves
 from content.models import Page, PageGroup, PageVersion
 from groups.models import Group
 from portal.admin_site import PorticoModelAdmin
@@ -18,7 +19,7 @@ from portal.admin_site import PorticoModelAdmin
 PAGE_FIELDS = ["title", "slug", "body", "order", "menu", "visibility", "state", "is_landing"]
 
 
-class PageAdminForm(forms.ModelForm):
+class PageAdminForm(LandingPageMoves):
     # Not the model's `groups`: the admin edits a relation with its own
     # link model only through a form field of its own, saved by the services.
     chosen_groups = forms.ModelMultipleChoiceField(

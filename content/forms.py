@@ -37,7 +37,19 @@ def propose_slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", propose_id(title)).strip("-")[:100].rstrip("-")
 
 
-class PageForm(forms.ModelForm):
+class LandingPageMoves(forms.ModelForm):
+    """A page form on which ticking "Landing page" moves the landing page here.
+
+    The service takes the flag from the page that had it, so the
+    one-landing-page constraint is not the form's to refuse (the console's
+    forms and the Django admin's alike).
+    """
+
+    def _get_validation_exclusions(self) -> set[str]:
+        return {*super()._get_validation_exclusions(), "is_landing"}  # type: ignore[misc]
+
+
+class PageForm(LandingPageMoves):
     """What + Add page and Settings share: the address is unique whatever its case."""
 
     order = forms.IntegerField(
@@ -53,12 +65,6 @@ class PageForm(forms.ModelForm):
         labels = PAGE_LABELS
         help_texts = PAGE_HELP
         widgets = PAGE_WIDGETS
-
-    def _get_validation_exclusions(self) -> set[str]:
-        # Ticking "Landing page" while another page is the landing page is how
-        # the landing page moves: the service takes the flag from the other page,
-        # so the one-landing-page constraint is not for the form to refuse.
-        return {*super()._get_validation_exclusions(), "is_landing"}  # type: ignore[misc]
 
     def _slug_taken(self, slug: str) -> bool:
         taken = Page.objects.filter(slug__iexact=slug)

@@ -31,7 +31,12 @@ class MenuPage(NamedTuple):
     group_ids: frozenset[int]
 
 
-MENU_PAGES: CachedValue[list[MenuPage]] = CachedValue("content:menu-pages")
+# The key names MenuPage's fields: a release that changes them reads a new key
+# instead of unpickling the old release's rows into the new shape (a TypeError
+# on every portal page until the entry expired).
+MENU_PAGES: CachedValue[list[MenuPage]] = CachedValue(
+    "content:menu-pages:" + ",".join(MenuPage._fields)
+)
 
 
 def _read() -> list[MenuPage]:

@@ -64,15 +64,6 @@ class PageQuerySet(models.QuerySet["Page"]):
         audience |= Q(visibility=Page.Visibility.GROUPS, pk__in=shared.values("page_id"))
         return self.filter(audience, state=Page.State.PUBLISHED)
 
-    def in_menu(self, menu: str, viewer: Viewer) -> Self:
-        """A menu's entries for the viewer, in order: published pages only, even for
-        administrators (a draft is opened from the console, not from a menu)."""
-        return (
-            self.visible_to(viewer)
-            .filter(menu=menu, state=Page.State.PUBLISHED)
-            .order_by("order", Lower("title"), "pk")
-        )
-
     def for_console(self, query: str) -> Self:
         """The console's list: pages whose title, address or body holds every word of the
         query, with how many groups each is shown to and the title's sort key."""

@@ -32,7 +32,11 @@ SNIPPET_LENGTH = 180
 # a page's body may be 100,000 characters, and only a few lines are shown.
 SNIPPET_WINDOW = 600
 
-__all__ = ["MAX_QUERY_LENGTH", "PER_KIND", "Found", "Hit", "search_words", "find"]
+__all__ = ["MAX_QUERY_LENGTH", "MAX_WORDS", "PER_KIND", "Found", "Hit", "search_words", "find"]
+
+# How many different words one search may hold: each is a case-insensitive
+# match in every kind's names and texts (page bodies up to 100,000 characters).
+MAX_WORDS = 10
 
 
 def search_words(query: str) -> list[str]:

@@ -42,7 +42,20 @@ def search(request: HttpRequest) -> HttpResponse:
     viewer, _ = preview.viewer_for(request)
     # PostgreSQL refuses NUL in text; nobody means to search for one.
     query = request.GET.get("q", "").replace("\x00", "").strip()
-    too_long = len(query) > portal_search.MAX_QUERY_LENGTH
+    refusal = ""
+    if len(query) > portal_search.MAX_QUERY_LENGTH:
+        refusal = (
+            f"Your search is {len(query)} characters long; a search can be up to "
+            f"{portal_search.MAX_QUERY_LENGTH}. Shorten it to a few words and try again."
+        )
+    elif len(portal_search.search_words(query)) > portal_search.MAX_WORDS:
+        # Each word is a case-insensitive match in every kind's texts.
+        refusal = (
+            f"Your search has {len(portal_search.search_words(query))} different words; "
+            f"a search can have up to {portal_search.MAX_WORDS}. Keep the most "
+            "distinctive ones and try again."
+        )
+    too_long = bool(refusal)
     found = [] if too_long else portal_search.find(viewer, query)
     sections = []
     for kind in found:
@@ -58,7 +71,9 @@ def search(request: HttpRequest) -> HttpResponse:
         {
             "query": query,
             "too_long": too_long,
+            "refusal": refusal,
             "max_length": portal_search.MAX_QUERY_LENGTH,
+            "max_words": portal_search.MAX_WORDS,
             "sections": [section for section in sections if section.found.hits],
             "counts": sections,
             "total": sum(kind.count for kind in found),

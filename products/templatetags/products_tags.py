@@ -24,10 +24,19 @@ def markdown(text: str) -> SafeString:
     Remembered by the text itself, so an edit shows at once: a product's
     full-length terms and description took 13 ms to render each time.
     """
-    return _markdown(text or "")
+    text = text or ""
+    if len(text) > CACHED_MARKDOWN_LENGTH:
+        # A page's body may be 100,000 characters: 512 of them would hold
+        # hundreds of MB in each worker, so long texts are rendered each time.
+        return markdown_module.render(text)
+    return _markdown(text)
 
 
-# At most 10,000 characters of terms each: about 12 MB at worst.
+# Texts up to this long are remembered: product terms (10,000 characters at
+# most) and most pages; about 12 MB at worst.
+CACHED_MARKDOWN_LENGTH = 10_000
+
+
 @lru_cache(maxsize=512)
 def _markdown(text: str) -> SafeString:
     return markdown_module.render(text)

@@ -122,3 +122,14 @@ def test_page_deleted_in_the_admin_leaves_the_menus(
     assert response.status_code == 302
     assert not Page.objects.filter(pk=page.pk).exists()
     assert menus.menu_pages(developer) == []
+
+
+def test_landing_page_moves_in_the_admin_as_in_the_console(client, support_staff):
+    client.force_login(allow(support_staff, "view_page", "add_page", "change_page"))
+
+    response = client.post(ADD, form(is_landing="on"))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(Page.objects.filter(is_landing=True).values_list("slug", flat=True)) == [
+        "from-the-admin"
+    ]

@@ -202,6 +202,19 @@ def test_an_over_long_query_is_refused_clearly_and_kept(client, orbit):
     assert "search-hit" in client.get(URL, {"q": "orbit".ljust(200, " ")[:200]}).content.decode()
 
 
+def test_too_many_words_are_refused_clearly_and_kept(client, orbit):
+    query = "orbit " + " ".join(f"w{number}" for number in range(10))
+    response = client.get(URL, {"q": query})
+    body = response.content.decode()
+    assert "Your search has 11 different words; a search can have up to 10." in body
+    assert 'aria-invalid="true"' in body
+    assert "search-hit" not in body
+    assert f'value="{query}"' in body
+    # Ten different words are searched; a word typed twice counts once.
+    assert "search-hit" in client.get(URL, {"q": "orbit " * 11}).content.decode()
+    assert "different words" not in client.get(URL, {"q": query.rsplit(" ", 1)[0]}).content.decode()
+
+
 def test_html_in_the_query_is_escaped(client, make_product, guests):
     make_product("Tags <b>", description="Write <script>alert(1)</script> & more", groups=[guests])
     response = client.get(URL, {"q": "<script>alert(1)</script>"})

@@ -91,3 +91,14 @@ def test_product_card_keeps_at_most_cards_renderings(monkeypatch, make_product):
     html = page.render({"products": products, "user": AnonymousUser()})
     assert [p.display_name in html for p in products] == [True, True, True]
     assert len(products_tags._cards) == 2
+
+
+def test_markdown_of_a_long_text_is_rendered_each_time_not_kept():
+    # A page's body may be 100,000 characters: 512 of those kept in each worker
+    # would be hundreds of MB.
+    products_tags._markdown.cache_clear()
+    long_text = "A *page*. " * 2000
+    assert products_tags.markdown(long_text) == markdown_module.render(long_text)
+    assert products_tags._markdown.cache_info().currsize == 0
+    products_tags.markdown("A *short* one.")
+    assert products_tags._markdown.cache_info().currsize == 1
