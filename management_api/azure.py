@@ -18,6 +18,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from audit import context as audit_context
+from audit.models import Record
 from management_api import services
 from management_api.errors import ApiError
 from management_api.models import AccessToken, hash_token
@@ -182,7 +184,7 @@ def read_json(request: HttpRequest) -> dict[str, Any]:
     return properties
 
 
-def _authenticate(request: HttpRequest) -> Any:
+def _authenticate(request: HttpRequest) -> AccessToken:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -205,7 +207,7 @@ def _authenticate(request: HttpRequest) -> Any:
             403, "AuthorizationFailed", "Only administrators may use the management API."
         )
     services.record_use(token=found)
-    return user
+    return found
 
 
 def api_view(methods: set[str]) -> Callable[..., Callable[..., HttpResponse]]:
@@ -254,14 +256,23 @@ def api_view(methods: set[str]) -> Callable[..., Callable[..., HttpResponse]]:
                         f"The api-version '{version}' is invalid. The supported versions are "
                         f"'{','.join(sorted(SUPPORTED_API_VERSIONS))}'.",
                     )
-                request.api_user = _authenticate(request)  # type: ignore[attr-defined]
+                used = _authenticate(request)
+                request.api_user = used.user  # type: ignore[attr-defined]
                 if request.method not in methods:
                     raise ApiError(
                         405,
                         "MethodNotAllowed",
                         f"{request.method} is not allowed here; use {', '.join(sorted(methods))}.",
                     )
-                return view(request, **kwargs)
+                actor = audit_context.token(
+                    token_id=used.pk,
+                    name=used.name,
+                    owner=used.user.email,
+                    via=Record.Via.API,
+                    address=audit_context.request_address(request),
+                )
+                with audit_context.acting(actor):
+                    return view(request, **kwargs)
             except ApiError as error:
                 return error.response()
 

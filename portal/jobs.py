@@ -44,6 +44,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django_tasks_db.models import DBTaskResult
 
+from audit import context as audit_context
 from portal.models import Job, User, WorkerBeat, is_administrator
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ class Handler:
 
 
 _handlers: dict[str, Handler] = {}
+
+# The parameter naming the activity record a job follows from.
+AUDIT_CAUSE = "audit_cause"
 
 
 def handler(
@@ -102,10 +106,15 @@ def start(
         cause = current_job()
     if by is None and cause is None:
         by = _actor.get()
+    params = dict(params or {})
+    # What the job does is recorded as following from the change that started it.
+    cause_record = audit_context.current_cause() or audit_context.last_record()
+    if cause_record is not None:
+        params.setdefault(AUDIT_CAUSE, cause_record)
     job = Job.objects.create(
         kind=kind,
         title=title[: Job._meta.get_field("title").max_length],  # type: ignore[misc]
-        params=params or {},
+        params=params,
         started_by=by if by is not None and by.pk else None,
         cause=cause,
         total=total,
@@ -218,13 +227,18 @@ def execute(job_id: Any) -> str:
     )
     if not claimed:
         return "not claimed: done, taken by another worker, or not yet due"
-    job = Job.objects.get(pk=job_id)
+    job = Job.objects.select_related("started_by").get(pk=job_id)
     chosen = _handlers.get(job.kind)
     token = _current.set(job)
     try:
         if chosen is None:
             raise LookupError(f"No job handler is registered for {job.kind!r}")
-        summary = chosen.run(job)
+        with (
+            audit_context.fresh(),
+            audit_context.acting(_job_actor(job)),
+            audit_context.caused_by(job.params.get(AUDIT_CAUSE)),
+        ):
+            summary = chosen.run(job)
     except Exception as error:
         logger.exception("Job %s (%s) failed", job.pk, job.kind)
         return _failed(job, error)
@@ -239,6 +253,11 @@ def execute(job_id: Any) -> str:
         done=Coalesce(F("total"), F("done")),
     )
     return summary
+
+
+def _job_actor(job: Job) -> audit_context.Actor:
+    starter = job.started_by.email if job.started_by_id and job.started_by else ""
+    return audit_context.job(job_id=job.pk, title=job.title, started_by=starter)
 
 
 def backoff(attempts: int) -> timedelta:

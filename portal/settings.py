@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     # The task queue's table; before portal, whose admin takes its page away.
     "django_tasks_db",
+    "audit",
     "portal",
     "groups",
     "sso",
@@ -140,6 +141,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Each request's own memo of the viewer's groups (portal/sight.py).
     "portal.sight.SightMemoMiddleware",
+    # Who makes the changes a request writes: the activity record's actor.
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: a console action that started background work says so.
     "portal.jobs.AnnounceJobsMiddleware",

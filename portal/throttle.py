@@ -11,7 +11,6 @@ share one sign-in backend, so one count covers them all.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +22,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from audit.context import client_address
+
 # axes keeps usernames in a 255-character column.
 MAX_USERNAME = 255
 
@@ -30,22 +31,6 @@ MAX_USERNAME = 255
 def account_key(email: str) -> str:
     """An email as the throttle counts it: folded as sign-in folds it, cut to axes' column."""
     return email.strip().lower()[:MAX_USERNAME]
-
-
-def client_address(request: HttpRequest) -> str:
-    """The address a request came from; behind Portico's TLS proxy, the one the proxy saw.
-
-    The proxy appends the address it saw to X-Forwarded-For, so only the
-    last entry is trusted; anything before it came from the client.
-    """
-    remote = request.META.get("REMOTE_ADDR", "")
-    if settings.PORTICO_BEHIND_TLS_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-        try:
-            return str(ipaddress.ip_address(forwarded))
-        except ValueError:
-            pass
-    return remote
 
 
 def attempted_email(request: HttpRequest, credentials: dict[str, Any] | None) -> str:

@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # Bottom to top; the management API and SCIM provisioning sit on everything.
 LAYERS = [
+    "audit",
     "portal",
     "groups",
     "sso",
@@ -36,6 +37,7 @@ DOMAIN_MODULES = {
     "tasks.py",
     "branding.py",
     "colours.py",
+    "context.py",
 }
 
 

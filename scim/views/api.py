@@ -26,6 +26,8 @@ from scim2_models import Path
 from scim2_models.exceptions import InvalidPathException
 from scim2_models.path import AttrPath, ValuePath
 
+from audit import context as audit_context
+from audit.models import Record
 from groups.models import Group, Membership
 from portal.models import User
 from scim import filters, resources, services
@@ -71,7 +73,7 @@ def scim_response(body: Any, status: int = 200, location: str = "") -> HttpRespo
     return response
 
 
-def _authenticate(request: HttpRequest) -> None:
+def _authenticate(request: HttpRequest) -> ScimToken:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ScimError(
@@ -81,6 +83,7 @@ def _authenticate(request: HttpRequest) -> None:
     if found is None:
         raise ScimError(401, "The token is unknown, expired or revoked.")
     services.record_use(token=found)
+    return found
 
 
 def scim_view(methods: set[str]) -> Callable[..., Callable[..., HttpResponse]]:
@@ -93,13 +96,20 @@ def scim_view(methods: set[str]) -> Callable[..., Callable[..., HttpResponse]]:
         @wraps(view)
         def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             try:
-                _authenticate(request)
+                used = _authenticate(request)
                 if request.method not in methods:
                     raise ScimError(
                         405,
                         f"{request.method} is not allowed here; use {', '.join(sorted(methods))}.",
                     )
-                with transaction.atomic():
+                actor = audit_context.token(
+                    token_id=used.pk,
+                    name=used.name,
+                    owner="",
+                    via=Record.Via.SCIM,
+                    address=audit_context.request_address(request),
+                )
+                with transaction.atomic(), audit_context.acting(actor):
                     return view(request, **kwargs)
             except ScimError as error:
                 return error.response()
