@@ -221,6 +221,7 @@ EXPECTED: dict[str, Route] = {
     "console:users": Route(),
     "console:user_create": Route(methods=GET_POST, data=_user_form),
     "console:user_detail": Route(args=lambda world: [world.member.pk]),
+    "console:user_as_of": Route(args=lambda world: [world.member.pk]),
     "console:invite": Route(
         methods=GET_POST,
         data=lambda world: {"email": "invited@example.com", "groups": [world.partners.pk]},
@@ -312,6 +313,7 @@ EXPECTED: dict[str, Route] = {
     "products:unpublish": Route(args=lambda world: [world.product.name], methods=POST),
     "products:delete": Route(args=lambda world: [world.product.name], methods=GET_POST),
     "products:access": Route(args=lambda world: [world.product.name]),
+    "products:as_of": Route(args=lambda world: [world.product.name]),
     "products:add_groups": Route(
         args=lambda world: [world.product.name],
         methods=GET_POST,
@@ -337,6 +339,7 @@ EXPECTED: dict[str, Route] = {
         args=lambda world: [world.api.name], methods=POST, data=_api_reimport
     ),
     "apis:products": Route(args=lambda world: [world.api.name]),
+    "apis:as_of": Route(args=lambda world: [world.api.name]),
     "apis:add_to_products": Route(
         args=lambda world: [world.api.name],
         methods=GET_POST,

@@ -35,6 +35,7 @@ TABS = [
     ("overview", "Overview", "apis:detail"),
     ("products", "Products", "apis:products"),
     ("settings", "Settings", "apis:update"),
+    ("as_of", "Access as of", "apis:as_of"),
 ]
 # Operations shown on one page of an API's Overview.
 OPERATIONS_PER_PAGE = 50

@@ -199,14 +199,18 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         membership.remove_link = remove_link(membership.group.name)
     seen_query = (
         Product.objects.visible_to(person)
-        .with_granting_links(person)
+        .with_granting_links(person, granters=True)
         .only("name", "display_name", "state")
         .order_by("display_name_key", "pk")
     )
     seen: list[Any] = list(seen_query[: console.SECTION_ROWS])
     product_link = link_maker("products:detail")
+    # Since when each way in holds: the person's membership and the group's access.
+    joined = {membership.group_id: membership for membership in memberships}
     for product in seen:
         product.link = product_link(product.name)
+        for link in product.granting_links:
+            link.membership = joined.get(link.group_id)
     return render(
         request,
         "portal/user_detail.html",
