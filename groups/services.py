@@ -125,7 +125,7 @@ def update_group(*, group: Group, expected_version: int | None, **changes: Any) 
     old, new = value_changes(before, snapshot(updated, RECORDED_FIELDS))
     cause = record("group.update", ref(updated), before=old, after=new).pk if new else None
     if updated.type == Group.Type.EXTERNAL and updated.directory_key != current.directory_key:
-        gone = list(updated.memberships.values_list("user_id", "user__email"))
+        gone = list(updated.memberships.order_by("user_id").values_list("user_id", "user__email"))
         if gone:
             Membership.objects.filter(group=updated).delete()
             with audit_context.caused_by(cause):
