@@ -20,6 +20,7 @@ CONSOLE_MENU = [
     ("subscriptions", "Subscriptions", "subscriptions:list"),
     ("users", "Users", "console:users"),
     ("jobs", "Jobs", "console:jobs"),
+    ("activity", "Activity", "audit:activity"),
     ("settings", "Settings", "console:settings"),
 ]
 
@@ -49,6 +50,8 @@ def console_section(request: HttpRequest) -> dict[str, object]:
     elif match.namespace == "content":
         # Settings › Branding is a settings page; the rest is the Pages tab.
         section = "settings" if (match.url_name or "").startswith("branding") else "pages"
+    elif match.namespace == "audit":
+        section = "activity"
     elif match.namespace == "console":
         name = match.url_name or ""
         section = "users" if name.startswith("user") else name

@@ -124,6 +124,7 @@ urlpatterns = [
     path("console/subscriptions/", include("subscriptions.urls")),
     path("console/", include("apis.urls")),
     path("console/", include("content.urls")),
+    path("console/activity/", include("audit.urls")),
     path("gateway/check", gateway.check, name="gateway_check"),
     path("console/", include(console_patterns)),
     path("admin/", admin.site.urls),

@@ -44,7 +44,7 @@ from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
 from tests.conftest import openapi_text, signs_in
 
-CONSOLE_NAMESPACES = {"console", "groups", "products", "apis", "subscriptions", "content"}
+CONSOLE_NAMESPACES = {"console", "groups", "products", "apis", "subscriptions", "content", "audit"}
 GET = frozenset({"GET"})
 POST = frozenset({"POST"})
 GET_POST = GET | POST
@@ -314,6 +314,8 @@ EXPECTED: dict[str, Route] = {
     "products:delete": Route(args=lambda world: [world.product.name], methods=GET_POST),
     "products:access": Route(args=lambda world: [world.product.name]),
     "products:as_of": Route(args=lambda world: [world.product.name]),
+    "audit:activity": Route(),
+    "audit:export": Route(),
     "products:add_groups": Route(
         args=lambda world: [world.product.name],
         methods=GET_POST,

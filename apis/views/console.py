@@ -19,7 +19,7 @@ from apis import services
 from apis.forms import ApiImportForm, ApiSettingsForm, DocumentForm, ReimportConfirmForm
 from apis.models import Api, Operation, ProductApi, Restriction, restricted_keys
 from groups.models import Group
-from portal import console
+from portal import activity, console
 from portal.access import administrator_required
 from portal.entities import ConcurrentChangeError
 from portal.lists import paginate
@@ -174,7 +174,8 @@ def api_detail(request: HttpRequest, name: str) -> HttpResponse:
             "tags": tags,
             "restrictions": restrictions,
             "operation_count": operations.paginator.count,
-        },
+        }
+        | activity.history("api", api.pk),
     )
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from groups import services as group_services
 from groups.models import Group, Membership
 from groups.system import SYSTEM_GROUPS, derived_group_ids, display_names
-from portal import console, counts, preview, services, throttle
+from portal import activity, console, counts, preview, services, throttle
 from portal.access import administrator_required
 from portal.forms import UserCreateForm
 from portal.links import link_maker
@@ -230,7 +230,8 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "memberships": memberships,
             "next_here": quote(person.get_absolute_url(), safe="/"),
             "signin_pause": throttle.signin_pause_of(person.email),
-        },
+        }
+        | activity.history("user", person.pk),
     )
 
 
