@@ -284,7 +284,8 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(_detail_url(review, back))
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Nothing changed. Comment: {' '.join(form.errors['comment'])}")
+        problems = " ".join(str(problem) for problem in form.errors["comment"])
+        messages.error(request, f"Nothing changed. Comment: {problems}")
         return redirect(_detail_url(review, back))
     try:
         changed = services.decide(

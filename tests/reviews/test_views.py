@@ -341,3 +341,15 @@ def test_export_csv(admin_client, review, administrator):
     assert rows[2][4].startswith(str(review.items.get(label="bob@example.com").decided_at.year))
     # A comment is text in a spreadsheet, never a formula.
     assert rows[2][5:] == ['\'=HYPERLINK("http://x")', "Removed"]
+
+
+def test_an_over_long_comment_changes_nothing(admin_client, review):
+    response = admin_client.post(
+        reverse("reviews:decide", args=[review.pk]),
+        {"keep": item_pk(review, "alice@example.com"), "comment": "x" * 1001},
+        follow=True,
+    )
+    assert messages_of(response) == [
+        "Nothing changed. Comment: Ensure this value has at most 1000 characters (it has 1001)."
+    ]
+    assert decisions(review)["alice@example.com"] == ("", "")
