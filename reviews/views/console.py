@@ -31,10 +31,10 @@ REVIEWS_INTRO = (
     "removes the ones marked Remove. Reviews and their decisions are kept."
 )
 STATE_FILTER = console.Filter(
-    field="state", label="State", everything="Open and closed", choices=Review.State.choices
+    field="state", label="State", everything="Any state", choices=Review.State.choices
 )
 KIND_FILTER = console.Filter(
-    field="kind", label="Reviewing", everything="Groups and products", choices=Review.Kind.choices
+    field="kind", label="Reviewing", everything="Anything", choices=Review.Kind.choices
 )
 REVIEW_SORTING = console.Sorts(
     orders={
@@ -84,7 +84,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         "reviews/review_list.html",
         title="Reviews",
         items=lambda query: Review.objects.search(query).for_list(),
-        search_label="Search by group, product or who started it",
+        search_label="Search by name or person",
         filter=STATE_FILTER,
         more_filters=[KIND_FILTER],
         sorts=REVIEW_SORTING,
