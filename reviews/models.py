@@ -12,12 +12,24 @@ from __future__ import annotations
 from typing import Self
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 COMMENT_LENGTH = 1000
 LABEL_LENGTH = 300
+
+
+def _item_count(*conditions: Q) -> Coalesce:
+    items = (
+        ReviewItem.objects.filter(*conditions, review=OuterRef("pk"))
+        .order_by()
+        .values("review")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(items), 0)
 
 
 class ReviewQuerySet(models.QuerySet["Review"]):
@@ -33,10 +45,14 @@ class ReviewQuerySet(models.QuerySet["Review"]):
         )
 
     def for_list(self) -> Self:
-        """With how many items each holds and how many are decided."""
+        """With how many items each holds and how many are decided.
+
+        Counted in subqueries rather than through a join, so the list's
+        count and the keys of its page read reviews alone.
+        """
         return self.annotate(
-            item_total=Count("items", distinct=True),
-            decided_total=Count("items", filter=~Q(items__decision=""), distinct=True),
+            item_total=_item_count(),
+            decided_total=_item_count(~Q(decision="")),
         )
 
 

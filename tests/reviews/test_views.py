@@ -110,6 +110,20 @@ def test_the_list_queries_do_not_grow(admin_client, administrator, assert_querie
 # Starting
 
 
+def test_the_start_page_queries_do_not_grow(
+    admin_client, administrator, assert_queries_do_not_grow
+):
+    def grow(numbers):
+        for number in numbers:
+            group = group_services.create_group(name=f"g-{number}", display_name=f"G {number}")
+            if number % 2:
+                services.start_group_review(group=group, started_by=administrator)
+
+    # Session, user, the count, one page of groups, their open reviews, the
+    # menu's badge of waiting approvals (from the shared cache).
+    assert_queries_do_not_grow(reverse("reviews:start"), grow, 6, many=60)
+
+
 def test_start_offers_custom_groups_and_products(admin_client, review, beta, external, product):
     body = admin_client.get(reverse("reviews:start")).content.decode()
     assert reverse("reviews:start_group", args=[beta.name]) in body
