@@ -3,10 +3,25 @@ decide each member, close it, and the removed person is gone from the group."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from playwright.sync_api import expect
 
+from .test_accessibility import run_axe
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    # axe-core, checking each page of the review, is injected as an inline script.
+    return {**browser_context_args, "bypass_csp": True}
+
+
+def assert_accessible(page: Any) -> None:
+    violations = run_axe(page)
+    assert violations == [], [(v["id"], [n["html"] for n in v["nodes"]]) for v in violations]
 
 
 def test_an_administrator_reviews_a_groups_members(page, server_url, demo, sign_in, screenshot):
@@ -20,6 +35,7 @@ def test_an_administrator_reviews_a_groups_members(page, server_url, demo, sign_
     main.get_by_role("link", name="Start access review").click()
     expect(page.get_by_text("lists the 2 members Partners has now")).to_be_visible()
     screenshot("review-start")
+    assert_accessible(page)
     page.get_by_role("button", name="Start review").click()
     expect(page.get_by_text("Started a review of Partners with 2 members.")).to_be_visible()
     expect(page.get_by_text("Anyone added since is not in it.")).to_be_visible()
@@ -36,16 +52,19 @@ def test_an_administrator_reviews_a_groups_members(page, server_url, demo, sign_
     expect(chen).to_contain_text("Left the partner programme")
     expect(chen).to_contain_text("admin@example.com")
     screenshot("review-decided")
+    assert_accessible(page)
 
     # Close review › confirm: Chen is removed, Alice kept.
     main.get_by_role("link", name="Close review").click()
     expect(page.get_by_text("Marked Remove: 1 member.")).to_be_visible()
     screenshot("review-close")
+    assert_accessible(page)
     page.get_by_role("button", name="Close review").click()
     expect(page.get_by_text("Closed the review of Partners: 1 removed, 1 kept.")).to_be_visible()
     expect(main.get_by_role("row").filter(has_text="chen@example.com")).to_contain_text("Removed")
     expect(main.get_by_role("button", name="Keep alice@example.com")).to_have_count(0)
     screenshot("review-closed")
+    assert_accessible(page)
 
     # The Members tab: Chen is gone, Alice stays.
     page.goto(f"{server_url}/console/groups/partners/members/")
@@ -60,3 +79,4 @@ def test_an_administrator_reviews_a_groups_members(page, server_url, demo, sign_
     expect(row).to_contain_text("Closed")
     expect(row).to_contain_text("2 of 2 decided")
     screenshot("reviews-list")
+    assert_accessible(page)
