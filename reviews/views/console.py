@@ -309,10 +309,10 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 else (" The removal applies when the review is closed.")
             )
         messages.success(request, text)
-    elif chosen:
+    elif review.items.filter(pk__in=chosen).exists():
         messages.info(request, f"Nothing changed: already marked {label}, with the same comment.")
     else:
-        messages.info(request, f"Nothing changed: that {noun} is no longer in this review.")
+        messages.info(request, f"Nothing changed: that {noun} isn't in this review.")
     return redirect(_detail_url(review, back))
 
 

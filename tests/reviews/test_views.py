@@ -367,3 +367,18 @@ def test_an_over_long_comment_changes_nothing(admin_client, review):
         "Nothing changed. Comment: Ensure this value has at most 1000 characters (it has 1001)."
     ]
     assert decisions(review)["alice@example.com"] == ("", "")
+
+
+def test_deciding_again_or_on_a_stranger_says_nothing_changed(
+    admin_client, review, beta, make_user
+):
+    url = reverse("reviews:decide", args=[review.pk])
+    alice = item_pk(review, "alice@example.com")
+    admin_client.post(url, {"keep": alice}, follow=True)
+    response = admin_client.post(url, {"keep": alice}, follow=True)
+    assert messages_of(response) == ["Nothing changed: already marked Keep, with the same comment."]
+    group_services.add_members(group=beta, users=[make_user()], added_by=None)
+    other = services.start_group_review(group=beta, started_by=None)
+    response = admin_client.post(url, {"remove": other.items.get().pk}, follow=True)
+    assert messages_of(response) == ["Nothing changed: that member isn't in this review."]
+    assert other.items.get().decision == ""
