@@ -19,6 +19,7 @@ CONSOLE_MENU = [
     ("pages", "Pages", "content:list"),
     ("subscriptions", "Subscriptions", "subscriptions:list"),
     ("users", "Users", "console:users"),
+    ("reviews", "Reviews", "reviews:list"),
     ("jobs", "Jobs", "console:jobs"),
     ("activity", "Activity", "audit:activity"),
     ("settings", "Settings", "console:settings"),
@@ -42,7 +43,7 @@ def console_section(request: HttpRequest) -> dict[str, object]:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return {}
-    if match.namespace in ("groups", "products", "subscriptions"):
+    if match.namespace in ("groups", "products", "subscriptions", "reviews"):
         section = match.namespace
     elif match.namespace == "apis":
         # A product's APIs tab is one of the product's pages.

@@ -125,6 +125,7 @@ urlpatterns = [
     path("console/", include("apis.urls")),
     path("console/", include("content.urls")),
     path("console/activity/", include("audit.urls")),
+    path("console/reviews/", include("reviews.urls")),
     path("gateway/check", gateway.check, name="gateway_check"),
     path("console/", include(console_patterns)),
     path("admin/", admin.site.urls),
