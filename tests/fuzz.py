@@ -37,7 +37,9 @@ DEFAULT_EXAMPLES = 8
 # Apps whose tables a request may write.
 # App labels (the management API keeps the label "api").
 PROJECT_APPS = (
+    "audit",
     "portal",
+    "sso",
     "groups",
     "products",
     "apis",
