@@ -16,6 +16,7 @@ a node without Redis show it within LOCAL_SECONDS.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import struct
 import time
@@ -30,6 +31,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.services import Ref, record
+from audit.services import changes as value_changes
 from content.colours import WHITE
 from content.models import DEFAULT_ACCENT, DEFAULT_PORTAL_NAME, Branding
 from portal.counts import CACHE_ERRORS
@@ -40,6 +43,9 @@ logger = logging.getLogger(__name__)
 LOGO_MAX_BYTES = 256 * 1024
 LOGO_MAX_SIDE = 1024
 LOGO_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP"}
+
+# The branding as the activity record names it (settings.branding).
+RECORD_REF = Ref("settings", "branding", "Branding")
 
 CACHE_KEY = "content:branding"
 GENERATION_KEY = "content:branding:generation"
@@ -164,6 +170,19 @@ def load() -> Branding:
     return branding
 
 
+def recorded_values(branding: Branding) -> dict[str, Any]:
+    """The branding as the activity record keeps it: the name and accent colour, and the
+    logo as its type, size and SHA-256 (never its bytes)."""
+    logo = bytes(branding.logo) if branding.logo is not None else None
+    return {
+        "portal_name": branding.portal_name,
+        "accent_colour": branding.accent_colour,
+        "logo_type": branding.logo_type,
+        "logo_size": None if logo is None else len(logo),
+        "logo_sha256": None if logo is None else hashlib.sha256(logo).hexdigest(),
+    }
+
+
 class Unchanged:
     """The logo argument's default: leave the logo as it is."""
 
@@ -183,7 +202,8 @@ def update_branding(
     """Change the name, accent colour and/or logo (None removes it).
 
     Refused (ConcurrentChangeError) if another administrator saved since
-    expected_version; ValidationError names the field that is wrong.
+    expected_version; ValidationError names the field that is wrong. What
+    changed is recorded as settings.branding (nothing when nothing did).
     """
     if "portal_name" in changes:
         changes["portal_name"] = changes["portal_name"].strip()
@@ -197,7 +217,13 @@ def update_branding(
         except ValidationError as refused:
             raise ValidationError({"logo": refused.messages}) from None
     changes["updated_at"] = timezone.now()
-    saved = update_entity(load(), expected_version=expected_version, changes=changes)
+    # Read under lock, so what the record says it was is what this change replaced.
+    current = Branding.objects.select_for_update().filter(pk=1).first() or load()
+    before = recorded_values(current)
+    saved = update_entity(current, expected_version=expected_version, changes=changes)
+    old, new = value_changes(before, recorded_values(saved))
+    if new:
+        record("settings.branding", RECORD_REF, before=old, after=new)
     _changed()
     return saved
 

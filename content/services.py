@@ -7,6 +7,7 @@ Every save that changes a page's title or body keeps that text as a version
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,7 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import Ref, record_many, ref
+from audit import context as audit_context
+from audit.services import Ref, record, record_many, ref, snapshot
+from audit.services import changes as value_changes
 from content import menus
 from content.models import KEPT_VERSIONS, Page, PageGroup, PageVersion
 from groups.models import Group
@@ -22,6 +25,19 @@ from portal.entities import ConcurrentChangeError, DeletionSummary, insert_links
 
 # What a version keeps: a change to one of these makes a new version.
 VERSIONED_FIELDS = ("title", "body")
+# What the activity record keeps of a page, besides its body's length and
+# SHA-256 (never its text): all of it at creation and deletion, and
+# whatever of it changes.
+RECORDED_FIELDS = ("title", "slug", "order", "menu", "visibility", "state", "is_landing")
+
+
+def recorded_values(page: Page) -> dict[str, Any]:
+    """A page as the activity record keeps it: its settings, and its body as a length
+    and a SHA-256."""
+    return snapshot(page, RECORDED_FIELDS) | {
+        "body_length": len(page.body),
+        "body_sha256": hashlib.sha256(page.body.encode("utf-8", "surrogatepass")).hexdigest(),
+    }
 
 
 def _keep_version(page: Page, *, saved_by: Any) -> None:
@@ -34,23 +50,41 @@ def _keep_version(page: Page, *, saved_by: Any) -> None:
     PageVersion.objects.filter(pk__in=list(stale.values_list("pk", flat=True))).delete()
 
 
-def _clear_other_landing(page: Page) -> None:
-    """A page becoming the landing page takes the place of the one before."""
-    Page.objects.filter(is_landing=True).exclude(pk=page.pk).update(is_landing=False)
+def _clear_other_landing(page: Page) -> list[Page]:
+    """A page becoming the landing page takes the place of the one before; returns it
+    (as the record names it) to be recorded once the change it follows from is."""
+    before = list(Page.objects.filter(is_landing=True).exclude(pk=page.pk).only("pk", "title"))
+    if before:
+        Page.objects.filter(pk__in=[other.pk for other in before]).update(is_landing=False)
+    return before
+
+
+def _record_landing_moved(cleared: list[Page], cause: int) -> None:
+    """page.update for the page that was the landing page, caused by the change that
+    made another one the landing page."""
+    with audit_context.caused_by(cause):
+        for other in cleared:
+            record(
+                "page.update", ref(other), before={"is_landing": True}, after={"is_landing": False}
+            )
 
 
 @transaction.atomic
 def create_page(*, created_by: Any = None, groups: Iterable[Group] = (), **fields: Any) -> Page:
     """Create a page (a draft unless `state` says otherwise) and keep its first version."""
     page = Page(**fields, updated_by=created_by)
+    cleared = []
     if page.is_landing:
         # Before full_clean, whose check of the one-landing constraint would
         # otherwise refuse the page that takes the place of the one before.
-        _clear_other_landing(page)
+        cleared = _clear_other_landing(page)
     page.full_clean()
     page.save()
     _keep_version(page, saved_by=created_by)
-    grant_page(page=page, groups=groups, added_by=created_by)
+    created = record("page.create", ref(page), after=recorded_values(page))
+    _record_landing_moved(cleared, created.pk)
+    with audit_context.caused_by(created.pk):
+        grant_page(page=page, groups=groups, added_by=created_by)
     menus.changed()
     return page
 
@@ -63,15 +97,30 @@ def update_page(
 
     A save that changes nothing is no new version. One that changes the
     title or body is kept for Restore.
+
+    Recorded as page.update with what changed, or page.publish / page.unpublish
+    when the state changes (nothing when nothing changed).
     """
+    return _update_page(page, expected_version, updated_by, changes)
+
+
+def _update_page(
+    page: Page,
+    expected_version: int | None,
+    updated_by: Any,
+    changes: dict[str, Any],
+    *,
+    restored: int | None = None,
+) -> Page:
+    """update_page's work; `restored` is the version put back, recorded as page.restore."""
     current = Page.objects.select_for_update().get(pk=page.pk)
     if expected_version is not None and current.version != expected_version:
         raise ConcurrentChangeError(current)
     if all(getattr(current, name) == value for name, value in changes.items()):
         return current
     before = {name: getattr(current, name) for name in VERSIONED_FIELDS}
-    if changes.get("is_landing"):
-        _clear_other_landing(current)
+    recorded_before = recorded_values(current)
+    cleared = _clear_other_landing(current) if changes.get("is_landing") else []
     saved = update_entity(
         current,
         expected_version=None,
@@ -79,13 +128,29 @@ def update_page(
     )
     if any(getattr(saved, name) != before[name] for name in VERSIONED_FIELDS):
         _keep_version(saved, saved_by=updated_by)
+    recorded_after = recorded_values(saved)
+    old, new = value_changes(recorded_before, recorded_after)
+    if "body_sha256" in new:
+        # A new body is named by both its length and its hash, even at the same length.
+        old["body_length"] = recorded_before["body_length"]
+        new["body_length"] = recorded_after["body_length"]
+    if new:
+        if restored is not None:
+            action, new = "page.restore", new | {"restored_version": restored}
+        elif "state" in new:
+            action = "page.publish" if saved.is_published else "page.unpublish"
+        else:
+            action = "page.update"
+        written = record(action, ref(saved), before=old, after=new)
+        _record_landing_moved(cleared, written.pk)
     menus.changed()
     return saved
 
 
+@transaction.atomic
 def set_state(*, page: Page, state: str, updated_by: Any = None) -> Page:
     """Publish or unpublish; pressing it twice is no change and no new version."""
-    return update_page(page=page, expected_version=None, updated_by=updated_by, state=state)
+    return _update_page(page, None, updated_by, {"state": state})
 
 
 @transaction.atomic
@@ -101,18 +166,27 @@ def restore_version(
             f"{KEPT_VERSIONS} versions of a page can be restored.",
             code="no_version",
         ) from None
-    return update_page(
-        page=page,
-        expected_version=expected_version,
-        updated_by=restored_by,
-        title=kept.title,
-        body=kept.body,
+    return _update_page(
+        page,
+        expected_version,
+        restored_by,
+        {"title": kept.title, "body": kept.body},
+        restored=number,
     )
 
 
 @transaction.atomic
 def delete_page(*, page: Page) -> DeletionSummary:
-    """Delete a page, its group links and its kept versions."""
+    """Delete a page, its group links and its kept versions.
+
+    Recorded as page.delete, then page_access.revoke for each group that saw
+    it, caused by it.
+    """
+    links = list(PageGroup.objects.filter(page=page).select_related("group").order_by("pk"))
+    page_ref = ref(page)
+    deleted = record("page.delete", page_ref, before=recorded_values(page))
+    with audit_context.caused_by(deleted.pk):
+        record_many("page_access.revoke", [(page_ref, ref(link.group)) for link in links])
     consequences = []
     if page.is_landing:
         consequences.append(
@@ -128,16 +202,20 @@ def delete_page(*, page: Page) -> DeletionSummary:
 def grant_page(*, page: Page, groups: Iterable[Group], added_by: Any) -> int:
     """Let groups' members see a page meant for chosen groups; returns how many were new.
 
-    Repeats and races leave one link per group (insert_links).
+    Repeats and races leave one link per group (insert_links). Each new link is
+    recorded (page_access.grant); one already there is not.
     """
+    chosen = {group.pk: group for group in groups}
     added = insert_links(
         PageGroup,
         fixed={"page": page},
         key="group_id",
-        ids=(group.pk for group in groups),
+        ids=chosen,
         added_by=added_by,
     )
     if added:
+        page_ref = ref(page)
+        record_many("page_access.grant", [(page_ref, ref(chosen[pk])) for pk in added])
         menus.changed()
     return len(added)
 
@@ -147,6 +225,7 @@ def revoke_page(*, page: Page, group: Group) -> bool:
     """Stop a group's members seeing a page; True when the group saw it."""
     deleted, _ = PageGroup.objects.filter(page=page, group=group).delete()
     if deleted:
+        record("page_access.revoke", ref(page), related=ref(group))
         menus.changed()
     return deleted > 0
 

@@ -269,6 +269,9 @@ class DeletionSummary:
 
     display_name: str
     consequences: list[str] = field(default_factory=list)
+    # The activity record of the deletion: what the caller deleted with the
+    # entity (a product's subscriptions) is recorded as following from it.
+    record_id: int | None = None
 
     def message(self, noun: str) -> str:
         text = f"Deleted the {noun} {self.display_name}"

@@ -9,14 +9,43 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.dispatch import Signal
 
-from audit.services import Ref, record_many, ref
+from audit import context as audit_context
+from audit.services import Ref, record, record_many, ref, snapshot
+from audit.services import changes as value_changes
 from groups import services as group_services
 from groups.models import Group
 from portal import approvals, mail, sight
 from portal.entities import DeletionSummary, decide, insert_links, update_entity
 from products import notify
 from products.models import AccessRequest, Product, ProductGroup
+
+# What the activity record keeps of a product: all of it at creation and
+# deletion, and whatever of it changes.
+RECORDED_FIELDS = (
+    "name",
+    "display_name",
+    "description",
+    "terms",
+    "state",
+    "subscription_required",
+    "approval_required",
+    "subscriptions_limit",
+    "listed",
+)
+
+# Sent by delete_product, inside its transaction and before the product goes,
+# with product= and product_ref= (the product as the record names it). The
+# apps above products whose links to a product its deletion takes (an API's
+# place in it) record their removal here, caused by the product.delete record:
+# products knows none of them (the dependency order).
+product_deleting = Signal()
+
+
+def person_ref(user: Any) -> Ref:
+    """A person as the records name them: by their email."""
+    return Ref("user", str(user.pk), user.email)
 
 
 @transaction.atomic
@@ -25,14 +54,25 @@ def create_product(*, groups: Iterable[Group] = (), added_by: Any = None, **fiel
     product = Product(**fields)
     product.full_clean()
     product.save()
+    created = record("product.create", ref(product), after=snapshot(product, RECORDED_FIELDS))
     administrators = Group.objects.get(name=Group.ADMINISTRATORS)
-    grant_access(product=product, groups=[administrators, *groups], added_by=added_by)
+    with audit_context.caused_by(created.pk):
+        grant_access(product=product, groups=[administrators, *groups], added_by=added_by)
     return product
 
 
+@transaction.atomic
 def update_product(*, product: Product, expected_version: int | None, **changes: Any) -> Product:
-    """Save new settings unless someone else saved the product since it was read."""
-    return update_entity(product, expected_version=expected_version, changes=changes)
+    """Save new settings unless someone else saved the product since it was read.
+
+    What changed is recorded (nothing when nothing did), the state included.
+    """
+    before = snapshot(Product.objects.select_for_update().get(pk=product.pk), RECORDED_FIELDS)
+    updated = update_entity(product, expected_version=expected_version, changes=changes)
+    old, new = value_changes(before, snapshot(updated, RECORDED_FIELDS))
+    if new:
+        record("product.update", ref(updated), before=old, after=new)
+    return updated
 
 
 @transaction.atomic
@@ -53,8 +93,19 @@ def delete_product(*, product: Product) -> DeletionSummary:
 
     Subscriptions are the subscriptions app's to delete first (its
     delete_product); a product that still has some can't be deleted.
+
+    The record is product.delete, then, caused by it, access.revoke for each
+    group and (through product_deleting) product_api.remove for each API.
+    The summary's record_id names it, for what the caller took with the
+    product. A refused deletion rolls them back with it.
     """
-    groups = product.links.count()
+    links = list(product.links.select_related("group").order_by("pk"))
+    groups = len(links)
+    product_ref = ref(product)
+    deleted = record("product.delete", product_ref, before=snapshot(product, RECORDED_FIELDS))
+    with audit_context.caused_by(deleted.pk):
+        record_many("access.revoke", [(product_ref, ref(link.group)) for link in links])
+        product_deleting.send(sender=delete_product, product=product, product_ref=product_ref)
     try:
         product.delete()
     except ProtectedError:
@@ -65,6 +116,7 @@ def delete_product(*, product: Product) -> DeletionSummary:
     return DeletionSummary(
         display_name=product.display_name,
         consequences=[f"{groups} group{'s' if groups != 1 else ''} lost access to it"],
+        record_id=deleted.pk,
     )
 
 
@@ -74,19 +126,21 @@ def grant_access(*, product: Product, groups: Iterable[Group], added_by: Any) ->
 
     Repeats and races leave one link per group: the unique (product, group)
     constraint lets one insert win and the others, in savepoints, count nothing.
+    Each new link is recorded (access.grant); one already there is not.
     """
-    added = len(
-        insert_links(
-            ProductGroup,
-            fixed={"product": product},
-            key="group_id",
-            ids=(group.pk for group in groups),
-            added_by=added_by,
-        )
+    chosen = {group.pk: group for group in groups}
+    added = insert_links(
+        ProductGroup,
+        fixed={"product": product},
+        key="group_id",
+        ids=chosen,
+        added_by=added_by,
     )
     if added:
+        product_ref = ref(product)
+        record_many("access.grant", [(product_ref, ref(chosen[pk])) for pk in added])
         sight.changed(products=[product.pk])
-    return added
+    return len(added)
 
 
 @transaction.atomic
@@ -99,6 +153,7 @@ def revoke_access(*, product: Product, group: Group) -> bool:
         )
     deleted, _ = ProductGroup.objects.filter(product=product, group=group).delete()
     if deleted:
+        record("access.revoke", ref(product), related=ref(group))
         sight.changed(products=[product.pk])
     return deleted > 0
 
@@ -129,6 +184,12 @@ def request_access(*, user: Any, product: Product, reason: str) -> AccessRequest
     try:
         with transaction.atomic():
             request.save()
+            record(
+                "request.create",
+                ref(product),
+                related=person_ref(user),
+                after={"state": request.state, "reason": reason},
+            )
             approvals.announce()
     except IntegrityError:
         # The one-waiting-request constraint: a second tab or a double click.
@@ -169,7 +230,10 @@ def approve_access_request(
         )
     decided.group = group
     decided.save()
-    group_services.add_members(group=group, users=[decided.user], added_by=decided_by)
+    approved = _record_decision("request.approve", request, decided, group=group.pk)
+    # The membership that gives the access follows from the approval.
+    with audit_context.caused_by(approved):
+        group_services.add_members(group=group, users=[decided.user], added_by=decided_by)
     mail.send_later(notify.access_approved, request_id=decided.pk)
     return decided
 
@@ -179,6 +243,7 @@ def reject_access_request(*, request: AccessRequest, decided_by: Any, reason: st
     """Refuse a request; the person gets the reason by email."""
     decided = decide(request, AccessRequest.State.REJECTED, decided_by, reason)
     decided.save()
+    _record_decision("request.reject", request, decided, reason=decided.decision_reason)
     mail.send_later(notify.access_rejected, request_id=decided.pk)
     return decided
 
@@ -188,6 +253,7 @@ def withdraw_access_request(*, request: AccessRequest) -> AccessRequest:
     """The developer takes back a request that is still waiting."""
     decided = decide(request, AccessRequest.State.WITHDRAWN, request.user, "")
     decided.save()
+    _record_decision("request.withdraw", request, decided)
     return decided
 
 
@@ -196,3 +262,21 @@ def on_group_deleting(*, group: Group, group_ref: Ref, **kwargs: Any) -> None:
     caused by the group.delete record (groups.services.delete_group sends this)."""
     links = ProductGroup.objects.filter(group=group).select_related("product").order_by("pk")
     record_many("access.revoke", [(ref(link.product), group_ref) for link in links])
+
+
+def _record_decision(
+    action: str, request: AccessRequest, decided: AccessRequest, **values: Any
+) -> int:
+    """request.<verb> for a request to see a product: object the product, related the
+    person, the state before and after (and the reason or group given).
+
+    The product and person are read from the request as the caller gave it
+    (the inbox loads them with it), so recording costs no query but its own.
+    """
+    return record(
+        action,
+        ref(request.product),
+        related=person_ref(request.user),
+        before={"state": AccessRequest.State.SUBMITTED.value},
+        after={"state": decided.state, **values},
+    ).pk
