@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from apis.views import console
+from apis.views import console, history
 from portal import converters  # noqa: F401 - registers <entity_id:>
 
 app_name = "apis"
@@ -21,6 +21,7 @@ urlpatterns = [
         name="reimport_confirm",
     ),
     path("apis/<entity_id:name>/products/", console.api_products, name="products"),
+    path("apis/<entity_id:name>/access-as-of/", history.api_as_of, name="as_of"),
     path(
         "apis/<entity_id:name>/products/add/",
         console.api_add_to_products,

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import Ref, record_many, ref
 from content import menus
 from content.models import KEPT_VERSIONS, Page, PageGroup, PageVersion
 from groups.models import Group
@@ -148,3 +149,10 @@ def revoke_page(*, page: Page, group: Group) -> bool:
     if deleted:
         menus.changed()
     return deleted > 0
+
+
+def on_group_deleting(*, group: Group, group_ref: Ref, **kwargs: Any) -> None:
+    """A group's deletion takes the pages it saw: page_access.revoke for each page,
+    caused by the group.delete record (groups.services.delete_group sends this)."""
+    links = PageGroup.objects.filter(group=group).select_related("page").order_by("pk")
+    record_many("page_access.revoke", [(ref(link.page), group_ref) for link in links])

@@ -24,6 +24,8 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 
+from audit import context as audit_context
+from audit.services import Ref, record, record_many
 from groups import services as group_services
 from groups.models import Group, Invitation
 from portal import mail
@@ -70,6 +72,10 @@ def pending_for(email: str) -> Invitation | None:
     )
 
 
+def _ref(invitation: Invitation) -> Ref:
+    return Ref("invitation", str(invitation.pk), invitation.email)
+
+
 def _send_invitation(*, invitation_id: int, token: str) -> None:
     invitation = Invitation.objects.select_related("invited_by").get(pk=invitation_id)
     context = {
@@ -114,9 +120,9 @@ def invite(
                 {"email": "An invitation to this email address is pending."}, code="pending"
             )
         # An expired invitation to the address makes way for the new one.
-        Invitation.objects.open().filter(Exact(Lower("email"), _folded(email))).update(
-            revoked_at=timezone.now()
-        )
+        expired = list(Invitation.objects.open().filter(Exact(Lower("email"), _folded(email))))
+        replaced_at = timezone.now()
+        Invitation.objects.filter(pk__in=[old.pk for old in expired]).update(revoked_at=replaced_at)
         invitation = Invitation(
             email=email, first_name=first_name, last_name=last_name, invited_by=invited_by
         )
@@ -124,6 +130,23 @@ def invite(
         invitation.full_clean(exclude=["token_hash"])
         invitation.save()
         invitation.groups.set(groups)
+        created = record(
+            "invitation.create",
+            _ref(invitation),
+            after={
+                "email": email,
+                "first_name": first_name,
+                "last_name": last_name,
+                "groups": sorted(group.pk for group in groups),
+                "expires_at": invitation.expires_at,
+            },
+        )
+        with audit_context.caused_by(created.pk):
+            record_many(
+                "invitation.revoke",
+                [(_ref(old), None) for old in expired],
+                after={"revoked_at": replaced_at},
+            )
         mail.send_later(_send_invitation, invitation_id=invitation.pk, token=token)
     return invitation
 
@@ -134,8 +157,15 @@ def resend(*, invitation: Invitation) -> Invitation:
     current = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if current.accepted_at or current.revoked_at:
         raise ValidationError("This invitation was already accepted or revoked.", code="closed")
+    expired_at = current.expires_at
     token = _new_link(current)
     current.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    record(
+        "invitation.resend",
+        _ref(current),
+        before={"expires_at": expired_at},
+        after={"expires_at": current.expires_at},
+    )
     mail.send_later(_send_invitation, invitation_id=current.pk, token=token)
     return current
 
@@ -143,9 +173,11 @@ def resend(*, invitation: Invitation) -> Invitation:
 @transaction.atomic
 def revoke(*, invitation: Invitation) -> bool:
     """Kill the invitation's link; False when it was already accepted or revoked."""
-    return bool(
-        Invitation.objects.open().filter(pk=invitation.pk).update(revoked_at=timezone.now())
-    )
+    now = timezone.now()
+    revoked = bool(Invitation.objects.open().filter(pk=invitation.pk).update(revoked_at=now))
+    if revoked:
+        record("invitation.revoke", _ref(invitation), after={"revoked_at": now})
+    return revoked
 
 
 @dataclass(frozen=True)
@@ -208,10 +240,19 @@ def accept(*, token: str, first_name: str, last_name: str, password: str) -> Use
             password=None,
             password_hash=password_hash,
         )
-        # An external group named when the invitation was sent (or one
-        # since pointed at the directory) takes its members from the directory.
-        for group in invitation.groups.hand_picked():
-            group_services.add_members(group=group, users=[user], added_by=invitation.invited_by)
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
+        accepted = record(
+            "invitation.accept",
+            _ref(invitation),
+            related=Ref("user", str(user.pk), user.email),
+            after={"accepted_at": invitation.accepted_at},
+        )
+        # An external group named when the invitation was sent (or one
+        # since pointed at the directory) takes its members from the directory.
+        with audit_context.caused_by(accepted.pk):
+            for group in invitation.groups.hand_picked():
+                group_services.add_members(
+                    group=group, users=[user], added_by=invitation.invited_by
+                )
     return user

@@ -8,13 +8,87 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
+from audit import context as audit_context
+from audit.services import Ref, record, record_many, ref, snapshot
+from audit.services import changes as value_changes
 from groups import notify
 from groups.models import Group, GroupRequest, GroupRule, Membership, system_group_error
 from portal import approvals, mail, sight
 from portal.entities import DeletionSummary, decide, insert_links, update_entity
 from portal.models import User
+
+# What the activity record keeps of a group: at creation, and then whatever
+# of these changes.
+CREATED_FIELDS = ("name", "display_name", "description", "type", "external_id")
+RECORDED_FIELDS = (*CREATED_FIELDS, "requestable", "request_hint")
+# How a directory's membership is marked in the record (provisioning or sign-in).
+FROM_DIRECTORY = {"source": "directory"}
+
+# Sent by delete_group, inside its transaction and before the group goes,
+# with group= and group_ref= (the group as the record names it). The apps
+# above groups whose links to a group its deletion takes (a product's
+# access, a page's) record their removal here, caused by the group.delete
+# record: groups knows none of them (the dependency order).
+group_deleting = Signal()
+
+
+def _people(users: Iterable[Any], ids: Iterable[int]) -> list[Ref]:
+    """The records' refs for these people (by pk), labelled with their email.
+
+    The emails come from the users given when they are loaded, else from
+    one query.
+    """
+    wanted = list(ids)
+    emails = {user.pk: user.email for user in users if getattr(user, "email", "")}
+    missing = [pk for pk in wanted if pk not in emails]
+    if missing:
+        emails.update(User.objects.filter(pk__in=missing).values_list("pk", "email"))
+    return [Ref("user", str(pk), emails.get(pk, "")) for pk in wanted]
+
+
+def _record_members(
+    action: str,
+    group: Group,
+    people: list[Ref],
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """member.add or member.remove for each person, in one group."""
+    if people:
+        group_ref = ref(group)
+        record_many(action, [(group_ref, person) for person in people], before=before, after=after)
+
+
+def _rule_values(rule: GroupRule) -> dict[str, Any]:
+    return {"rule": rule.pk, "kind": rule.kind, "claim": rule.claim, "value": rule.value}
+
+
+def _request_values(request: GroupRequest) -> dict[str, Any]:
+    values: dict[str, Any] = {"state": request.state}
+    if request.state == GroupRequest.State.SUBMITTED:
+        values["reason"] = request.reason
+    elif request.decision_reason:
+        values["reason"] = request.decision_reason
+    return values
+
+
+def _record_request(action: str, request: GroupRequest, decided: GroupRequest | None = None) -> int:
+    """request.<verb> for a request to join a group: object the group, related the person.
+
+    The group and person are read from the request as the caller gave it
+    (the inbox loads them with it); the state from the decided one.
+    """
+    return record(
+        action,
+        ref(request.group),
+        related=Ref("user", str(request.user_id), request.user.email),
+        before=None if decided is None else {"state": GroupRequest.State.SUBMITTED.value},
+        after=_request_values(decided or request),
+    ).pk
 
 
 @transaction.atomic
@@ -31,6 +105,7 @@ def create_group(
     )
     group.full_clean()
     group.save()
+    record("group.create", ref(group), after=snapshot(group, CREATED_FIELDS))
     return group
 
 
@@ -44,14 +119,23 @@ def update_group(*, group: Group, expected_version: int | None, **changes: Any) 
     """
     if group.is_system:
         raise system_group_error(group)
-    locked = Group.objects.select_for_update().filter(pk=group.pk)
-    before = locked.values_list("directory_key", flat=True).first()
+    current = Group.objects.select_for_update().get(pk=group.pk)
+    before = snapshot(current, RECORDED_FIELDS)
     updated = update_entity(group, expected_version=expected_version, changes=changes)
-    if updated.type == Group.Type.EXTERNAL and updated.directory_key != before:
-        gone = list(updated.memberships.values_list("user_id", flat=True))
+    old, new = value_changes(before, snapshot(updated, RECORDED_FIELDS))
+    cause = record("group.update", ref(updated), before=old, after=new).pk if new else None
+    if updated.type == Group.Type.EXTERNAL and updated.directory_key != current.directory_key:
+        gone = list(updated.memberships.order_by("user_id").values_list("user_id", "user__email"))
         if gone:
             Membership.objects.filter(group=updated).delete()
-            sight.changed(people=gone)
+            with audit_context.caused_by(cause):
+                _record_members(
+                    "member.remove",
+                    updated,
+                    [Ref("user", str(pk), email) for pk, email in gone],
+                    before=FROM_DIRECTORY,
+                )
+            sight.changed(people=[pk for pk, _ in gone])
     return updated
 
 
@@ -60,8 +144,14 @@ def delete_group(*, group: Group) -> DeletionSummary:
     """Delete a custom group with its memberships and product links."""
     if group.is_system:
         raise system_group_error(group)
-    member_ids = list(group.memberships.values_list("user_id", flat=True))
+    members = list(group.memberships.values_list("user_id", "user__email").order_by("user_id"))
+    member_ids = [pk for pk, _ in members]
     count = len(member_ids)
+    group_ref = ref(group)
+    deleted = record("group.delete", group_ref, before=snapshot(group, RECORDED_FIELDS))
+    with audit_context.caused_by(deleted.pk):
+        _record_members("member.remove", group, [Ref("user", str(pk), e) for pk, e in members])
+        group_deleting.send(sender=delete_group, group=group, group_ref=group_ref)
     group.delete()
     sight.changed(people=member_ids)
     return DeletionSummary(
@@ -84,6 +174,7 @@ def add_members(
         raise system_group_error(group, field="group")
     if group.type == Group.Type.EXTERNAL:
         raise external_group_error(group)
+    users = list(users)
     added = insert_links(
         Membership,
         fixed={"group": group},
@@ -93,6 +184,12 @@ def add_members(
         extra={"added_by_rule": rule},
     )
     if added:
+        _record_members(
+            "member.add",
+            group,
+            _people(users, added),
+            after={"rule": rule.pk} if rule is not None else None,
+        )
         sight.changed(people=added)
     return len(added)
 
@@ -152,8 +249,10 @@ def sync_directory_groups(*, user: User, references: Iterable[Any], via: str) ->
     Membership.objects.filter(
         user=user, group_id__in=[pk for pk in current if pk in wanted]
     ).update(synced_via=via, synced_at=now)
-    for pk in added_ids:
-        insert_links(
+    joined = [
+        pk
+        for pk in added_ids
+        if insert_links(
             Membership,
             fixed={"group": wanted[pk]},
             key="user_id",
@@ -161,11 +260,15 @@ def sync_directory_groups(*, user: User, references: Iterable[Any], via: str) ->
             added_by=None,
             extra={"synced_via": via, "synced_at": now},
         )
+    ]
     result = DirectorySync(
         added=[wanted[pk] for pk in added_ids],
         removed=removed,
         kept=[wanted[pk] for pk in wanted if pk in current],
     )
+    person = ref(user, kind="user", label=user.email)
+    record_many("member.remove", [(ref(group), person) for group in removed], before=FROM_DIRECTORY)
+    record_many("member.add", [(ref(wanted[pk]), person) for pk in joined], after=FROM_DIRECTORY)
     if result.changed:
         sight.changed(people=[user.pk])
     return result
@@ -175,6 +278,7 @@ def sync_directory_groups(*, user: User, references: Iterable[Any], via: str) ->
 def add_directory_members(*, group: Group, users: Iterable[Any], via: str) -> int:
     """The directory puts people in an external group (provisioning); how many were new."""
     _refuse_unless_external(group)
+    users = list(users)
     people = [user.pk for user in users]
     now = timezone.now()
     Membership.objects.filter(group=group, user__in=people).update(synced_via=via, synced_at=now)
@@ -187,6 +291,7 @@ def add_directory_members(*, group: Group, users: Iterable[Any], via: str) -> in
         extra={"synced_via": via, "synced_at": now},
     )
     if added:
+        _record_members("member.add", group, _people(users, added), after=FROM_DIRECTORY)
         sight.changed(people=added)
     return len(added)
 
@@ -197,11 +302,19 @@ def remove_directory_members(*, group: Group, users: Iterable[Any]) -> int:
     _refuse_unless_external(group)
     people = [user.pk for user in users]
     gone = list(
-        Membership.objects.filter(group=group, user__in=people).values_list("user_id", flat=True)
+        Membership.objects.filter(group=group, user__in=people)
+        .order_by("user_id")
+        .values_list("user_id", "user__email")
     )
-    Membership.objects.filter(group=group, user__in=gone).delete()
     if gone:
-        sight.changed(people=gone)
+        Membership.objects.filter(group=group, user__in=[pk for pk, _ in gone]).delete()
+        _record_members(
+            "member.remove",
+            group,
+            [Ref("user", str(pk), email) for pk, email in gone],
+            before=FROM_DIRECTORY,
+        )
+        sight.changed(people=[pk for pk, _ in gone])
     return len(gone)
 
 
@@ -209,10 +322,11 @@ def remove_directory_members(*, group: Group, users: Iterable[Any]) -> int:
 def replace_directory_members(*, group: Group, users: Iterable[Any], via: str) -> tuple[int, int]:
     """The directory says who is in an external group, all of them: (added, removed)."""
     _refuse_unless_external(group)
+    users = list(users)
     people = {user.pk for user in users}
     current = set(Membership.objects.filter(group=group).values_list("user_id", flat=True))
     removed = remove_directory_members(group=group, users=[User(pk=pk) for pk in current - people])
-    added = add_directory_members(group=group, users=[User(pk=pk) for pk in people], via=via)
+    added = add_directory_members(group=group, users=users, via=via)
     return added, removed
 
 
@@ -225,6 +339,7 @@ def remove_member(*, group: Group, user: Any) -> bool:
         raise external_group_error(group)
     deleted, _ = Membership.objects.filter(group=group, user=user).delete()
     if deleted:
+        _record_members("member.remove", group, _people([user], [user.pk]))
         sight.changed(people=[user.pk])
     return deleted > 0
 
@@ -256,13 +371,20 @@ def add_rule(
             rule.save()
     except IntegrityError:  # the same rule was added a moment ago
         raise ValidationError({"value": "The group has this rule already."}) from None
+    record("rule.create", ref(group), after=_rule_values(rule))
     return rule
 
 
 @transaction.atomic
 def delete_rule(*, rule: GroupRule) -> bool:
     """Delete a rule; the people it added stay members. False when it was gone."""
-    deleted, _ = GroupRule.objects.filter(pk=rule.pk).delete()
+    current = GroupRule.objects.select_related("group").filter(pk=rule.pk).first()
+    if current is None:
+        return False
+    values = _rule_values(current)
+    deleted, _ = GroupRule.objects.filter(pk=current.pk).delete()
+    if deleted:
+        record("rule.delete", ref(current.group), before=values)
     return deleted > 0
 
 
@@ -345,6 +467,7 @@ def request_to_join(*, user: Any, group: Group, reason: str) -> GroupRequest:
     try:
         with transaction.atomic():
             request.save()
+            _record_request("request.create", request)
             approvals.announce()
     except IntegrityError:
         # The one-waiting-request constraint: a second tab or a double click.
@@ -357,7 +480,9 @@ def approve_request(*, request: GroupRequest, decided_by: Any) -> GroupRequest:
     """Add the person to the group they asked for and tell them by email."""
     decided = decide(request, GroupRequest.State.APPROVED, decided_by, "")
     decided.save()
-    add_members(group=decided.group, users=[decided.user], added_by=decided_by)
+    approved = _record_request("request.approve", request, decided)
+    with audit_context.caused_by(approved):
+        add_members(group=decided.group, users=[decided.user], added_by=decided_by)
     mail.send_later(notify.request_approved, request_id=decided.pk)
     return decided
 
@@ -367,6 +492,7 @@ def reject_request(*, request: GroupRequest, decided_by: Any, reason: str) -> Gr
     """Refuse a request; the person gets the reason by email."""
     decided = decide(request, GroupRequest.State.REJECTED, decided_by, reason)
     decided.save()
+    _record_request("request.reject", request, decided)
     mail.send_later(notify.request_rejected, request_id=decided.pk)
     return decided
 
@@ -376,4 +502,5 @@ def withdraw_request(*, request: GroupRequest) -> GroupRequest:
     """The developer takes back a request that is still waiting."""
     decided = decide(request, GroupRequest.State.WITHDRAWN, request.user, "")
     decided.save()
+    _record_request("request.withdraw", request, decided)
     return decided

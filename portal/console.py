@@ -22,8 +22,11 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
+from audit.models import Record
 from portal.entities import ConcurrentChangeError
+from portal.forms import AsOfForm
 from portal.lists import choice, paginate, search_query
 
 # Named entities (groups, products) sort the same ways.
@@ -415,3 +418,22 @@ def picker_page(
         "console/picker.html",
         {"picker": picker, "page": page, "rows": rows, "query": query, "error": error},
     )
+
+
+def as_of_context(request: HttpRequest) -> dict[str, Any]:
+    """Access as of: the form, the moments it asks for (now when empty or refused), and
+    where the activity record starts."""
+    form = AsOfForm(request.GET or None)
+    now = timezone.now()
+    at, compare = now, None
+    if form.is_bound and form.is_valid():
+        at = form.cleaned_data["at"] or now
+        compare = form.cleaned_data["compare"]
+    first = Record.objects.order_by("at", "id").values_list("at", flat=True).first()
+    return {
+        "form": form,
+        "moment": at,
+        "compare_moment": compare,
+        "record_starts": first,
+        "before_record": first is None or at < first,
+    }

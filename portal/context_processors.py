@@ -19,7 +19,9 @@ CONSOLE_MENU = [
     ("pages", "Pages", "content:list"),
     ("subscriptions", "Subscriptions", "subscriptions:list"),
     ("users", "Users", "console:users"),
+    ("reviews", "Reviews", "reviews:list"),
     ("jobs", "Jobs", "console:jobs"),
+    ("activity", "Activity", "audit:activity"),
     ("settings", "Settings", "console:settings"),
 ]
 
@@ -41,7 +43,7 @@ def console_section(request: HttpRequest) -> dict[str, object]:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return {}
-    if match.namespace in ("groups", "products", "subscriptions"):
+    if match.namespace in ("groups", "products", "subscriptions", "reviews"):
         section = match.namespace
     elif match.namespace == "apis":
         # A product's APIs tab is one of the product's pages.
@@ -49,6 +51,8 @@ def console_section(request: HttpRequest) -> dict[str, object]:
     elif match.namespace == "content":
         # Settings › Branding is a settings page; the rest is the Pages tab.
         section = "settings" if (match.url_name or "").startswith("branding") else "pages"
+    elif match.namespace == "audit":
+        section = "activity"
     elif match.namespace == "console":
         name = match.url_name or ""
         section = "users" if name.startswith("user") else name

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from crispy_forms.bootstrap import AppendedText
@@ -10,6 +11,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from portal import services
 from portal.models import SignUpSettings, User
@@ -236,6 +238,39 @@ def add_refusal(
         return
     for field, problems in error.message_dict.items():
         form.add_error(field if field in form.fields else otherwise, problems)
+
+
+class AsOfForm(forms.Form):
+    """A moment to look back at (Access as of), and another to compare it with."""
+
+    INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d"]
+
+    at = forms.DateTimeField(
+        label="As of",
+        required=False,
+        input_formats=INPUT_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Date and time in UTC. Empty: now.",
+    )
+    compare = forms.DateTimeField(
+        label="Compare with",
+        required=False,
+        input_formats=INPUT_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Optional: another moment, to list what changed between the two.",
+    )
+
+    def _not_future(self, name: str) -> Any:
+        moment = self.cleaned_data.get(name)
+        if moment is not None and moment > timezone.now() + timedelta(minutes=1):
+            raise ValidationError("Pick a moment up to now: the record can't tell the future.")
+        return moment
+
+    def clean_at(self) -> Any:
+        return self._not_future("at")
+
+    def clean_compare(self) -> Any:
+        return self._not_future("compare")
 
 
 # A hundred years: anything longer is forever, which is what an empty field says.

@@ -424,8 +424,8 @@ class AnnounceJobsMiddleware:
                 messages.info(
                     request,
                     format_html(
-                        '{}. This runs in the background; <a href="{}">its page shows '
-                        "progress</a>.",
+                        '{}. This runs in the background; <a class="alert-link" href="{}">'
+                        "its page shows progress</a>.",
                         job.title,
                         job.get_absolute_url(),
                     ),

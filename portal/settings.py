@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "apis",
     "subscriptions",
     "content",
+    "reviews",
     "management_api",
     "scim",
 ]

@@ -8,7 +8,16 @@ from apis import portal_urls as api_portal_urls
 from content import portal_urls as content_portal_urls
 from groups import urls as group_urls
 from management_api.views import console as api_console
-from portal.views import account, approvals, console, invitations, jobs, retention, signup
+from portal.views import (
+    account,
+    approvals,
+    console,
+    history,
+    invitations,
+    jobs,
+    retention,
+    signup,
+)
 from portal.views import portal as portal_views
 from products import urls as product_urls
 from scim.views import console as scim_console
@@ -102,6 +111,7 @@ console_patterns = (
             name="invitation_revoke",
         ),
         path("users/<int:pk>/", console.user_detail, name="user_detail"),
+        path("users/<int:pk>/access-as-of/", history.user_as_of, name="user_as_of"),
         path("users/<int:pk>/groups/add/", console.user_add_groups, name="user_add_groups"),
         path("users/<int:pk>/block/", console.user_block, name="user_block"),
         path("users/<int:pk>/unblock/", console.user_unblock, name="user_unblock"),
@@ -124,6 +134,8 @@ urlpatterns = [
     path("console/subscriptions/", include("subscriptions.urls")),
     path("console/", include("apis.urls")),
     path("console/", include("content.urls")),
+    path("console/activity/", include("audit.urls")),
+    path("console/reviews/", include("reviews.urls")),
     path("gateway/check", gateway.check, name="gateway_check"),
     path("console/", include(console_patterns)),
     path("admin/", admin.site.urls),

@@ -113,17 +113,23 @@ class ProductQuerySet(NamedEntityQuerySet["Product"]):
         linked = links_of_groups(Group.objects.ids_for_user(viewer)).values("product_id")
         return self.filter(pk__in=linked)
 
-    def with_granting_links(self, viewer: Viewer) -> Self:
-        """Prefetch, as `granting_links`, the links through which the viewer sees each product."""
-        links = links_of_groups(Group.objects.ids_for_user(viewer))
+    def with_granting_links(self, viewer: Viewer, *, granters: bool = False) -> Self:
+        """Prefetch, as `granting_links`, the links through which the viewer sees each product.
+
+        granters: also when each group was given the product, and by whom
+        (the console's explanation of someone's access).
+        """
+        links = links_of_groups(Group.objects.ids_for_user(viewer)).select_related("group")
+        # Only what explains a row: the group's name, and its directory ID
+        # if it has one (Group.from_db reads type).
+        fields = ["product", "group__display_name", "group__external_id", "group__type"]
+        if granters:
+            links = links.select_related("added_by")
+            fields += ["added_at", "added_by__email"]
         return self.prefetch_related(
             Prefetch(
                 "links",
-                # Only what explains a row: the group's name, and its
-                # directory ID if it has one (Group.from_db reads type).
-                queryset=links.select_related("group")
-                .only("product", "group__display_name", "group__external_id", "group__type")
-                .order_by("group__display_name_key"),
+                queryset=links.only(*fields).order_by("group__display_name_key"),
                 to_attr="granting_links",
             )
         )

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from audit.services import Ref, record_many, ref
 from groups import services as group_services
 from groups.models import Group
 from portal import approvals, mail, sight
@@ -188,3 +189,10 @@ def withdraw_access_request(*, request: AccessRequest) -> AccessRequest:
     decided = decide(request, AccessRequest.State.WITHDRAWN, request.user, "")
     decided.save()
     return decided
+
+
+def on_group_deleting(*, group: Group, group_ref: Ref, **kwargs: Any) -> None:
+    """A group's deletion takes its access to products: access.revoke for each product,
+    caused by the group.delete record (groups.services.delete_group sends this)."""
+    links = ProductGroup.objects.filter(group=group).select_related("product").order_by("pk")
+    record_many("access.revoke", [(ref(link.product), group_ref) for link in links])

@@ -8,4 +8,5 @@ PRODUCT_TABS = [
     ("settings", "Settings", "products:update"),
     ("access", "Access control", "products:access"),
     ("apis", "APIs", "apis:product_apis"),
+    ("as_of", "Access as of", "products:as_of"),
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from portal import converters  # noqa: F401 - registers <entity_id:>
-from products.views import console, portal
+from products.views import console, history, portal
 
 app_name = "products"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("<entity_id:name>/delete/", console.product_delete, name="delete"),
     path("<entity_id:name>/access/", console.product_access, name="access"),
     path("<entity_id:name>/access/add/", console.product_add_groups, name="add_groups"),
+    path("<entity_id:name>/access-as-of/", history.product_as_of, name="as_of"),
     path(
         "<entity_id:name>/access/<entity_id:group>/delete/",
         console.product_remove_group,

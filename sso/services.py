@@ -12,6 +12,8 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
+from audit import context as audit_context
+from audit.services import Ref, changes, record, snapshot
 from groups import services as group_services
 from portal import services as portal_services
 from portal.entities import update_entity
@@ -23,20 +25,32 @@ logger = logging.getLogger(__name__)
 VIA_SIGN_IN = "sign-in"
 
 
+SETTINGS_REF = Ref("settings", "identity_provider", "Identity provider")
+
+
+@transaction.atomic
 def update_provider_settings(
-    *, expected_version: int | None, **changes: Any
+    *, expected_version: int | None, **new: Any
 ) -> IdentityProviderSettings:
     """Change the identity provider; refused if another administrator saved since.
 
     A blank client secret keeps the stored one: the page never shows it back.
+    The record holds what changed, never the secret (audit drops it).
     """
-    if not changes.get("client_secret"):
-        changes.pop("client_secret", None)
-    if "allowed_domains" in changes:
-        changes["allowed_domains"] = "\n".join(sorted(domain_lines(changes["allowed_domains"])))
-    return update_entity(
-        IdentityProviderSettings.load(), expected_version=expected_version, changes=changes
-    )
+    if not new.get("client_secret"):
+        new.pop("client_secret", None)
+    if "allowed_domains" in new:
+        new["allowed_domains"] = "\n".join(sorted(domain_lines(new["allowed_domains"])))
+    current = IdentityProviderSettings.load()
+    before = snapshot(current)
+    updated = update_entity(current, expected_version=expected_version, changes=new)
+    old, changed = changes(before, snapshot(updated))
+    if updated.client_secret != current.client_secret:
+        # Only that the secret was replaced, never a value.
+        old["client_credentials"], changed["client_credentials"] = "previous", "replaced"
+    if changed:
+        record("settings.identity_provider", SETTINGS_REF, before=old, after=changed)
+    return updated
 
 
 class SignInRefused(Exception):
@@ -136,7 +150,16 @@ def sign_in(*, provider: Provider, issuer: str, claims: dict[str, Any]) -> Signe
     is refused, whatever the provider says, and a refusal leaves nothing
     behind (one transaction).
     """
-    found = _account_for(provider=provider, issuer=issuer, claims=claims)
+    # What the sign-in changes (an account made or linked, groups joined
+    # and left) the identity provider did, for this person.
+    address = audit_context.request_address()
+    claimed = audit_context.directory(
+        provider=provider.display_name,
+        on_behalf_of=_claim_text(claims, "email", 254) or str(claims["sub"]),
+        address=address,
+    )
+    with audit_context.acting(claimed):
+        found = _account_for(provider=provider, issuer=issuer, claims=claims)
     user = User.objects.select_for_update().get(pk=found.user.pk)
     if user.state == User.State.BLOCKED:
         raise SignInRefused("This account is blocked. Ask your administrator.")
@@ -148,12 +171,16 @@ def sign_in(*, provider: Provider, issuer: str, claims: dict[str, Any]) -> Signe
     ExternalIdentity.objects.filter(issuer=issuer, subject=str(claims["sub"])).update(
         last_sign_in_at=timezone.now()
     )
-    group_services.sync_directory_groups(
-        user=user,
-        references=directory_references(claims, claim=provider.groups_claim),
-        via=VIA_SIGN_IN,
+    actor = audit_context.directory(
+        provider=provider.display_name, on_behalf_of=user.email, address=address
     )
-    if found.created or found.linked:
-        # The first sign-in through the provider: claim rules apply once, now.
-        group_services.apply_claim_rules(user=user, claims=claims)
+    with audit_context.acting(actor):
+        group_services.sync_directory_groups(
+            user=user,
+            references=directory_references(claims, claim=provider.groups_claim),
+            via=VIA_SIGN_IN,
+        )
+        if found.created or found.linked:
+            # The first sign-in through the provider: claim rules apply once, now.
+            group_services.apply_claim_rules(user=user, claims=claims)
     return SignedIn(user=user, created=found.created, linked=found.linked)

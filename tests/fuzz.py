@@ -36,7 +36,16 @@ from hypothesis import strategies as st
 DEFAULT_EXAMPLES = 8
 # Apps whose tables a request may write.
 # App labels (the management API keeps the label "api").
-PROJECT_APPS = ("portal", "groups", "products", "apis", "subscriptions", "content", "api")
+PROJECT_APPS = (
+    "portal",
+    "groups",
+    "products",
+    "apis",
+    "subscriptions",
+    "content",
+    "reviews",
+    "api",
+)
 # Columns that change without anybody's submission: a sign-in, a token's use.
 VOLATILE_COLUMNS = frozenset({"last_login", "last_used_at"})
 

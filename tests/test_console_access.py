@@ -37,6 +37,8 @@ from management_api.services import issue_token
 from portal import mail, preview
 from portal.models import Job, SignUpSettings, User
 from products.models import AccessRequest, Product, ProductGroup
+from reviews import services as review_services
+from reviews.models import Review, ReviewItem
 from scim import services as scim_services
 from scim.models import ScimToken
 from sso.models import IdentityProviderSettings
@@ -44,7 +46,16 @@ from subscriptions import services as subscription_services
 from subscriptions.models import Subscription, SubscriptionSettings
 from tests.conftest import openapi_text, signs_in
 
-CONSOLE_NAMESPACES = {"console", "groups", "products", "apis", "subscriptions", "content"}
+CONSOLE_NAMESPACES = {
+    "console",
+    "groups",
+    "products",
+    "apis",
+    "subscriptions",
+    "content",
+    "audit",
+    "reviews",
+}
 GET = frozenset({"GET"})
 POST = frozenset({"POST"})
 GET_POST = GET | POST
@@ -221,6 +232,7 @@ EXPECTED: dict[str, Route] = {
     "console:users": Route(),
     "console:user_create": Route(methods=GET_POST, data=_user_form),
     "console:user_detail": Route(args=lambda world: [world.member.pk]),
+    "console:user_as_of": Route(args=lambda world: [world.member.pk]),
     "console:invite": Route(
         methods=GET_POST,
         data=lambda world: {"email": "invited@example.com", "groups": [world.partners.pk]},
@@ -312,6 +324,9 @@ EXPECTED: dict[str, Route] = {
     "products:unpublish": Route(args=lambda world: [world.product.name], methods=POST),
     "products:delete": Route(args=lambda world: [world.product.name], methods=GET_POST),
     "products:access": Route(args=lambda world: [world.product.name]),
+    "products:as_of": Route(args=lambda world: [world.product.name]),
+    "audit:activity": Route(),
+    "audit:export": Route(),
     "products:add_groups": Route(
         args=lambda world: [world.product.name],
         methods=GET_POST,
@@ -337,6 +352,7 @@ EXPECTED: dict[str, Route] = {
         args=lambda world: [world.api.name], methods=POST, data=_api_reimport
     ),
     "apis:products": Route(args=lambda world: [world.api.name]),
+    "apis:as_of": Route(args=lambda world: [world.api.name]),
     "apis:add_to_products": Route(
         args=lambda world: [world.api.name],
         methods=GET_POST,
@@ -408,6 +424,25 @@ EXPECTED: dict[str, Route] = {
         methods=GET_POST,
         admin_get=lambda world: world.waiting.get_absolute_url(),
     ),
+    "reviews:list": Route(),
+    "reviews:start": Route(),
+    "reviews:start_group": Route(
+        args=lambda world: [world.beta.name],
+        methods=GET_POST,
+    ),
+    "reviews:start_product": Route(args=lambda world: [world.product.name], methods=GET_POST),
+    "reviews:detail": Route(args=lambda world: [world.review.pk]),
+    "reviews:decide": Route(
+        args=lambda world: [world.review.pk],
+        methods=POST,
+        data=lambda world: {"remove": world.review.items.get().pk},
+    ),
+    "reviews:close": Route(
+        args=lambda world: [world.review.pk],
+        methods=GET_POST,
+        data=lambda world: {"keep_undecided": "on"},
+    ),
+    "reviews:export": Route(args=lambda world: [world.review.pk]),
 }
 
 # Who the console turns away, the account each stands for, and whether the
@@ -489,9 +524,11 @@ def world(
     # Version 1 is the text Restore puts back.
     page = content_services.update_page(page=page, expected_version=None, body="Changed")
     published_page = content_services.create_page(title="Hello", slug="hello", state="published")
+    review = review_services.start_group_review(group=partners, started_by=administrator)
     failed_job = mail.send_later(_send_nothing)
     Job.objects.filter(pk=failed_job.pk).update(state=Job.State.FAILED, error="Boom")
     return SimpleNamespace(
+        review=review,
         page=page,
         published_page=published_page,
         failed_job=failed_job,
@@ -572,6 +609,8 @@ def snapshot(client: Client) -> tuple[Any, ...]:
         sorted(Invitation.objects.values_list("email", "token_hash", "expires_at", "revoked_at")),
         sorted(AccessAttempt.objects.values_list("username", "failures_since_start")),
         sorted(Job.objects.values_list("title", "state", "attempts")),
+        sorted(Review.objects.values_list("kind", "subject_id", "state")),
+        sorted(ReviewItem.objects.values_list("review_id", "target_id", "decision", "outcome")),
         previewing,
     )
 

@@ -43,6 +43,7 @@ from portal.services import set_password_url
 from portal.signup import confirmation_url
 from products import services as product_services
 from products.models import AccessRequest, Product
+from reviews import services as review_services
 from scim import services as scim_services
 from scim.models import ScimToken
 from sso.models import IdentityProviderSettings
@@ -245,7 +246,9 @@ def world(
     # A second version, so that the first can be restored.
     news = content_services.update_page(page=news, expected_version=None, body="Changed")
     welcome = content_services.create_page(title="Hello", slug="hello", state="published")
+    review = review_services.start_group_review(group=partners, started_by=administrator)
     return SimpleNamespace(
+        review=review,
         news=news,
         welcome=welcome,
         showcase=showcase,
@@ -638,6 +641,21 @@ FORMS: dict[str, FormCase] = {
     ),
     "content:restore": FormCase(
         page=lambda world: reverse("content:restore", args=[world.news.slug, 1])
+    ),
+    # Console: Reviews
+    "reviews:start_group": FormCase(
+        page=lambda world: reverse("reviews:start_group", args=[world.beta.name])
+    ),
+    "reviews:start_product": FormCase(
+        page=lambda world: reverse("reviews:start_product", args=[world.ledger.name])
+    ),
+    "reviews:decide": FormCase(
+        page=lambda world: reverse("reviews:detail", args=[world.review.pk]),
+        typical=lambda world: {"decision": ["remove"]},
+    ),
+    "reviews:close": FormCase(
+        page=lambda world: reverse("reviews:close", args=[world.review.pk]),
+        typical=lambda world: {"keep_undecided": ["on"]},
     ),
     # Console: Subscriptions (rejecting asks for a reason the developer is sent)
     "subscriptions:change_state": FormCase(
@@ -1041,6 +1059,12 @@ SEARCHES: dict[str, tuple[Callable[[Any], str], str]] = {
         "administrator",
     ),
     "apis:list": (lambda world: reverse("apis:list"), "administrator"),
+    "reviews:list": (lambda world: reverse("reviews:list"), "administrator"),
+    "reviews:start": (lambda world: reverse("reviews:start"), "administrator"),
+    "reviews:detail": (
+        lambda world: reverse("reviews:detail", args=[world.review.pk]),
+        "administrator",
+    ),
     "apis:add_to_products": (
         lambda world: reverse("apis:add_to_products", args=[world.api.name]),
         "administrator",

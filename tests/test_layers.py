@@ -20,6 +20,7 @@ LAYERS = [
     "apis",
     "subscriptions",
     "content",
+    "reviews",
     "management_api",
     "scim",
 ]

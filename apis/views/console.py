@@ -19,7 +19,7 @@ from apis import services
 from apis.forms import ApiImportForm, ApiSettingsForm, DocumentForm, ReimportConfirmForm
 from apis.models import Api, Operation, ProductApi, Restriction, restricted_keys
 from groups.models import Group
-from portal import console
+from portal import activity, console
 from portal.access import administrator_required
 from portal.entities import ConcurrentChangeError
 from portal.lists import paginate
@@ -35,6 +35,7 @@ TABS = [
     ("overview", "Overview", "apis:detail"),
     ("products", "Products", "apis:products"),
     ("settings", "Settings", "apis:update"),
+    ("as_of", "Access as of", "apis:as_of"),
 ]
 # Operations shown on one page of an API's Overview.
 OPERATIONS_PER_PAGE = 50
@@ -173,7 +174,8 @@ def api_detail(request: HttpRequest, name: str) -> HttpResponse:
             "tags": tags,
             "restrictions": restrictions,
             "operation_count": operations.paginator.count,
-        },
+        }
+        | activity.history("api", api.pk),
     )
 
 

@@ -31,7 +31,7 @@ from groups.models import (
     member_count,
     system_group_error,
 )
-from portal import console
+from portal import activity, console
 from portal.access import administrator_required
 from portal.entities import related_count
 from portal.forms import add_refusal
@@ -173,7 +173,8 @@ def group_detail(request: HttpRequest, name: str) -> HttpResponse:
             "member_count": _member_count(group),
             "product_links": links[: console.SECTION_ROWS],
             "product_count": links.count(),
-        },
+        }
+        | activity.history("group", group.pk),
     )
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from groups import services as group_services
 from groups.models import Group, Membership
 from groups.system import SYSTEM_GROUPS, derived_group_ids, display_names
-from portal import console, counts, preview, services, throttle
+from portal import activity, console, counts, preview, services, throttle
 from portal.access import administrator_required
 from portal.forms import UserCreateForm
 from portal.links import link_maker
@@ -199,14 +199,18 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         membership.remove_link = remove_link(membership.group.name)
     seen_query = (
         Product.objects.visible_to(person)
-        .with_granting_links(person)
+        .with_granting_links(person, granters=True)
         .only("name", "display_name", "state")
         .order_by("display_name_key", "pk")
     )
     seen: list[Any] = list(seen_query[: console.SECTION_ROWS])
     product_link = link_maker("products:detail")
+    # Since when each way in holds: the person's membership and the group's access.
+    joined = {membership.group_id: membership for membership in memberships}
     for product in seen:
         product.link = product_link(product.name)
+        for link in product.granting_links:
+            link.membership = joined.get(link.group_id)
     return render(
         request,
         "portal/user_detail.html",
@@ -226,7 +230,8 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "memberships": memberships,
             "next_here": quote(person.get_absolute_url(), safe="/"),
             "signin_pause": throttle.signin_pause_of(person.email),
-        },
+        }
+        | activity.history("user", person.pk),
     )
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groups.models import Group, member_count
-from portal import console
+from portal import activity, console
 from portal.access import administrator_required
 from portal.lists import paginate
 from portal.models import User
@@ -129,7 +129,8 @@ def product_detail(request: HttpRequest, name: str) -> HttpResponse:
                 : console.SECTION_ROWS
             ],
             "subscription_count": product.subscriptions.count(),
-        },
+        }
+        | activity.history("product", product.pk),
     )
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apis.models import Api
-from portal import console
+from portal import activity, console
 from portal.access import administrator_required
 from portal.lists import search_query
 from portal.models import User
@@ -214,7 +214,8 @@ def subscription_detail(request: HttpRequest, sid: str) -> HttpResponse:
             "subscription": subscription,
             "actions": [(action, ACTION_LABELS[action]) for action in subscription.actions],
             "confirmed": CONFIRMED,
-        },
+        }
+        | activity.history("subscription", subscription.pk),
     )
 
 

@@ -229,11 +229,15 @@ def sees_rows(response):
     content = response.content.decode()
     section = content.split("What this user sees", 1)[1].split("</table>", 1)[0]
     rows = re.findall(
-        r'<a href="/console/products/([^/]+)/">[^<]*</a>.*?</th>\s*<td class="small">([^<]*)</td>',
+        r'<a href="/console/products/([^/]+)/">[^<]*</a>.*?</th>\s*<td class="small">(.*?)</td>',
         section,
         flags=re.S,
     )
-    return {name: html.unescape(via) for name, via in rows}
+    explained = {}
+    for name, cell in rows:
+        groups = [html.unescape(group.strip()) for group in re.findall(r"via ([^<(]+)", cell)]
+        explained[name] = "via " + ", ".join(groups) if groups else " ".join(cell.split())
+    return explained
 
 
 def test_user_detail_explains_what_they_see(
@@ -257,6 +261,9 @@ def test_user_detail_explains_what_they_see(
         "deals": "via Beta testers, Developers, Partners",
         "beta-maps": "via Beta testers",
     }
+    # Since when, and who granted it: the group's access and the person's membership.
+    assert "the group has seen it since" in response.content.decode()
+    assert "member since" in response.content.decode()
 
 
 def test_user_detail_of_a_blocked_member_explains_the_guest_view(

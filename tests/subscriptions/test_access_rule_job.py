@@ -267,7 +267,7 @@ def test_the_console_says_the_revoke_runs_in_the_background_and_links_its_progre
     assert "Partners no longer has access to Starter." in shown
     assert (
         f"Access rule: checking 3 subscriptions to Starter. This runs in the background; "
-        f'<a href="{job.get_absolute_url()}">its page shows progress</a>.'
+        f'<a class="alert-link" href="{job.get_absolute_url()}">its page shows progress</a>.'
     ) in shown
     waiting = client.get(job.get_absolute_url()).content.decode()
     assert "Access rule: checking 3 subscriptions to Starter" in waiting
