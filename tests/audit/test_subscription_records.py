@@ -502,11 +502,6 @@ def test_the_rules_job_follows_from_the_record_written_with_the_change(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="groups.services.remove_member records member.remove on the rec-groups branch; "
-    "once merged this passes, and strict makes the marker fail until it is removed",
-)
 @pytest.mark.django_db(transaction=True)
 def test_removing_a_member_in_the_console_suspends_through_the_job_caused_by_the_removal(
     settings, client, administrator, member, partners, product, make_subscription
