@@ -173,10 +173,12 @@ def record_many(
     cause = context.current_cause()
     at = timezone.now()
     batch: list[Record] = []
+    last: Record | None = None
     count = 0
     with transaction.atomic():
         for obj, related in rows:
-            batch.append(_row(action, obj, related, before, after, actor, cause, at))
+            last = _row(action, obj, related, before, after, actor, cause, at)
+            batch.append(last)
             if len(batch) >= 1000:
                 Record.objects.bulk_create(batch)
                 count += len(batch)
@@ -184,6 +186,9 @@ def record_many(
         if batch:
             Record.objects.bulk_create(batch)
             count += len(batch)
+    if last is not None and last.pk is not None:
+        # A job started next (the access rule, after a member's removal) follows from these.
+        context.wrote(last.pk)
     return count
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from audit.models import Record
 from management_api import serializers
 from management_api.azure import SUPPORTED_API_VERSIONS, service_id
 
@@ -91,6 +92,58 @@ def _api_import() -> dict[str, Any]:
     return schema
 
 
+NULLABLE_STRING = {"type": ["string", "null"]}
+# One end of a recorded change: what it was about, or the other end of a link.
+RECORD_END = {
+    "type": ["object", "null"],
+    "properties": {"kind": STRING, "id": STRING, "name": STRING},
+    "required": ["kind", "id", "name"],
+}
+ACTIVITY_RECORD = {
+    "type": "object",
+    "properties": {
+        "id": STRING,
+        "type": STRING,
+        "name": STRING,
+        "properties": {
+            "type": "object",
+            "properties": {
+                "timestamp": {"type": "string", "format": "date-time"},
+                "action": STRING,
+                "actor": {
+                    "type": "object",
+                    "properties": {
+                        "kind": {"type": "string", "enum": Record.ActorKind.values},
+                        "id": STRING,
+                        "name": STRING,
+                        "onBehalfOf": STRING,
+                        "via": {"type": "string", "enum": Record.Via.values},
+                        "address": NULLABLE_STRING,
+                    },
+                    "required": ["kind", "id", "name", "onBehalfOf", "via", "address"],
+                },
+                "object": RECORD_END,
+                "related": RECORD_END,
+                "before": {"type": ["object", "null"]},
+                "after": {"type": ["object", "null"]},
+                "causeId": NULLABLE_STRING,
+            },
+            "required": [
+                "timestamp",
+                "action",
+                "actor",
+                "object",
+                "related",
+                "before",
+                "after",
+                "causeId",
+            ],
+        },
+    },
+    "required": ["id", "type", "name", "properties"],
+}
+
+
 SCHEMAS = {
     **{name: resource_schema(table) for name, table in TABLES.items()},
     # What a PUT or PATCH may send: the writable properties.
@@ -118,6 +171,7 @@ SCHEMAS = {
         "properties": {"primaryKey": STRING, "secondaryKey": STRING},
         "required": ["primaryKey", "secondaryKey"],
     },
+    "ActivityRecord": ACTIVITY_RECORD,
     "Error": {
         "type": "object",
         "properties": {
@@ -384,6 +438,18 @@ def document(server: str) -> dict[str, Any]:
             }
         },
         "/subscriptions": _list("Subscription", "List subscriptions"),
+        "/activityRecords": _list(
+            "ActivityRecord",
+            "List the activity record, oldest first ($filter on action, objectKind, objectId, "
+            "relatedKind, relatedId, actorKind)",
+        ),
+        "/activityRecords/{recordId}": {
+            "get": {
+                "summary": "Get an activity record",
+                "parameters": _path_params("recordId"),
+                "responses": {"200": _json(_ref("ActivityRecord"), "The record"), **REFUSALS},
+            }
+        },
         "/subscriptions/{sid}": _with_query(
             _entity_ops("Subscription", "subscription", "sid"), "put", NOTIFY
         ),
@@ -424,7 +490,8 @@ def document(server: str) -> dict[str, Any]:
             "title": "Portico management API",
             "version": "2024-05-01",
             "description": "Azure API Management's management API for groups, products, "
-            "users, subscriptions and APIs, served by Portico.",
+            "users, subscriptions and APIs, served by Portico; and Portico's activity record, "
+            "read-only.",
         },
         "servers": [{"url": server + base}],
         "security": [{"bearer": []}],

@@ -17,6 +17,7 @@ from django.db import models
 
 from apis.documents import resolve
 from apis.models import PROTOCOLS, Api, Operation
+from audit.models import Record
 from groups.models import Group, groups_of
 from management_api.azure import PROVIDER, iso, resource, service_id
 from portal.models import User
@@ -462,3 +463,37 @@ def responses_of(item: Operation) -> list[dict[str, Any]]:
             }
         )
     return shown
+
+
+# The activity record (read-only): Portico's own resource, in Azure's envelope.
+
+ACTIVITY_RECORDS = "activityRecords"
+
+
+def _end(kind: str, pk: str, label: str) -> dict[str, Any] | None:
+    return {"kind": kind, "id": pk, "name": label} if kind else None
+
+
+def activity_record(item: Record) -> dict[str, Any]:
+    """Who changed what and when, from where, the values before and after, and the cause."""
+    return resource(
+        ACTIVITY_RECORDS,
+        str(item.pk),
+        {
+            "timestamp": iso(item.at),
+            "action": item.action,
+            "actor": {
+                "kind": item.actor_kind,
+                "id": item.actor_id,
+                "name": item.actor_label,
+                "onBehalfOf": item.on_behalf_of,
+                "via": item.via,
+                "address": item.address,
+            },
+            "object": _end(item.object_kind, item.object_id, item.object_label),
+            "related": _end(item.related_kind, item.related_id, item.related_label),
+            "before": item.before,
+            "after": item.after,
+            "causeId": str(item.cause_id) if item.cause_id is not None else None,
+        },
+    )

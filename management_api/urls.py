@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from management_api.views import apis, docs, resources, user_actions
+from management_api.views import activity, apis, docs, resources, user_actions
 
 SERVICE = (
     r"^subscriptions/(?P<subscription_id>[^/]+)/resourceGroups/(?P<resource_group>[^/]+)"
@@ -105,6 +105,8 @@ urlpatterns = [
         "subscription_regenerate_secondary",
         which="secondary",
     ),
+    route("activityRecords", activity.record_list, "activity_records"),
+    route("activityRecords/" + ID.format("record_id"), activity.record_entity, "activity_record"),
     re_path(SERVICE + r"(?P<rest>.*)$", resources.not_served, name="not_served"),
     path("api/openapi.json", docs.openapi_document, name="openapi"),
     path("api/docs/", docs.openapi_page, name="docs"),

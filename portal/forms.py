@@ -4,6 +4,9 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+from crispy_forms.bootstrap import AppendedText
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -268,3 +271,33 @@ class AsOfForm(forms.Form):
 
     def clean_compare(self) -> Any:
         return self._not_future("compare")
+
+
+# A hundred years: anything longer is forever, which is what an empty field says.
+MAX_KEEP_DAYS = 36500
+KEEP_DAYS_HINT = "or leave it empty to keep records forever"
+
+
+class RetentionForm(forms.Form):
+    """Settings › Activity retention: how many days the activity record is kept."""
+
+    keep_days = forms.IntegerField(
+        label="Keep records for",
+        required=False,
+        min_value=1,
+        max_value=MAX_KEEP_DAYS,
+        help_text="Days. Empty: forever. Older records are removed when "
+        "manage.py prune_activity runs, and each pruning is itself recorded.",
+        error_messages={
+            "invalid": f"Enter a whole number of days, {KEEP_DAYS_HINT}.",
+            "min_value": f"Keep records for at least 1 day, {KEEP_DAYS_HINT}.",
+            "max_value": f"Keep records for at most {MAX_KEEP_DAYS:,} days (100 years), "
+            f"{KEEP_DAYS_HINT}.",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(AppendedText("keep_days", "days"))

@@ -8,7 +8,16 @@ from apis import portal_urls as api_portal_urls
 from content import portal_urls as content_portal_urls
 from groups import urls as group_urls
 from management_api.views import console as api_console
-from portal.views import account, approvals, console, history, invitations, jobs, signup
+from portal.views import (
+    account,
+    approvals,
+    console,
+    history,
+    invitations,
+    jobs,
+    retention,
+    signup,
+)
 from portal.views import portal as portal_views
 from products import urls as product_urls
 from scim.views import console as scim_console
@@ -77,6 +86,7 @@ console_patterns = (
         path("jobs/<uuid:pk>/retry/", jobs.job_retry, name="job_retry"),
         path("settings/", subscription_console.subscription_settings, name="settings"),
         path("settings/signup/", signup.signup_settings, name="signup_settings"),
+        path("settings/activity/", retention.retention_settings, name="activity_retention"),
         path(
             "settings/identity-provider/",
             sso_views.provider_settings,

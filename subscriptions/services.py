@@ -16,6 +16,9 @@ from django.utils import timezone
 
 from apis import services as api_services
 from apis.models import Api, ProductApi
+from audit import context as audit_context
+from audit.models import Record
+from audit.services import Ref, changes, record, record_many, ref, snapshot
 from groups.models import sight_keys
 from portal import approvals, jobs, mail
 from portal import services as user_services
@@ -41,6 +44,92 @@ PAST_TENSE = {
     "cancel": "cancelled",
 }
 RULE_FIELDS = ["state", "suspended_for_access", "state_comment"]
+# What the activity record keeps of a subscription (never its keys).
+RECORDED_FIELDS = [
+    "sid",
+    "display_name",
+    "state",
+    "owner",
+    "product",
+    "api",
+    "state_comment",
+    "allow_tracing",
+    "granted",
+    "granted_by",
+    "beyond_sight",
+]
+SETTINGS_FIELDS = ["notification_email", "on_access_loss"]
+SETTINGS_REF = Ref("settings", "subscriptions", "Subscription settings")
+
+
+def _ref(subscription: Subscription) -> Ref:
+    return ref(subscription, kind="subscription")
+
+
+def _owner_ref(subscription: Subscription) -> Ref | None:
+    """The owner as a record's other end, labelled by email (read only if not loaded)."""
+    if subscription.owner_id is None:
+        return None
+    if Subscription._meta.get_field("owner").is_cached(subscription):
+        email = subscription.owner.email if subscription.owner is not None else ""
+    else:
+        email = (
+            User.objects.filter(pk=subscription.owner_id).values_list("email", flat=True).first()
+            or ""
+        )
+    return Ref("user", str(subscription.owner_id), email)
+
+
+def _record(
+    action: str,
+    subscription: Subscription,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> Record:
+    return record(
+        f"subscription.{action}",
+        _ref(subscription),
+        related=_owner_ref(subscription),
+        before=before,
+        after=after,
+    )
+
+
+def _record_deleted(rows: list[dict[str, Any]]) -> None:
+    """subscription.delete for each of these (values read before they went), each with the
+    state it had; one insert per state and scope, not one per subscription."""
+    alike: dict[tuple[Any, ...], list[tuple[Ref, Ref | None]]] = {}
+    for row in rows:
+        subscription = Ref("subscription", str(row["pk"]), f"{row['display_name']} ({row['sid']})")
+        owner = (
+            Ref("user", str(row["owner_id"]), row["owner__email"] or "")
+            if row["owner_id"] is not None
+            else None
+        )
+        key = (row["state"], row["product_id"], row["api_id"])
+        alike.setdefault(key, []).append((subscription, owner))
+    for (state, product_id, api_id), pairs in alike.items():
+        before = {"state": state, "product_id": product_id, "api_id": api_id}
+        record_many("subscription.delete", pairs, before=before)
+
+
+DELETED_VALUES = ("pk", "sid", "display_name", "state", "product_id", "api_id", "owner_id")
+
+
+def _deleted_values(subscriptions: QuerySet[Subscription]) -> list[dict[str, Any]]:
+    return list(subscriptions.values(*DELETED_VALUES, "owner__email"))
+
+
+def _record_of(action: str, kind: str, pk: Any) -> int | None:
+    """The record a lower layer's service just wrote about this object (its deletion), to be
+    the cause of what this layer does with it; None when there is none."""
+    return (
+        Record.objects.filter(action=action, object_kind=kind, object_id=str(pk))
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 @transaction.atomic
@@ -97,6 +186,7 @@ def subscribe(
     )
     subscription.full_clean()
     subscription.save()
+    _record("create", subscription, after=snapshot(subscription, RECORDED_FIELDS))
     if needs_approval:
         approvals.announce()
     return subscription
@@ -184,6 +274,7 @@ def create_subscription(
         raise ValidationError("The primary and secondary keys must differ.", code="same_key")
     subscription.full_clean()
     subscription.save()
+    _record("create", subscription, after=snapshot(subscription, RECORDED_FIELDS))
     if notify_owner and owner is not None:
         mail.send_later(notify.subscription_granted, subscription_id=subscription.pk)
     return subscription
@@ -214,6 +305,7 @@ def change_state(*, subscription: Subscription, action: str, comment: str = "") 
             code="transition",
         )
     _, target = Subscription.TRANSITIONS[action]
+    was = snapshot(current, RULE_FIELDS)
     current.state = target
     current.suspended_for_access = False
     current.state_comment = _state_comment(comment)
@@ -223,14 +315,18 @@ def change_state(*, subscription: Subscription, action: str, comment: str = "") 
         current.ended_at = timezone.now()
     current.full_clean()
     current.save()
+    before, after = changes(was, snapshot(current, RULE_FIELDS))
+    changed = _record(action, current, before=before, after=after)
     if target == Subscription.State.ACTIVE and current.owner_id is not None:
         # A request approved, or a subscription activated, for someone who
-        # meanwhile lost sight of the product falls under the access rule.
-        reconcile_access(
-            owner_ids=[current.owner_id],
-            product_ids=[current.product_id] if current.product_id else [],
-            api_ids=[current.api_id] if current.api_id else [],
-        )
+        # meanwhile lost sight of the product falls under the access rule;
+        # what the rule does follows from this change.
+        with audit_context.caused_by(changed.pk):
+            reconcile_access(
+                owner_ids=[current.owner_id],
+                product_ids=[current.product_id] if current.product_id else [],
+                api_ids=[current.api_id] if current.api_id else [],
+            )
         current.refresh_from_db()
     # Approved but suspended at once by the access rule: the developer gets
     # the rule's "access removed" email instead of a misleading "approved".
@@ -247,9 +343,11 @@ def set_state_comment(*, subscription: Subscription, comment: str) -> Subscripti
     current = Subscription.objects.select_for_update().get(pk=subscription.pk)
     comment = _state_comment(comment)
     if current.state_comment != comment:
+        before = {"state_comment": current.state_comment}
         current.state_comment = comment
         current.full_clean()
         current.save(update_fields=["state_comment"])
+        _record("update", current, before=before, after={"state_comment": comment})
     return current
 
 
@@ -271,10 +369,14 @@ def update_settings(*, notification_email: str, on_access_loss: str) -> Subscrip
     subscriptions are not revisited.
     """
     current = SubscriptionSettings.load()
+    was = snapshot(current, SETTINGS_FIELDS)
     current.notification_email = notification_email
     current.on_access_loss = on_access_loss
     current.full_clean()
     current.save()
+    before, after = changes(was, snapshot(current, SETTINGS_FIELDS))
+    if after:
+        record("settings.subscriptions", SETTINGS_REF, before=before, after=after)
     return current
 
 
@@ -287,6 +389,8 @@ def regenerate_key(*, subscription: Subscription, which: str) -> Subscription:
     current = Subscription.objects.select_for_update().get(pk=subscription.pk)
     setattr(current, field, new_subscription_key())
     current.save(update_fields=[field])
+    # Which key was replaced, never its value.
+    _record("keys", current, after={"regenerated": which})
     return current
 
 
@@ -294,9 +398,17 @@ def regenerate_key(*, subscription: Subscription, which: str) -> Subscription:
 def rename_subscription(*, subscription: Subscription, display_name: str) -> Subscription:
     """Give a subscription another name; nothing else changes."""
     current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    was = current.display_name
     current.display_name = display_name
     current.full_clean()
     current.save(update_fields=["display_name"])
+    if was != current.display_name:
+        _record(
+            "update",
+            current,
+            before={"display_name": was},
+            after={"display_name": current.display_name},
+        )
     return current
 
 
@@ -307,13 +419,24 @@ def set_allow_tracing(*, subscription: Subscription, allow_tracing: bool) -> Sub
     if current.allow_tracing != allow_tracing:
         current.allow_tracing = allow_tracing
         current.save(update_fields=["allow_tracing"])
+        _record(
+            "update",
+            current,
+            before={"allow_tracing": not allow_tracing},
+            after={"allow_tracing": allow_tracing},
+        )
     return current
 
 
 @transaction.atomic
 def delete_subscription(*, subscription: Subscription) -> None:
     """Delete a subscription; its keys stop working at once."""
-    Subscription.objects.filter(pk=subscription.pk).delete()
+    current = Subscription.objects.select_for_update().filter(pk=subscription.pk).first()
+    if current is None:
+        return
+    gone, before, related = _ref(current), snapshot(current, RECORDED_FIELDS), _owner_ref(current)
+    current.delete()
+    record("subscription.delete", gone, related=related, before=before)
 
 
 @transaction.atomic
@@ -329,12 +452,18 @@ def delete_product(*, product: Product, delete_subscriptions: bool = False) -> D
             "ended ones included: delete them together with the product.",
             code="has_subscriptions",
         )
+    deleted = _deleted_values(product.subscriptions.all()) if count else []
     product.subscriptions.all().delete()
     # Developers may have seen some of its APIs through it alone.
     api_ids = list(ProductApi.objects.filter(product=product).values_list("api_id", flat=True))
+    product_pk = product.pk
     summary = product_services.delete_product(product=product)
-    if api_ids:
-        reconcile_access(api_ids=api_ids)
+    # The subscriptions, and what the rule does, follow from the product's deletion.
+    if deleted or api_ids:
+        with audit_context.caused_by(_record_of("product.delete", "product", product_pk)):
+            _record_deleted(deleted)
+            if api_ids:
+                reconcile_access(api_ids=api_ids)
     if count:
         summary = DeletionSummary(
             display_name=summary.display_name,
@@ -357,8 +486,13 @@ def delete_api(*, api: Api, delete_subscriptions: bool = False) -> DeletionSumma
             "alone, ended ones included: delete them together with the API.",
             code="has_subscriptions",
         )
+    deleted = _deleted_values(api.subscriptions.all()) if count else []
     api.subscriptions.all().delete()
+    api_pk = api.pk
     summary = api_services.delete_api(api=api)
+    if deleted:
+        with audit_context.caused_by(_record_of("api.delete", "api", api_pk)):
+            _record_deleted(deleted)
     if count:
         summary = DeletionSummary(
             display_name=summary.display_name,
@@ -370,14 +504,19 @@ def delete_api(*, api: Api, delete_subscriptions: bool = False) -> DeletionSumma
 @transaction.atomic
 def delete_user(*, user: User, actor: Any, delete_subscriptions: bool = False) -> None:
     """Close an account, with its subscriptions when asked (Azure's deleteSubscriptions)."""
-    if user.subscriptions.exists():
+    deleted = _deleted_values(user.subscriptions.all())
+    if deleted:
         if not delete_subscriptions:
             raise ValidationError(
                 "The user has subscriptions; pass deleteSubscriptions=true to delete them too.",
                 code="has_subscriptions",
             )
         user.subscriptions.all().delete()
+    user_pk = user.pk
     user_services.delete_user(user=user, actor=actor)
+    if deleted:
+        with audit_context.caused_by(_record_of("user.delete", "user", user_pk)):
+            _record_deleted(deleted)
 
 
 # Subscriptions whose keys work now, or will once approved: closing the
@@ -422,13 +561,20 @@ def _close(*, user: User, actor: Any, own: bool) -> int:
     # rules (one's own account, the last administrator) rolls back the
     # cancellations too, so nothing changes.
     owned = Subscription.objects.filter(owner_id=user.pk)
+    # Recorded as deleted with the state each had: the cancellation below
+    # never outlives the transaction that deletes them.
+    deleted = _deleted_values(owned)
     cancelled = owned.filter(state__in=OPEN_STATES).update(
         state=Subscription.State.CANCELLED,
         suspended_for_access=False,
         ended_at=timezone.now(),
     )
     owned.delete()
+    user_pk = user.pk
     user_services.delete_user(user=user, actor=actor, own=own)
+    if deleted:
+        with audit_context.caused_by(_record_of("user.delete", "user", user_pk)):
+            _record_deleted(deleted)
     return cancelled
 
 
@@ -598,12 +744,59 @@ def _apply(rows: list[Subscription], suspend: bool, outcome: AccessRuleOutcome) 
         Subscription.objects.filter(pk__in=now_seen, beyond_sight=True).update(
             beyond_sight=False, version=F("version") + 1
         )
+    _record_rule(rows, owners, suspended_ids, to_restore, now_seen)
     for owner_id, ids in to_suspend.items():
         # In the batch's transaction: the email is recorded once, with the suspension.
         mail.send_later(notify.access_removed, owner_id=owner_id, subscription_ids=ids)
         outcome.emails += 1
     outcome.suspended_ids.extend(suspended_ids)
     outcome.looked_at += len(rows)
+
+
+# What the rule writes, as the activity record keeps it.
+RULE_SUSPENDS = (
+    {"state": Subscription.State.ACTIVE, "suspended_for_access": False},
+    {
+        "state": Subscription.State.SUSPENDED,
+        "suspended_for_access": True,
+        "state_comment": Subscription.ACCESS_REMOVED,
+    },
+)
+RULE_RESTORES = (RULE_SUSPENDS[1], {**RULE_SUSPENDS[0], "state_comment": ""})
+
+
+def _record_rule(
+    rows: list[Subscription],
+    owners: dict[Any, User],
+    suspended: list[int],
+    restored: list[int],
+    now_seen: list[int],
+) -> None:
+    """One record per subscription the rule changed, in the batch's transaction: suspended,
+    made active again, or a grant beyond sight that its owner now sees."""
+    by_pk = {row.pk: row for row in rows}
+
+    def pairs(ids: list[int]) -> list[tuple[Ref, Ref | None]]:
+        found: list[tuple[Ref, Ref | None]] = []
+        for pk in ids:
+            row = by_pk[pk]
+            owner = owners.get(row.owner_id)
+            found.append((_ref(row), Ref("user", str(row.owner_id), owner.email if owner else "")))
+        return found
+
+    if suspended:
+        before, after = RULE_SUSPENDS
+        record_many("subscription.suspend", pairs(suspended), before=before, after=after)
+    if restored:
+        before, after = RULE_RESTORES
+        record_many("subscription.activate", pairs(restored), before=before, after=after)
+    if now_seen:
+        record_many(
+            "subscription.update",
+            pairs(now_seen),
+            before={"beyond_sight": True},
+            after={"beyond_sight": False},
+        )
 
 
 def _reconcile(candidates: QuerySet[Subscription], *, job: Job | None = None) -> AccessRuleOutcome:

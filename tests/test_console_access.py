@@ -26,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from apis.models import Api, ProductApi, Restriction
+from audit.models import RetentionSettings
 from content import branding as content_branding
 from content import services as content_services
 from content.models import Branding, Page, PageGroup, PageVersion
@@ -186,6 +187,7 @@ EXPECTED: dict[str, Route] = {
         data=lambda world: {"notification_email": "ops@example.com", "on_access_loss": "keep"},
     ),
     "console:tokens": Route(methods=GET_POST, data=lambda world: {"name": "Forged", "days": 30}),
+    "console:activity_retention": Route(methods=GET_POST, data=lambda world: {"keep_days": "30"}),
     "console:signup_settings": Route(
         methods=GET_POST,
         data=lambda world: {
@@ -611,6 +613,7 @@ def snapshot(client: Client) -> tuple[Any, ...]:
         sorted(Job.objects.values_list("title", "state", "attempts")),
         sorted(Review.objects.values_list("kind", "subject_id", "state")),
         sorted(ReviewItem.objects.values_list("review_id", "target_id", "decision", "outcome")),
+        sorted(RetentionSettings.objects.values_list("keep_days")),
         previewing,
     )
 

@@ -29,6 +29,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apis.models import Api, Restriction
+from audit.models import RetentionSettings
 from content import services as content_services
 from content.models import Branding, Page
 from groups import invitations
@@ -341,6 +342,11 @@ FORMS: dict[str, FormCase] = {
         stores={"notification_email": "notification_email", "on_access_loss": "on_access_loss"},
         shows=lambda row: reverse("console:settings"),
         shown=("notification_email",),
+    ),
+    "console:activity_retention": FormCase(
+        page=lambda world: reverse("console:activity_retention"),
+        typical=lambda world: {"keep_days": ["30"]},
+        model=RetentionSettings,
     ),
     "console:tokens": FormCase(
         page=lambda world: reverse("console:tokens"),
