@@ -16,6 +16,7 @@ from groups.system import derived_group_ids
 from portal import services
 from portal.admin_site import PorticoModelAdmin, Row, Section, added, change_url, list_url
 from portal.console import SECTION_ROWS
+from portal.forms import AdminSetPasswordForm
 from portal.models import User, is_administrator
 
 # Django's permission groups. Nobody can be put in one here (the user page
@@ -36,6 +37,7 @@ class UserCreationForm(AdminUserCreationForm):
 @admin.register(User)
 class UserAdmin(PorticoModelAdmin, DjangoUserAdmin):
     add_form = UserCreationForm
+    change_password_form = AdminSetPasswordForm
     list_display = ["email", "first_name", "last_name", "state", "role", "registration_date"]
     list_filter = ["state", "is_staff", "is_superuser"]
     search_fields = ["email", "first_name", "last_name"]

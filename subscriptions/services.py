@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apis import services as api_services
 from apis.models import Api, ProductApi
+from audit.services import Ref, record, ref, snapshot
 from groups.models import sight_keys
 from portal import approvals, jobs, mail
 from portal import services as user_services
@@ -370,13 +371,12 @@ def delete_api(*, api: Api, delete_subscriptions: bool = False) -> DeletionSumma
 @transaction.atomic
 def delete_user(*, user: User, actor: Any, delete_subscriptions: bool = False) -> None:
     """Close an account, with its subscriptions when asked (Azure's deleteSubscriptions)."""
-    if user.subscriptions.exists():
-        if not delete_subscriptions:
-            raise ValidationError(
-                "The user has subscriptions; pass deleteSubscriptions=true to delete them too.",
-                code="has_subscriptions",
-            )
-        user.subscriptions.all().delete()
+    if not delete_subscriptions and user.subscriptions.exists():
+        raise ValidationError(
+            "The user has subscriptions; pass deleteSubscriptions=true to delete them too.",
+            code="has_subscriptions",
+        )
+    # The account's deletion takes its subscriptions, and records each (on_user_deleting).
     user_services.delete_user(user=user, actor=actor)
 
 
@@ -427,9 +427,25 @@ def _close(*, user: User, actor: Any, own: bool) -> int:
         suspended_for_access=False,
         ended_at=timezone.now(),
     )
-    owned.delete()
+    # The account's deletion takes its subscriptions, and records each (on_user_deleting).
     user_services.delete_user(user=user, actor=actor, own=own)
     return cancelled
+
+
+# What the record keeps of a subscription that goes with its owner's account.
+DELETED_FIELDS = ("sid", "display_name", "state", "product", "api", "owner")
+
+
+def on_user_deleting(*, user: User, user_ref: Ref, **kwargs: Any) -> None:
+    """An account's deletion takes its subscriptions: subscription.delete for each, with
+    the owner, caused by the user.delete record (portal.services.delete_user sends this)."""
+    for owned in Subscription.objects.filter(owner_id=user.pk).order_by("pk"):
+        record(
+            "subscription.delete",
+            ref(owned),
+            related=user_ref,
+            before=snapshot(owned, DELETED_FIELDS),
+        )
 
 
 # --- The access rule ------------------------------------------------------------------------
