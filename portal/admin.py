@@ -160,6 +160,13 @@ class UserAdmin(PorticoModelAdmin, DjangoUserAdmin):
         # administrator change what the person sees, and the rules follow.
         services.save_user(user=obj, actor=request.user)
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Permissions through the service, which records a change of them.
+        permissions = form.cleaned_data.pop("user_permissions", None)
+        super().save_related(request, form, formsets, change)
+        if permissions is not None:
+            services.set_permissions(user=form.instance, permissions=permissions)
+
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         services.delete_user(user=obj, actor=request.user)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -358,6 +360,37 @@ def _delete(user: User, *, after: dict[str, Any] | None = None) -> None:
         user_deleting.send(sender=delete_user, user=user, user_ref=target)
         User.objects.filter(pk=user.pk).delete()
         sight.changed(people=[user.pk])
+
+
+@transaction.atomic
+def set_permissions(*, user: User, permissions: Iterable[Permission]) -> None:
+    """Give an account exactly these of Django's permissions (the Django admin's user page).
+
+    What support staff may do in the Django admin is theirs to hold, so a
+    change is recorded (user.update, the permissions by name) and no change
+    is not.
+    """
+    wanted = list(permissions)
+    current = User.objects.select_for_update().get(pk=user.pk)
+    before = _permission_names(current.user_permissions.values_list("pk", flat=True))
+    after = _permission_names([permission.pk for permission in wanted])
+    if before == after:
+        return
+    current.user_permissions.set(wanted)
+    record(
+        "user.update",
+        user_ref(current),
+        before={"permissions": before},
+        after={"permissions": after},
+    )
+
+
+def _permission_names(pks: Iterable[int]) -> list[str]:
+    """Permissions as "app.codename", sorted, read in one query."""
+    named = Permission.objects.filter(pk__in=list(pks)).values_list(
+        "content_type__app_label", "codename"
+    )
+    return sorted(f"{app}.{codename}" for app, codename in named)
 
 
 @transaction.atomic

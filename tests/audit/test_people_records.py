@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -335,6 +336,27 @@ def test_an_admin_save_without_changes_records_nothing(client, administrator, de
     client.force_login(administrator)
     start = mark()
     client.post(f"/admin/portal/user/{developer.pk}/change/", admin_form(developer))
+    assert since(start) == []
+
+
+def test_permissions_given_in_the_admin_are_recorded_by_name(client, administrator, support_staff):
+    view_user = Permission.objects.get(codename="view_user", content_type__app_label="portal")
+    client.force_login(administrator)
+    start = mark()
+    data = admin_form(support_staff, user_permissions=[view_user.pk])
+    response = client.post(f"/admin/portal/user/{support_staff.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    record = only(start)
+    assert (record.action, record.object_id, record.before, record.after, record.via) == (
+        "user.update",
+        person(support_staff),
+        {"permissions": []},
+        {"permissions": ["portal.view_user"]},
+        "admin",
+    )
+    assert list(support_staff.user_permissions.all()) == [view_user]
+    start = mark()
+    client.post(f"/admin/portal/user/{support_staff.pk}/change/", data)
     assert since(start) == []
 
 
