@@ -652,7 +652,12 @@ def test_confirming_a_sign_up_is_an_update_to_active(client, signed_up):
         {"state": "pending", "email_confirmed_at": None},
         {"state": "active", "email_confirmed_at": confirmed.email_confirmed_at.isoformat()},
     )
-    assert (record.actor_kind, record.via) == ("system", "portal")
+    # The person confirms, through the link emailed to them.
+    assert (record.actor_kind, record.actor_id, record.via) == (
+        "person",
+        person(signed_up),
+        "portal",
+    )
 
 
 def test_confirming_when_approval_is_needed_keeps_the_account_pending(signed_up):
