@@ -29,10 +29,17 @@ class GroupsConfig(AppConfig):
 
         from groups import inbox, services
         from portal import activation, approvals
+        from portal import services as user_services
 
         approvals.register(inbox.GROUP_REQUESTS)
 
         # Automatic group rules follow every activation, whichever path made it.
         activation.account_activated.connect(
             services.on_account_activated, sender=activation.activated, dispatch_uid="groups.rules"
+        )
+        # An account's deletion records the memberships it takes.
+        user_services.user_deleting.connect(
+            services.on_user_deleting,
+            sender=user_services.delete_user,
+            dispatch_uid="groups.user_deleting",
         )

@@ -444,6 +444,26 @@ def on_account_activated(*, user_id: int, **kwargs: Any) -> None:
         apply_rules(user=user)
 
 
+def on_user_deleting(*, user: User, user_ref: Ref, **kwargs: Any) -> None:
+    """An account's deletion takes its memberships: member.remove in each group, caused
+    by the user.delete record (portal.services.delete_user sends this), saying how the
+    person was a member when a rule or the directory made them one."""
+    memberships = user.memberships.order_by("group_id").values_list(
+        "group_id", "group__display_name", "added_by_rule_id", "synced_via"
+    )
+    # One batch for each way of having been a member: by hand, by a rule, by the directory.
+    by_how: dict[str, tuple[dict[str, Any] | None, list[tuple[Ref, Ref | None]]]] = {}
+    for group_id, display_name, rule_id, synced_via in memberships:
+        if synced_via:
+            how: dict[str, Any] | None = {"source": "directory"}
+        else:
+            how = None if rule_id is None else {"rule": rule_id}
+        rows = by_how.setdefault(repr(how), (how, []))[1]
+        rows.append((Ref("group", str(group_id), display_name), user_ref))
+    for before, rows in by_how.values():
+        record_many("member.remove", rows, before=before)
+
+
 ALREADY_WAITING = (
     "You already asked to join this group; your request is waiting for an administrator."
 )

@@ -16,6 +16,7 @@ from groups.system import derived_group_ids
 from portal import services
 from portal.admin_site import PorticoModelAdmin, Row, Section, added, change_url, list_url
 from portal.console import SECTION_ROWS
+from portal.forms import AdminSetPasswordForm
 from portal.models import User, is_administrator
 
 # Django's permission groups. Nobody can be put in one here (the user page
@@ -36,6 +37,7 @@ class UserCreationForm(AdminUserCreationForm):
 @admin.register(User)
 class UserAdmin(PorticoModelAdmin, DjangoUserAdmin):
     add_form = UserCreationForm
+    change_password_form = AdminSetPasswordForm
     list_display = ["email", "first_name", "last_name", "state", "role", "registration_date"]
     list_filter = ["state", "is_staff", "is_superuser"]
     search_fields = ["email", "first_name", "last_name"]
@@ -157,6 +159,13 @@ class UserAdmin(PorticoModelAdmin, DjangoUserAdmin):
         # Through the service: blocking, unblocking and demoting an
         # administrator change what the person sees, and the rules follow.
         services.save_user(user=obj, actor=request.user)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Permissions through the service, which records a change of them.
+        permissions = form.cleaned_data.pop("user_permissions", None)
+        super().save_related(request, form, formsets, change)
+        if permissions is not None:
+            services.set_permissions(user=form.instance, permissions=permissions)
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         services.delete_user(user=obj, actor=request.user)

@@ -9,10 +9,17 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AuthenticationForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from audit import context as audit_context
+from audit.models import Record
 from portal import services
 from portal.models import SignUpSettings, User
 from portal.names import propose_id
@@ -97,6 +104,30 @@ class PasswordResetByEmailForm(PasswordResetForm):
             email__iexact=email, state=user_model.State.ACTIVE
         )
         return iter(users)
+
+
+class SetPasswordByLinkForm(SetPasswordForm):
+    """Choose a password from an emailed link, through the service that records it.
+
+    The person acts: following the link is theirs to do, signed in or not.
+    """
+
+    def save(self, commit: bool = True) -> Any:
+        password = self.cleaned_data["new_password1"]
+        actor = audit_context.person(
+            self.user, via=Record.Via.PORTAL, address=audit_context.request_address()
+        )
+        with audit_context.acting(actor):
+            return services.set_password(user=self.user, password=password)
+
+
+class AdminSetPasswordForm(AdminPasswordChangeForm):
+    """The Django admin's password page, through the service that records it."""
+
+    def save(self, commit: bool = True) -> Any:
+        usable = self.cleaned_data.get("set_usable_password", True)
+        password = self.cleaned_data["password1"] if usable else None
+        return services.set_password(user=self.user, password=password)
 
 
 class UserCreateForm(forms.ModelForm):

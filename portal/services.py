@@ -3,27 +3,109 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from audit import context as audit_context
+from audit.models import Record
+from audit.services import Ref, record, ref, snapshot
+from audit.services import changes as value_changes
 from portal import activation, approvals, mail, sight, signup, throttle
 from portal.entities import ConcurrentChangeError, update_entity
 from portal.models import SignUpSettings, User, domain_lines
 
 # What decides which products an account sees, besides its groups.
 SIGHT_FIELDS = ("state", "is_superuser")
+
+# What the activity record keeps of an account (never its password): all
+# of it when it is created or deleted, and then whatever of it changes.
+RECORDED_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "note",
+    "state",
+    "is_staff",
+    "is_superuser",
+    "email_confirmed_at",
+)
+CREATED_FIELDS = (*RECORDED_FIELDS, "api_id", "signed_up")
+# A change of state is recorded as what it does; to pending it is a plain update.
+STATE_ACTIONS = {User.State.BLOCKED: "user.block", User.State.ACTIVE: "user.unblock"}
+SIGNUP_SETTINGS = Ref("settings", "signup", "Sign-up settings")
+SIGNUP_SETTINGS_FIELDS = ("enabled", "approval", "allowed_domains", "refused_domains", "terms")
+
+# Sent by delete_user and reject_signup inside their transaction, before the
+# account goes, with user= and user_ref= (the account as the record names
+# it), inside caused_by(the user.delete record). The apps above portal whose
+# rows the deletion takes (memberships, subscriptions, tokens) record their
+# removal here: portal knows none of them (the dependency order).
+user_deleting = Signal()
+
+
+def user_ref(user: User) -> Ref:
+    """An account as the activity record names it: by its email, as it is now."""
+    return ref(user, kind="user", label=user.email)
+
+
+def _record_created(user: User) -> Record:
+    return record("user.create", user_ref(user), after=snapshot(user, CREATED_FIELDS))
+
+
+def _record_changes(before: dict[str, Any], user: User, *, password: bool = False) -> int | None:
+    """Record what changed of an account since `before` (a snapshot of RECORDED_FIELDS).
+
+    Its state is a user.block or user.unblock, administrator rights a
+    user.promote or user.demote, anything else a user.update, and a new
+    password a user.password without values. Returns the record that
+    changed what the person sees (the last of state and role), if any:
+    what follows from the change (the access rule, the group rules)
+    follows from it.
+    """
+    old, new = value_changes(before, snapshot(user, RECORDED_FIELDS))
+    target = user_ref(user)
+    cause = None
+    state_action = STATE_ACTIONS.get(new.get("state", ""))
+    details = [n for n in new if n != "is_superuser" and not (n == "state" and state_action)]
+    if details:
+        written = record(
+            "user.update",
+            target,
+            before={n: old[n] for n in details},
+            after={n: new[n] for n in details},
+        )
+        if "state" in details:
+            cause = written.pk
+    if state_action:
+        cause = record(
+            state_action, target, before={"state": old["state"]}, after={"state": new["state"]}
+        ).pk
+    if "is_superuser" in new:
+        cause = record(
+            "user.promote" if new["is_superuser"] else "user.demote",
+            target,
+            before={"is_superuser": old["is_superuser"]},
+            after={"is_superuser": new["is_superuser"]},
+        ).pk
+    if password:
+        record("user.password", target)
+    return cause
 
 
 def set_password_url(user: User) -> str:
@@ -83,10 +165,12 @@ def create_user(
         user = User.objects.create_user(
             email, None, password_hash=password_hash, state=state, **fields
         )
+        created = _record_created(user)
         if not password_hash:
             mail.send_later(_send_account_created, user_id=user.pk)
         if user.state == User.State.ACTIVE:
-            activation.activated(user_id=user.pk)
+            with audit_context.caused_by(created.pk):
+                activation.activated(user_id=user.pk)
     return user
 
 
@@ -120,11 +204,13 @@ def unblock_user(*, user: User) -> User:
 def _set_state(*, user: User, state: str) -> User:
     current = User.objects.select_for_update().get(pk=user.pk)
     if current.state != state:
+        before = snapshot(current, RECORDED_FIELDS)
         previous = current.state
         current.state = state
         current.save(update_fields=["state"])
-        sight.changed(people=[current.pk])
-        _report_first_activation(previous=previous, user=current)
+        with audit_context.caused_by(_record_changes(before, current)):
+            sight.changed(people=[current.pk])
+            _report_first_activation(previous=previous, user=current)
     user.state, user.version = current.state, current.version
     return current
 
@@ -184,6 +270,7 @@ def _update_user(
         raise ConcurrentChangeError(current)
     _refuse_self_lockout(user=current, actor=actor, state=changes.get("state", current.state))
     before = _sight_of(current)
+    recorded = snapshot(current, RECORDED_FIELDS)
     previous_state = current.state
     for name, value in changes.items():
         current._meta.get_field(name)
@@ -192,9 +279,10 @@ def _update_user(
         current.password = password_hash
     current.full_clean(exclude=["password"])
     current.save()
-    if _sight_of(current) != before:
-        sight.changed(people=[current.pk])
-    _report_first_activation(previous=previous_state, user=current)
+    with audit_context.caused_by(_record_changes(recorded, current, password=bool(password_hash))):
+        if _sight_of(current) != before:
+            sight.changed(people=[current.pk])
+        _report_first_activation(previous=previous_state, user=current)
     return current
 
 
@@ -210,9 +298,18 @@ def save_user(*, user: User, actor: Any) -> User:
     if previous is not None and previous.state != user.state:
         _refuse_self_lockout(user=user, actor=actor, state=user.state)
     user.save()
-    if previous is None or _sight_of(previous) != _sight_of(user):
-        sight.changed(people=[user.pk])
-    _report_first_activation(previous=None if previous is None else previous.state, user=user)
+    if previous is None:
+        cause: int | None = _record_created(user).pk
+    else:
+        cause = _record_changes(
+            snapshot(previous, RECORDED_FIELDS),
+            user,
+            password=previous.password != user.password,
+        )
+    with audit_context.caused_by(cause):
+        if previous is None or _sight_of(previous) != _sight_of(user):
+            sight.changed(people=[user.pk])
+        _report_first_activation(previous=None if previous is None else previous.state, user=user)
     return user
 
 
@@ -248,20 +345,93 @@ def delete_user(*, user: User, actor: Any, own: bool = False) -> None:
             "before deleting this account.",
             code="last_administrator",
         )
-    User.objects.filter(pk=current.pk).delete()
-    sight.changed(people=[current.pk])
+    _delete(current)
 
 
+def _delete(user: User, *, after: dict[str, Any] | None = None) -> None:
+    """Delete an account, recorded with all it was and, as its effects, all it takes.
+
+    Inside the caller's transaction, after its checks: user.delete, then
+    (user_deleting) each membership, subscription and token that goes with it.
+    """
+    target = user_ref(user)
+    deleted = record("user.delete", target, before=snapshot(user, RECORDED_FIELDS), after=after)
+    with audit_context.caused_by(deleted.pk):
+        user_deleting.send(sender=delete_user, user=user, user_ref=target)
+        User.objects.filter(pk=user.pk).delete()
+        sight.changed(people=[user.pk])
+
+
+@transaction.atomic
+def set_permissions(*, user: User, permissions: Iterable[Permission]) -> None:
+    """Give an account exactly these of Django's permissions (the Django admin's user page).
+
+    What support staff may do in the Django admin is theirs to hold, so a
+    change is recorded (user.update, the permissions by name) and no change
+    is not.
+    """
+    wanted = list(permissions)
+    current = User.objects.select_for_update().get(pk=user.pk)
+    before = _permission_names(current.user_permissions.values_list("pk", flat=True))
+    after = _permission_names([permission.pk for permission in wanted])
+    if before == after:
+        return
+    current.user_permissions.set(wanted)
+    record(
+        "user.update",
+        user_ref(current),
+        before={"permissions": before},
+        after={"permissions": after},
+    )
+
+
+def _permission_names(pks: Iterable[int]) -> list[str]:
+    """Permissions as "app.codename", sorted, read in one query."""
+    named = Permission.objects.filter(pk__in=list(pks)).values_list(
+        "content_type__app_label", "codename"
+    )
+    return sorted(f"{app}.{codename}" for app, codename in named)
+
+
+@transaction.atomic
 def lift_signin_pause(*, user: User) -> bool:
     """Let an account whose sign-in is paused after failed attempts try again now.
 
     False, and nothing forgotten, when it isn't paused: a few failures
-    below the limit are no pause, and keep counting.
+    below the limit are no pause, and keep counting. Lifting a pause is
+    recorded (user.unpause): it isn't a change to the account, but it lets
+    sign-in attempts start again, and who did that matters.
     """
-    if throttle.signin_pause_of(user.email) is None:
+    paused = throttle.signin_pause_of(user.email)
+    if paused is None:
         return False
     throttle.forget_failures(user.email)
+    failures, until = paused
+    record("user.unpause", user_ref(user), before={"failures": failures, "paused_until": until})
     return True
+
+
+def set_password(*, user: User, password: str | None) -> User:
+    """Give an account a new password (None: no usable password, as Django's admin allows).
+
+    The caller's form checked the password. Recorded as user.password,
+    without any value.
+    """
+    # Hashed before the transaction opens, as create_user does.
+    current = _save_password(user=user, password_hash=make_password(password))
+    if password is not None:
+        password_validation.password_changed(password, current)
+    return current
+
+
+@transaction.atomic
+def _save_password(*, user: User, password_hash: str) -> User:
+    current = User.objects.select_for_update().get(pk=user.pk)
+    current.password = password_hash
+    current.save(update_fields=["password"])
+    record("user.password", user_ref(current))
+    user.password, user.version = current.password, current.version
+    return current
 
 
 def _sight_of(user: User) -> tuple[Any, ...]:
@@ -340,6 +510,7 @@ def sign_up(*, email: str, first_name: str, last_name: str, password: str) -> No
                     state=User.State.PENDING,
                     signed_up=True,
                 )
+                _record_created(user)
                 mail.send_later(_send_signup_confirmation, user_id=user.pk)
             return
         except IntegrityError:  # the same address signed up a moment ago
@@ -367,13 +538,19 @@ def confirm_signup(*, user: User) -> User:
     current = User.objects.select_for_update().get(pk=user.pk)
     if current.state != User.State.PENDING or current.email_confirmed_at is not None:
         raise ValidationError("This account's email is confirmed already.", code="confirmed")
+    before = snapshot(current, RECORDED_FIELDS)
     current.email_confirmed_at = timezone.now()
     if not SignUpSettings.load().approval:
         current.state = User.State.ACTIVE
     current.save(update_fields=["email_confirmed_at", "state"])
+    # One update, whether or not the account became active: confirming is
+    # one step of the person's, not an administrator's unblocking.
+    old, new = value_changes(before, snapshot(current, RECORDED_FIELDS))
+    confirmed = record("user.update", user_ref(current), before=old, after=new)
     if current.is_active:
-        sight.changed(people=[current.pk])
-        activation.activated(user_id=current.pk)
+        with audit_context.caused_by(confirmed.pk):
+            sight.changed(people=[current.pk])
+            activation.activated(user_id=current.pk)
     else:
         approvals.announce()
     return current
@@ -387,8 +564,15 @@ def approve_signup(*, user: User) -> bool:
         return False
     current.state = User.State.ACTIVE
     current.save(update_fields=["state"])
-    sight.changed(people=[current.pk])
-    activation.activated(user_id=current.pk)
+    approved = record(
+        "user.approve",
+        user_ref(current),
+        before={"state": User.State.PENDING.value},
+        after={"state": current.state},
+    )
+    with audit_context.caused_by(approved.pk):
+        sight.changed(people=[current.pk])
+        activation.activated(user_id=current.pk)
     mail.send_later(_send_signup_approved, user_id=current.pk)
     user.state, user.version = current.state, current.version
     return True
@@ -423,7 +607,8 @@ def reject_signup(*, user: User, reason: str) -> bool:
     if current is None or not current.waiting_for_approval:
         return False
     email, name = current.email, current.display_name
-    current.delete()
+    # Recorded as a deletion (the account is gone), with the reason the person was given.
+    _delete(current, after={"rejected": reason})
     mail.send_later(_send_signup_rejected, email=email, name=name, reason=reason)
     return True
 
@@ -437,4 +622,23 @@ def update_signup_settings(*, expected_version: int | None, **changes: Any) -> S
     for name in ("allowed_domains", "refused_domains"):
         if name in changes:
             changes[name] = "\n".join(sorted(domain_lines(changes[name])))
-    return update_entity(SignUpSettings.load(), expected_version=expected_version, changes=changes)
+    with transaction.atomic():
+        current = SignUpSettings.load()
+        before = _signup_values(SignUpSettings.objects.select_for_update().get(pk=current.pk))
+        updated = update_entity(current, expected_version=expected_version, changes=changes)
+        old, new = value_changes(before, _signup_values(updated))
+        if new:
+            record("settings.signup", SIGNUP_SETTINGS, before=old, after=new)
+    return updated
+
+
+def _signup_values(current: SignUpSettings) -> dict[str, Any]:
+    """The sign-up settings as the record keeps them: the terms of use by their
+    length and digest, as a page's body, not their text."""
+    values = snapshot(current, SIGNUP_SETTINGS_FIELDS)
+    terms = values.pop("terms")
+    values["terms"] = {
+        "characters": len(terms),
+        "sha256": hashlib.sha256(terms.encode()).hexdigest(),
+    }
+    return values

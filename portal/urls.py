@@ -8,6 +8,7 @@ from apis import portal_urls as api_portal_urls
 from content import portal_urls as content_portal_urls
 from groups import urls as group_urls
 from management_api.views import console as api_console
+from portal.forms import SetPasswordByLinkForm
 from portal.views import (
     account,
     approvals,
@@ -62,7 +63,8 @@ portal_patterns = (
         path(
             "password/set/<uidb64>/<token>/",
             auth_views.PasswordResetConfirmView.as_view(
-                success_url=reverse_lazy("portal:password_reset_complete")
+                form_class=SetPasswordByLinkForm,
+                success_url=reverse_lazy("portal:password_reset_complete"),
             ),
             name="password_reset_confirm",
         ),

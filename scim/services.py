@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from audit.services import Ref, record, snapshot
 from groups import services as group_services
 from groups.models import Group, Membership
 from portal import services as user_services
@@ -31,6 +32,19 @@ logger = logging.getLogger(__name__)
 PROVISIONING = Membership.Sync.PROVISIONING
 
 
+# What the activity record keeps of a token: never the token, nor its hash or prefix.
+RECORDED_TOKEN_FIELDS = ("name", "expires_at")
+
+
+def token_ref(token: ScimToken) -> Ref:
+    """A SCIM token as the activity record names it: by its name (the same as the actor's).
+
+    No owner: the token is the portal's, not its creator's.
+    """
+    return Ref("scim_token", str(token.pk), token.name)
+
+
+@transaction.atomic
 def issue_token(*, created_by: Any, name: str, days: int) -> tuple[ScimToken, str]:
     """Create a token; the clear text is returned once and never stored."""
     clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -41,13 +55,24 @@ def issue_token(*, created_by: Any, name: str, days: int) -> tuple[ScimToken, st
         token_hash=hash_token(clear),
         expires_at=timezone.now() + timedelta(days=days),
     )
+    record("scim_token.create", token_ref(token), after=snapshot(token, RECORDED_TOKEN_FIELDS))
     return token, clear
 
 
+@transaction.atomic
 def revoke_token(*, token: ScimToken) -> ScimToken:
     """Make a token fail from now on; revoking it again keeps the first time."""
-    ScimToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = ScimToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     token.refresh_from_db(fields=["revoked_at"])
+    if revoked:
+        record(
+            "scim_token.revoke",
+            token_ref(token),
+            before=snapshot(token, RECORDED_TOKEN_FIELDS),
+            after={"revoked_at": token.revoked_at},
+        )
     return token
 
 
@@ -76,9 +101,19 @@ def _refuse_administrator(user: User, action: str) -> None:
 
 
 def _set_external_id(user: User, external_id: str | None) -> None:
+    """Keep the directory's reference for a person; a new one is recorded as user.update."""
     if external_id is None:
         return
+    before = ScimUser.objects.filter(user=user).values_list("external_id", flat=True).first()
+    if before == external_id:
+        return
     ScimUser.objects.update_or_create(user=user, defaults={"external_id": external_id})
+    record(
+        "user.update",
+        user_services.user_ref(user),
+        before={"external_id": before},
+        after={"external_id": external_id},
+    )
 
 
 @transaction.atomic

@@ -504,19 +504,13 @@ def delete_api(*, api: Api, delete_subscriptions: bool = False) -> DeletionSumma
 @transaction.atomic
 def delete_user(*, user: User, actor: Any, delete_subscriptions: bool = False) -> None:
     """Close an account, with its subscriptions when asked (Azure's deleteSubscriptions)."""
-    deleted = _deleted_values(user.subscriptions.all())
-    if deleted:
-        if not delete_subscriptions:
-            raise ValidationError(
-                "The user has subscriptions; pass deleteSubscriptions=true to delete them too.",
-                code="has_subscriptions",
-            )
-        user.subscriptions.all().delete()
-    user_pk = user.pk
+    if not delete_subscriptions and user.subscriptions.exists():
+        raise ValidationError(
+            "The user has subscriptions; pass deleteSubscriptions=true to delete them too.",
+            code="has_subscriptions",
+        )
+    # The account's deletion takes its subscriptions, and records each (on_user_deleting).
     user_services.delete_user(user=user, actor=actor)
-    if deleted:
-        with audit_context.caused_by(_record_of("user.delete", "user", user_pk)):
-            _record_deleted(deleted)
 
 
 # Subscriptions whose keys work now, or will once approved: closing the
@@ -561,21 +555,30 @@ def _close(*, user: User, actor: Any, own: bool) -> int:
     # rules (one's own account, the last administrator) rolls back the
     # cancellations too, so nothing changes.
     owned = Subscription.objects.filter(owner_id=user.pk)
-    # Recorded as deleted with the state each had: the cancellation below
-    # never outlives the transaction that deletes them.
-    deleted = _deleted_values(owned)
     cancelled = owned.filter(state__in=OPEN_STATES).update(
         state=Subscription.State.CANCELLED,
         suspended_for_access=False,
         ended_at=timezone.now(),
     )
-    owned.delete()
-    user_pk = user.pk
+    # The account's deletion takes its subscriptions, and records each (on_user_deleting).
     user_services.delete_user(user=user, actor=actor, own=own)
-    if deleted:
-        with audit_context.caused_by(_record_of("user.delete", "user", user_pk)):
-            _record_deleted(deleted)
     return cancelled
+
+
+# What the record keeps of a subscription that goes with its owner's account.
+DELETED_FIELDS = ("sid", "display_name", "state", "product", "api", "owner")
+
+
+def on_user_deleting(*, user: User, user_ref: Ref, **kwargs: Any) -> None:
+    """An account's deletion takes its subscriptions: subscription.delete for each, with
+    the owner, caused by the user.delete record (portal.services.delete_user sends this)."""
+    for owned in Subscription.objects.filter(owner_id=user.pk).order_by("pk"):
+        record(
+            "subscription.delete",
+            ref(owned),
+            related=user_ref,
+            before=snapshot(owned, DELETED_FIELDS),
+        )
 
 
 # --- The access rule ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -216,7 +216,7 @@ def _json(value: Any) -> str:
 
 @require_GET
 @administrator_required
-def activity_csv(request: HttpRequest) -> HttpResponse:
+def activity_csv(request: HttpRequest) -> HttpResponseBase:
     filters = ActivityFilters(request.GET or None)
     if filters.is_bound and not filters.is_valid():
         return activity(request)

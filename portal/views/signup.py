@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit import context as audit_context
+from audit.models import Record
 from portal import console, services, signup, throttle
 from portal.access import administrator_required
 from portal.entities import ConcurrentChangeError
@@ -103,8 +105,13 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
         )
     if request.method == "GET":
         return render(request, "registration/signup_confirm.html", {"person": found.user})
+    # The person confirms: the link is theirs, signed in or not.
+    actor = audit_context.person(
+        found.user, via=Record.Via.PORTAL, address=audit_context.request_address(request)
+    )
     try:
-        person = services.confirm_signup(user=found.user)
+        with audit_context.acting(actor):
+            person = services.confirm_signup(user=found.user)
     except ValidationError:
         status, message = REFUSALS["spent"]
         return render(
