@@ -1065,6 +1065,16 @@ SEARCHES: dict[str, tuple[Callable[[Any], str], str]] = {
         "administrator",
     ),
     "apis:list": (lambda world: reverse("apis:list"), "administrator"),
+    "audit:activity": (lambda world: reverse("audit:activity"), "administrator"),
+    "products:as_of": (
+        lambda world: reverse("products:as_of", args=[world.product.name]),
+        "administrator",
+    ),
+    "apis:as_of": (lambda world: reverse("apis:as_of", args=[world.api.name]), "administrator"),
+    "console:user_as_of": (
+        lambda world: reverse("console:user_as_of", args=[world.member.pk]),
+        "administrator",
+    ),
     "reviews:list": (lambda world: reverse("reviews:list"), "administrator"),
     "reviews:start": (lambda world: reverse("reviews:start"), "administrator"),
     "reviews:detail": (
