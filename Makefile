@@ -82,7 +82,7 @@ lint: dev-venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/djade --check $$(find templates -name '*.html')
-	$(PY) -m mypy portal groups sso products apis subscriptions management_api scim
+	$(PY) -m mypy audit portal groups sso products apis subscriptions content management_api scim reviews
 	$(MANAGE) makemigrations --check --dry-run
 
 .PHONY: deploy-check
@@ -103,6 +103,15 @@ redis-server:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	fi
 
+# The benchmark harness's own test drives the pages with wrk.
+.PHONY: wrk
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  echo "Installing Debian's wrk for the benchmark harness's test"; \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "Run as root, or install the 'wrk' package first." >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
 # The browser tests sign in through a real OpenID Connect provider (node's
 # oidc-provider), installed from its lock file.
 OIDC_PROVIDER := tests/oidc_provider/node_modules/.package-lock.json
@@ -118,7 +127,7 @@ $(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
 oidc-provider: $(OIDC_PROVIDER)
 
 .PHONY: pytest
-pytest: dev-venv chromium oidc-provider redis-server
+pytest: dev-venv chromium oidc-provider redis-server wrk
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: test

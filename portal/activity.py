@@ -31,18 +31,21 @@ class Row:
     changes: list[tuple[str, str, str]]
 
 
-def _links(records: Iterable[Record]) -> dict[tuple[str, str], str]:
+def _links(
+    records: Iterable[Record], known: dict[tuple[str, str], str] | None = None
+) -> dict[tuple[str, str], str]:
     """The console address of each object the records name that still exists: one
-    query per kind of object, whatever the number of rows."""
+    query per kind of object, whatever the number of rows. `known` holds addresses
+    the caller already has (the page's own object), which are not looked up."""
+    found: dict[tuple[str, str], str] = dict(known or {})
     wanted: dict[str, set[int]] = {}
     for record in records:
         for kind, pk in (
             (record.object_kind, record.object_id),
             (record.related_kind, record.related_id),
         ):
-            if pk.isdigit():
+            if pk.isdigit() and (kind, pk) not in found:
                 wanted.setdefault(kind, set()).add(int(pk))
-    found: dict[tuple[str, str], str] = {}
     readers: dict[str, Any] = {
         "group": lambda ids: (
             (pk, reverse("groups:detail", args=[name]))
@@ -75,8 +78,8 @@ def _links(records: Iterable[Record]) -> dict[tuple[str, str], str]:
     return found
 
 
-def rows(records: list[Record]) -> list[Row]:
-    links = _links(records)
+def rows(records: list[Record], known: dict[tuple[str, str], str] | None = None) -> list[Row]:
+    links = _links(records, known)
     return [
         Row(
             record=record,
@@ -89,11 +92,12 @@ def rows(records: list[Record]) -> list[Row]:
     ]
 
 
-def history(kind: str, pk: Any) -> dict[str, Any]:
-    """An object page's History section: its latest records, and where the rest are."""
+def history(kind: str, pk: Any, url: str) -> dict[str, Any]:
+    """An object page's History section: its latest records, and where the rest are.
+    `url` is the page's own address, the link for the object itself."""
     latest = list(Record.objects.about(kind, pk).order_by("-id")[: HISTORY_ROWS + 1])
     return {
-        "history_rows": rows(latest[:HISTORY_ROWS]),
+        "history_rows": rows(latest[:HISTORY_ROWS], known={(kind, str(pk)): url}),
         "history_more": len(latest) > HISTORY_ROWS,
         "history_url": f"{reverse('audit:activity')}?object={kind}:{pk}",
     }

@@ -47,6 +47,7 @@ PROJECT_APPS = (
     "content",
     "reviews",
     "api",
+    "scim",
 )
 # Columns that change without anybody's submission: a sign-in, a token's use.
 VOLATILE_COLUMNS = frozenset({"last_login", "last_used_at"})

@@ -175,7 +175,7 @@ def api_detail(request: HttpRequest, name: str) -> HttpResponse:
             "restrictions": restrictions,
             "operation_count": operations.paginator.count,
         }
-        | activity.history("api", api.pk),
+        | activity.history("api", api.pk, request.path),
     )
 
 

@@ -174,7 +174,7 @@ def group_detail(request: HttpRequest, name: str) -> HttpResponse:
             "product_links": links[: console.SECTION_ROWS],
             "product_count": links.count(),
         }
-        | activity.history("group", group.pk),
+        | activity.history("group", group.pk, request.path),
     )
 
 

@@ -231,7 +231,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "next_here": quote(person.get_absolute_url(), safe="/"),
             "signin_pause": throttle.signin_pause_of(person.email),
         }
-        | activity.history("user", person.pk),
+        | activity.history("user", person.pk, request.path),
     )
 
 

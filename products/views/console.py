@@ -130,7 +130,7 @@ def product_detail(request: HttpRequest, name: str) -> HttpResponse:
             ],
             "subscription_count": product.subscriptions.count(),
         }
-        | activity.history("product", product.pk),
+        | activity.history("product", product.pk, request.path),
     )
 
 

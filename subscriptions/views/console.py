@@ -215,7 +215,7 @@ def subscription_detail(request: HttpRequest, sid: str) -> HttpResponse:
             "actions": [(action, ACTION_LABELS[action]) for action in subscription.actions],
             "confirmed": CONFIRMED,
         }
-        | activity.history("subscription", subscription.pk),
+        | activity.history("subscription", subscription.pk, request.path),
     )
 
 

@@ -317,13 +317,14 @@ def test_user_detail_counts_what_they_see_only_past_a_full_section(
     # 10. the sign-in pause
     # 11. the menu's badge, from the shared cache
     # 12. their subscriptions
-    with django_assert_max_num_queries(12):
+    # 13. their History: the latest records about them (links to them need no query)
+    with django_assert_max_num_queries(13):
         response = client.get(url)
     assert len(response.context["seen"]) == SECTION_ROWS
     assert f"Showing {SECTION_ROWS} of {SECTION_ROWS + 2}." in response.content.decode()
 
     Product.objects.filter(display_name__gte="Product 02").delete()
-    with django_assert_max_num_queries(11):  # no count: the two rows are all of them
+    with django_assert_max_num_queries(12):  # no count: the two rows are all of them
         response = client.get(url)
     assert response.context["seen_count"] == 2
     assert "Showing" not in response.content.decode()
