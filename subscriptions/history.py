@@ -20,7 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 
 from apis.models import Api, ProductApi
 from audit.models import Record
@@ -147,6 +148,16 @@ def _add_unrecorded(
             state.links[kind].setdefault(
                 key, Since(at=added_at, by=added_by or "", via="", record_id=0)
             )
+
+
+def _created_before_the_record(products: QuerySet[Product]) -> QuerySet[Product]:
+    """The products whose creation the record does not hold. Records name objects
+    by text, so the key is compared as text (PostgreSQL won't compare a number
+    with text)."""
+    created = Record.objects.filter(object_kind="product", action="product.create")
+    return products.annotate(pk_text=Cast("pk", CharField())).exclude(
+        pk_text__in=created.values("object_id")
+    )
 
 
 def _system_groups() -> dict[str, str]:
@@ -452,20 +463,12 @@ def person_as_of(person: User, moment: datetime.datetime) -> PersonAsOf:
     if administrator:
         _fold(Q(object_kind="product", action__startswith="product."), moment, products)
         candidates = {pk_ for (kind, pk_) in products.entities if kind == "product"}
-        unrecorded = Product.objects.exclude(
-            pk__in=Record.objects.filter(object_kind="product", action="product.create").values(
-                "object_id"
-            )
-        ).filter(created_at__lte=moment)
+        unrecorded = _created_before_the_record(Product.objects.filter(created_at__lte=moment))
     else:
         _fold_about("product", through, moment, products)
         candidates = set(through)
-        unrecorded = Product.objects.filter(
-            pk__in=[int(p) for p in through if p.isdigit()]
-        ).exclude(
-            pk__in=Record.objects.filter(object_kind="product", action="product.create").values(
-                "object_id"
-            )
+        unrecorded = _created_before_the_record(
+            Product.objects.filter(pk__in=[int(p) for p in through if p.isdigit()])
         )
     current = {str(row.pk): row for row in unrecorded.only("display_name", "state")}
     seen: list[Seen] = []
