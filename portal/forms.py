@@ -281,7 +281,7 @@ class AsOfForm(forms.Form):
         required=False,
         input_formats=INPUT_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Date and time in UTC. Empty: now.",
+        help_text="Date and time in UTC; a minute counts whole. Empty: now.",
     )
     compare = forms.DateTimeField(
         label="Compare with",
@@ -293,9 +293,19 @@ class AsOfForm(forms.Form):
 
     def _not_future(self, name: str) -> Any:
         moment = self.cleaned_data.get(name)
-        if moment is not None and moment > timezone.now() + timedelta(minutes=1):
+        if moment is None:
+            return None
+        now = timezone.now()
+        if moment > now + timedelta(minutes=1):
             raise ValidationError("Pick a moment up to now: the record can't tell the future.")
-        return moment
+        # A moment typed to the minute (or a bare date) means all of that minute
+        # (day): "as of 11:40" holds what was done at 11:40:30. Never past now.
+        typed = str(self.data.get(name, "")).strip()
+        if len(typed) == len("2026-03-01"):
+            moment += timedelta(days=1, microseconds=-1)
+        elif len(typed) == len("2026-03-01T11:40"):
+            moment += timedelta(minutes=1, microseconds=-1)
+        return min(moment, now)
 
     def clean_at(self) -> Any:
         return self._not_future("at")

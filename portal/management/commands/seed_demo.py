@@ -19,6 +19,7 @@ from content import services as content_services
 from content.models import Page
 from groups import services as group_services
 from groups.models import Group
+from portal import services as people
 from portal.models import User
 from products import services as product_services
 from products.models import Product
@@ -236,28 +237,34 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         password = demo_password(options["password"])
         created = []
+        # Through the services, as anyone's account would be: the activity
+        # record starts with the demo's own history.
         if not User.objects.filter(email__iexact=ADMIN_EMAIL).exists():
-            User.objects.create_superuser(
-                ADMIN_EMAIL, password, first_name="Ada", last_name="Admin"
+            admin = people.create_user(
+                email=ADMIN_EMAIL, first_name="Ada", last_name="Admin", password=password
             )
+            people.update_user(user=admin, actor=None, is_superuser=True, is_staff=True)
             created.append(ADMIN_EMAIL)
         for email, first, last, state, is_staff, note in DEMO_PEOPLE:
             if User.objects.filter(email__iexact=email).exists():
                 continue
-            user = User.objects.create_user(
-                email,
-                password,
+            user = people.create_user(
+                email=email,
                 first_name=first,
                 last_name=last,
-                state=state,
-                is_staff=is_staff,
+                password=password,
                 note=note,
+                state=state,
             )
             if is_staff:
-                for app_label, codename in SUPPORT_PERMISSIONS:
-                    user.user_permissions.add(
+                people.update_user(user=user, actor=None, is_staff=True)
+                people.set_permissions(
+                    user=user,
+                    permissions=[
                         Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                    )
+                        for app_label, codename in SUPPORT_PERMISSIONS
+                    ],
+                )
             created.append(email)
         admin = User.objects.get(email__iexact=ADMIN_EMAIL)
         for name, display_name, description, emails in DEMO_GROUPS:
