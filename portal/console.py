@@ -10,6 +10,7 @@ rule with @administrator_required.
 from __future__ import annotations
 
 import copy
+import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -420,20 +421,28 @@ def picker_page(
     )
 
 
-def as_of_context(request: HttpRequest) -> dict[str, Any]:
-    """Access as of: the form, the moments it asks for (now when empty or refused), and
-    where the activity record starts."""
+def as_of_context(
+    request: HttpRequest,
+    rebuild: Callable[[datetime.datetime], Any],
+    compare: Callable[[Any, Any], Any],
+) -> dict[str, Any]:
+    """Access as of: the form, the moments it asks for (now when empty or refused),
+    what `rebuild` makes of the record at that moment, what `compare` finds changed
+    when a second moment is asked for, and where the activity record starts."""
     form = AsOfForm(request.GET or None)
     now = timezone.now()
-    at, compare = now, None
+    at, other = now, None
     if form.is_bound and form.is_valid():
         at = form.cleaned_data["at"] or now
-        compare = form.cleaned_data["compare"]
+        other = form.cleaned_data["compare"]
+    result = rebuild(at)
     first = Record.objects.order_by("at", "id").values_list("at", flat=True).first()
     return {
         "form": form,
         "moment": at,
-        "compare_moment": compare,
+        "compare_moment": other,
+        "result": result,
+        "changes": None if other is None else compare(result, rebuild(other)),
         "record_starts": first,
         "before_record": first is None or at < first,
     }

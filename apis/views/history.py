@@ -3,6 +3,8 @@ in) at a chosen moment."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -19,16 +21,9 @@ from subscriptions import history
 @administrator_required
 def api_as_of(request: HttpRequest, name: str) -> HttpResponse:
     api = get_object_or_404(Api, name=name)
-    context = console.as_of_context(request)
-    result = history.api_as_of(api, context["moment"])
-    changes = None
-    if context["compare_moment"] is not None:
-        other = history.api_as_of(api, context["compare_moment"])
-        changes = history.api_changes(result, other)
+    context = console.as_of_context(request, partial(history.api_as_of, api), history.api_changes)
     return render(
         request,
         "apis/console_api_as_of.html",
-        _page(api, "as_of")
-        | context
-        | {"result": result, "changes": changes, "page": paginate(request, result.viewers)},
+        _page(api, "as_of") | context | {"page": paginate(request, context["result"].viewers)},
     )

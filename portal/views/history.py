@@ -3,6 +3,8 @@ and what they held, at a chosen moment, and what changed between two."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,12 +21,9 @@ from subscriptions import history
 @administrator_required
 def user_as_of(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
-    context = console.as_of_context(request)
-    result = history.person_as_of(person, context["moment"])
-    changes = None
-    if context["compare_moment"] is not None:
-        other = history.person_as_of(person, context["compare_moment"])
-        changes = history.person_changes(result, other)
+    context = console.as_of_context(
+        request, partial(history.person_as_of, person), history.person_changes
+    )
     return render(
         request,
         "portal/user_as_of.html",
@@ -40,8 +39,6 @@ def user_as_of(request: HttpRequest, pk: int) -> HttpResponse:
         | context
         | {
             "person": person,
-            "result": result,
-            "changes": changes,
-            "page": paginate(request, result.seen),
+            "page": paginate(request, context["result"].seen),
         },
     )

@@ -3,6 +3,8 @@ subscription, at a chosen moment, and what changed between two."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -19,16 +21,11 @@ from subscriptions import history
 @administrator_required
 def product_as_of(request: HttpRequest, name: str) -> HttpResponse:
     product = get_object_or_404(Product, name=name)
-    context = console.as_of_context(request)
-    result = history.product_as_of(product, context["moment"])
-    changes = None
-    if context["compare_moment"] is not None:
-        other = history.product_as_of(product, context["compare_moment"])
-        changes = history.product_changes(result, other)
+    context = console.as_of_context(
+        request, partial(history.product_as_of, product), history.product_changes
+    )
     return render(
         request,
         "products/product_as_of.html",
-        _page(product, "as_of")
-        | context
-        | {"result": result, "changes": changes, "page": paginate(request, result.viewers)},
+        _page(product, "as_of") | context | {"page": paginate(request, context["result"].viewers)},
     )
